@@ -1,0 +1,84 @@
+import closeWithGrace from "close-with-grace";
+import { Command } from "commander";
+import pino from "pino";
+import { createWaymark } from "../http/app.ts";
+import { startServer } from "../server.ts";
+import { openStore, redact } from "../store/open.ts";
+import { resolveConfig } from "./config.ts";
+import { loadFlows } from "./load-flows.ts";
+
+const program = new Command("waymark").description(
+  "Multi-step flows on servers that keep no per-client memory",
+);
+
+program
+  .command("serve")
+  .description("serve the flows of a file over HTTP")
+  .requiredOption("--flows <file>", "a TypeScript or JavaScript file exporting flow definitions")
+  .option("--store <url>", "sqlite:./file.db (env WAYMARK_STORE)")
+  .option("--port <n>", "port to listen on (env PORT)")
+  .option("--host <host>", "address to listen on (env HOST)")
+  .action(async (flags: { flows: string; store?: string; port?: string; host?: string }) => {
+    const config = resolveConfig(flags);
+    const logger = pino({ level: config.logLevel });
+    const flows = await loadFlows(flags.flows);
+    const store = await openStore(config.store);
+    const waymark = createWaymark({ flows, store, logger });
+    const server = await startServer({
+      waymark,
+      store,
+      port: config.port,
+      host: config.host,
+      logger,
+    });
+    logger.info(
+      { url: server.url, store: redact(config.store), flows: flows.map((flow) => flow.name) },
+      "waymark listening",
+    );
+    closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+      if (err) logger.error({ err: err.name }, "shutting down after an error");
+      else logger.info({ signal }, "shutting down");
+      await server.close();
+    });
+  });
+
+program
+  .command("inspect")
+  .description("print a flow's stored record as JSON (it includes the step data)")
+  .argument("<flowId>", "the flow id")
+  .option("--store <url>", "sqlite:./file.db (env WAYMARK_STORE)")
+  .action(async (flowId: string, flags: { store?: string }) => {
+    const store = await openStore(resolveConfig(flags).store);
+    try {
+      const record = await store.load(flowId);
+      if (!record) {
+        process.stderr.write(`no flow with id ${flowId}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+    } finally {
+      await store.close();
+    }
+  });
+
+program
+  .command("purge")
+  .description("delete every expired flow now")
+  .option("--store <url>", "sqlite:./file.db (env WAYMARK_STORE)")
+  .action(async (flags: { store?: string }) => {
+    const store = await openStore(resolveConfig(flags).store);
+    try {
+      const purged = await store.purgeExpired(new Date());
+      process.stdout.write(`purged ${purged} expired flow${purged === 1 ? "" : "s"}\n`);
+    } finally {
+      await store.close();
+    }
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  process.stderr.write(`waymark: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,70 @@
+/**
+ * The closed set of failure causes Waymark reports. Each layer raises these codes; only
+ * the HTTP layer knows which status each one becomes (see `src/http/problem.ts`).
+ */
+export const errorCodes = [
+  "bad-request",
+  "invalid-json",
+  "unknown-flow",
+  "flow-not-found",
+  "step-not-found",
+  "route-not-found",
+  "method-not-allowed",
+  "step-out-of-order",
+  "step-not-applicable",
+  "flow-completed",
+  "concurrent-update",
+  "flow-expired",
+  "definition-retired",
+  "precondition-failed",
+  "body-too-large",
+  "unsupported-media-type",
+  "invalid-step-data",
+  "precondition-required",
+  "headers-too-large",
+  "store-unavailable",
+  "internal-error",
+] as const;
+
+/** One of {@link errorCodes}. */
+export type ErrorCode = (typeof errorCodes)[number];
+
+/**
+ * A field-level problem with submitted data. `path` is a JSON Pointer into the step
+ * data (`""` for the whole body, `/email` for a field).
+ *
+ * @example { path: "/dateOfBirth", message: "Must be at least 18 years old" }
+ */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** Options for {@link WaymarkError}. */
+export interface WaymarkErrorOptions {
+  /** Field-level problems, for `invalid-step-data`. */
+  errors?: readonly FieldError[];
+  /** Extra members for the problem document, such as the step to do first. */
+  extensions?: Readonly<Record<string, unknown>>;
+  cause?: unknown;
+}
+
+/**
+ * The one error type of Waymark: a code from {@link errorCodes} and a human-readable
+ * detail. The engine returns it; stores and the HTTP layer throw it.
+ *
+ * @example new WaymarkError("flow-completed", "This flow is completed and read-only")
+ */
+export class WaymarkError extends Error {
+  override readonly name = "WaymarkError";
+  readonly code: ErrorCode;
+  readonly errors: readonly FieldError[];
+  readonly extensions: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, detail: string, options: WaymarkErrorOptions = {}) {
+    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.errors = options.errors ?? [];
+    this.extensions = options.extensions ?? {};
+  }
+}

@@ -1,0 +1,256 @@
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { type FieldError, WaymarkError } from "../errors.ts";
+import { isJsonEqual } from "./json.ts";
+import type {
+  DefinedStep,
+  FlowData,
+  FlowDefinition,
+  FlowRecord,
+  StepState,
+  StepStatus,
+} from "./types.ts";
+
+/** The outcome of {@link submitStep}: the next record, or why nothing changes. */
+export type SubmitResult =
+  | {
+      ok: true;
+      record: FlowRecord;
+      /** False for a no-op (identical resubmission): same version, nothing to write. */
+      changed: boolean;
+      /** True when this submission completed the flow. */
+      completed: boolean;
+    }
+  | { ok: false; error: WaymarkError };
+
+/** Keys refused anywhere in step data, whatever the schema says. */
+const forbiddenKeys = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * A new record for a flow that starts now.
+ *
+ * @example createRecord(onboarding, { id: randomUUID(), now: new Date() })
+ */
+export function createRecord(
+  definition: FlowDefinition,
+  { id, now }: { id: string; now: Date },
+): FlowRecord {
+  const at = now.getTime();
+  return {
+    id,
+    flow: definition.name,
+    definitionVersion: definition.version,
+    version: 1,
+    data: {},
+    createdAt: at,
+    updatedAt: at,
+    expiresAt: at + definition.ttlMs,
+  };
+}
+
+/** Finds a step by its 1-based number (`"2"`) or its name (`"contract-details"`). */
+export function findStep(definition: FlowDefinition, ref: string): DefinedStep | undefined {
+  if (/^[1-9]\d{0,3}$/.test(ref)) return definition.steps[Number(ref) - 1];
+  return definition.steps.find((step) => step.name === ref);
+}
+
+/**
+ * Each step's status for the given data: `skipped` when its `when` is false, `done` when
+ * it has data, the first applicable step without data is `current`, the rest `pending`.
+ */
+export function planSteps(definition: FlowDefinition, data: FlowData): StepState[] {
+  let currentFound = false;
+  return definition.steps.map((step) => {
+    let status: StepStatus;
+    if (!applies(step, data)) status = "skipped";
+    else if (Object.hasOwn(data, step.name)) status = "done";
+    else if (currentFound) status = "pending";
+    else {
+      status = "current";
+      currentFound = true;
+    }
+    return { number: step.number, name: step.name, title: step.title, status };
+  });
+}
+
+/** The step to do next, or undefined once every applicable step is done. */
+export function currentStep(definition: FlowDefinition, data: FlowData): DefinedStep | undefined {
+  const state = planSteps(definition, data).find((step) => step.status === "current");
+  return state ? definition.steps[state.number - 1] : undefined;
+}
+
+/** `completed` once every applicable step is done; a completed flow is read-only. */
+export function flowStatus(
+  definition: FlowDefinition,
+  data: FlowData,
+): "in_progress" | "completed" {
+  return currentStep(definition, data) ? "in_progress" : "completed";
+}
+
+/** Whether the record's time to live has run out at `now`. */
+export function isExpired(record: FlowRecord, now: Date): boolean {
+  return now.getTime() >= record.expiresAt;
+}
+
+/**
+ * Applies one step submission to a record. Pure: the same arguments always give the
+ * same result, and nothing outside is read or written.
+ *
+ * Rules: the flow must be live and in progress; the step must apply and every earlier
+ * applicable step be done; the data must pass the schema and the step's `check`. Steps
+ * that stop applying lose their data; later steps whose `check` now fails are reset.
+ * Identical data is a no-op (`changed: false`).
+ */
+export async function submitStep(
+  definition: FlowDefinition,
+  record: FlowRecord,
+  step: DefinedStep,
+  input: unknown,
+  now: Date,
+): Promise<SubmitResult> {
+  const refusal = refuseSubmission(definition, record, step, now);
+  if (refusal) return { ok: false, error: refusal };
+
+  const { [step.name]: _, ...others } = record.data;
+  const validated = await validateStep(step, input, { now, flow: others });
+  if (!validated.ok) return validated;
+
+  const data = replan(definition, { ...record.data, [step.name]: validated.value }, step, now);
+  if (isJsonEqual(data, record.data)) {
+    return { ok: true, record, changed: false, completed: false };
+  }
+  const at = now.getTime();
+  return {
+    ok: true,
+    record: {
+      ...record,
+      version: record.version + 1,
+      data,
+      updatedAt: at,
+      expiresAt: at + definition.ttlMs,
+    },
+    changed: true,
+    completed: flowStatus(definition, data) === "completed",
+  };
+}
+
+function refuseSubmission(
+  definition: FlowDefinition,
+  record: FlowRecord,
+  step: DefinedStep,
+  now: Date,
+): WaymarkError | undefined {
+  if (isExpired(record, now)) {
+    return new WaymarkError("flow-expired", "This flow has expired; start a new one");
+  }
+  const plan = planSteps(definition, record.data);
+  const current = plan.find((state) => state.status === "current");
+  if (!current) {
+    return new WaymarkError("flow-completed", "This flow is completed and read-only");
+  }
+  const status = plan[step.number - 1]?.status;
+  const next = { step: current.number, stepName: current.name };
+  if (status === "skipped") {
+    return new WaymarkError(
+      "step-not-applicable",
+      `Step "${step.name}" does not apply to this flow; the current step is "${current.name}"`,
+      { extensions: next },
+    );
+  }
+  if (status === "pending") {
+    return new WaymarkError(
+      "step-out-of-order",
+      `Step "${step.name}" cannot be submitted yet; do step ${current.number} "${current.name}" first`,
+      { extensions: next },
+    );
+  }
+  return undefined;
+}
+
+type Validated = { ok: true; value: Record<string, unknown> } | { ok: false; error: WaymarkError };
+
+async function validateStep(
+  step: DefinedStep,
+  input: unknown,
+  context: { now: Date; flow: FlowData },
+): Promise<Validated> {
+  const invalid = (errors: readonly FieldError[]): Validated => ({
+    ok: false,
+    error: new WaymarkError("invalid-step-data", `The data for step "${step.name}" is invalid`, {
+      errors,
+    }),
+  });
+  if (!isPlainObject(input)) return invalid([{ path: "", message: "Expected a JSON object" }]);
+  const unknown = unknownKeys(step, input);
+  if (unknown.length > 0) {
+    return invalid(unknown.map((key) => ({ path: pointer([key]), message: "Unknown key" })));
+  }
+  const result = await step.schema["~standard"].validate(input);
+  if (result.issues) return invalid(result.issues.map(toFieldError));
+  if (!isPlainObject(result.value)) {
+    return invalid([{ path: "", message: "The step schema must produce an object" }]);
+  }
+  const problems = step.check?.(result.value, context) ?? [];
+  if (problems.length > 0) return invalid(problems);
+  return { ok: true, value: result.value };
+}
+
+/**
+ * Drops the data of steps that no longer apply, and of steps after `changed` whose
+ * `check` fails against the new data, in step order.
+ */
+function replan(
+  definition: FlowDefinition,
+  proposed: FlowData,
+  changed: DefinedStep,
+  now: Date,
+): FlowData {
+  const data: Record<string, FlowData[string]> = { ...proposed };
+  for (const step of definition.steps) {
+    const saved = data[step.name];
+    if (saved === undefined) continue;
+    if (!applies(step, data)) delete data[step.name];
+    else if (step.number > changed.number && step.check) {
+      const { [step.name]: _, ...others } = data;
+      if ((step.check(saved, { now, flow: others }) ?? []).length > 0) delete data[step.name];
+    }
+  }
+  return data;
+}
+
+/**
+ * Keys the step does not accept: always the prototype-polluting ones, and any key
+ * outside `properties` when the JSON Schema closes the object. Screening here names
+ * each key, whatever the schema library does with extras.
+ */
+function unknownKeys(step: DefinedStep, input: Record<string, unknown>): string[] {
+  const { properties, additionalProperties } = step.jsonSchema;
+  const known =
+    additionalProperties === false && typeof properties === "object" && properties !== null
+      ? properties
+      : undefined;
+  return Object.keys(input).filter(
+    (key) => forbiddenKeys.has(key) || (known !== undefined && !Object.hasOwn(known, key)),
+  );
+}
+
+function applies(step: DefinedStep, data: FlowData): boolean {
+  return step.when ? step.when(data) : true;
+}
+
+function toFieldError(issue: StandardSchemaV1.Issue): FieldError {
+  const keys = (issue.path ?? []).map((segment) =>
+    typeof segment === "object" ? segment.key : segment,
+  );
+  return { path: pointer(keys), message: issue.message };
+}
+
+/** RFC 6901 JSON Pointer for a list of keys. */
+function pointer(keys: readonly PropertyKey[]): string {
+  return keys.map((key) => `/${String(key).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

@@ -1,0 +1,139 @@
+import { WaymarkError } from "../errors.ts";
+
+/** Limits on request bodies. */
+export interface BodyLimits {
+  /** Largest body accepted, in bytes. */
+  maxBytes: number;
+  /** Deepest nesting of arrays and objects accepted. */
+  maxDepth: number;
+}
+
+/**
+ * How far past the limit an oversized body is still read (and discarded) so that a
+ * keep-alive client sees the 413 instead of a reset; beyond this the connection closes.
+ */
+const drainFactor = 16;
+
+const jsonMediaType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * Reads a request body as JSON: checks the media type (415), the size (413, draining the
+ * rest), UTF-8 and syntax (400) and nesting depth (400). Never trusts Content-Length.
+ */
+export async function readJsonBody(request: Request, limits: BodyLimits): Promise<unknown> {
+  const contentType = request.headers.get("content-type") ?? "";
+  if (!jsonMediaType.test(contentType)) {
+    const shown = contentType ? `"${contentType.slice(0, 100)}"` : "none";
+    throw await afterDraining(
+      request.body,
+      limits.maxBytes * drainFactor,
+      new WaymarkError("unsupported-media-type", `Expected application/json, got ${shown}`),
+    );
+  }
+  const bytes = await readAtMost(request.body, limits.maxBytes);
+  if (!bytes) {
+    throw await afterDraining(
+      request.body,
+      limits.maxBytes * (drainFactor - 1),
+      new WaymarkError("body-too-large", `The body exceeds the limit of ${limits.maxBytes} bytes`, {
+        extensions: { maxBytes: limits.maxBytes },
+      }),
+    );
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new WaymarkError("invalid-json", "The body is not valid UTF-8");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? error.message : "nesting too deep";
+    throw new WaymarkError("invalid-json", `The body is not valid JSON: ${reason}`);
+  }
+  if (depth(value) > limits.maxDepth) {
+    throw new WaymarkError("invalid-json", `The body nests deeper than ${limits.maxDepth} levels`);
+  }
+  return value;
+}
+
+/** Errors answered before the body could be drained: their connection must close. */
+const undrained = new WeakSet<WaymarkError>();
+
+/** Whether the connection should close after answering this error (unread body left). */
+export function mustCloseAfter(error: unknown): boolean {
+  return error instanceof WaymarkError && undrained.has(error);
+}
+
+async function afterDraining(
+  body: ReadableStream<Uint8Array> | null,
+  max: number,
+  error: WaymarkError,
+): Promise<WaymarkError> {
+  if (!(await discard(body, max))) undrained.add(error);
+  return error;
+}
+
+/** The body's bytes, or undefined as soon as it passes `max` bytes (the rest unread). */
+async function readAtMost(
+  body: ReadableStream<Uint8Array> | null,
+  max: number,
+): Promise<Uint8Array | undefined> {
+  if (!body) return new Uint8Array();
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) return undefined;
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/** Reads and drops up to `max` more bytes; true when the body ended within them. */
+async function discard(body: ReadableStream<Uint8Array> | null, max: number): Promise<boolean> {
+  if (!body || body.locked) return !body;
+  const reader = body.getReader();
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return true;
+      size += value.byteLength;
+      if (size > max) {
+        await reader.cancel();
+        return false;
+      }
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** Nesting depth of a parsed JSON value, computed without recursion. */
+function depth(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [node, level] = item;
+    if (typeof node !== "object" || node === null) continue;
+    deepest = Math.max(deepest, level + 1);
+    for (const child of Object.values(node)) stack.push([child, level + 1]);
+  }
+  return deepest;
+}

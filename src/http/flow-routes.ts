@@ -1,0 +1,210 @@
+import { randomUUID } from "node:crypto";
+import { type Context, Hono } from "hono";
+import { WaymarkError } from "../errors.ts";
+import { createRecord, findStep, isExpired, submitStep } from "../flow/engine.ts";
+import type { FlowRegistry } from "../flow/registry.ts";
+import type { DefinedStep, FlowDefinition, FlowRecord } from "../flow/types.ts";
+import type { FlowStore } from "../store/types.ts";
+import type { Logger } from "./app.ts";
+import { type BodyLimits, readJsonBody } from "./body.ts";
+import { etagMatches } from "./conditional.ts";
+import { etag, flowPath, flowRepresentation, stepRepresentation } from "./representation.ts";
+
+/** What the flow routes need from the app. */
+export interface FlowRoutesOptions {
+  registry: FlowRegistry;
+  store: FlowStore;
+  limits: BodyLimits;
+  requireIfMatch: boolean;
+  now: () => Date;
+  logger?: Logger;
+}
+
+/** Attempts at a step write whose compare-and-set keeps losing, before answering 409. */
+const maxWriteAttempts = 5;
+
+/** Flow ids are URL-safe; anything else is answered 404 without asking the store. */
+const idPattern = /^[A-Za-z0-9_-]{1,4096}$/;
+
+/** The five routes of the flow API, for every registered flow. */
+export function flowRoutes(options: FlowRoutesOptions): Hono {
+  const { registry, store, limits, now } = options;
+  const app = new Hono();
+
+  /** Loads the flow named by the URL: 404 unknown, 410 retired or (unless allowed) expired. */
+  async function loadFlow(
+    c: Context,
+    at: Date,
+    { allowExpired = false } = {},
+  ): Promise<{ definition: FlowDefinition; record: FlowRecord }> {
+    const name = c.req.param("flow") ?? "";
+    const id = c.req.param("id") ?? "";
+    if (!registry.latest(name)) throw unknownFlow(name);
+    const record = idPattern.test(id) ? await store.load(id) : undefined;
+    if (!record || record.flow !== name) {
+      throw new WaymarkError("flow-not-found", `No ${name} flow has this id`);
+    }
+    const definition = registry.at(name, record.definitionVersion);
+    if (!definition) {
+      throw new WaymarkError(
+        "definition-retired",
+        `This flow started on version ${record.definitionVersion} of "${name}", which is no longer served`,
+      );
+    }
+    if (!allowExpired && isExpired(record, at)) {
+      throw new WaymarkError("flow-expired", "This flow has expired; start a new one");
+    }
+    return { definition, record };
+  }
+
+  app.post("/:flow", async (c) => {
+    const definition = registry.latest(c.req.param("flow"));
+    if (!definition) throw unknownFlow(c.req.param("flow"));
+    const record = createRecord(definition, { id: randomUUID(), now: now() });
+    await store.create(record);
+    return json(flowRepresentation(definition, record), 201, {
+      etag: etag(record),
+      location: flowPath(record),
+    });
+  });
+
+  app.get("/:flow/:id", async (c) => {
+    const { definition, record } = await loadFlow(c, now());
+    if (etagMatches(c.req.header("if-none-match"), record, { weak: true })) {
+      return notModified(record);
+    }
+    return json(flowRepresentation(definition, record), 200, { etag: etag(record) });
+  });
+
+  app.delete("/:flow/:id", async (c) => {
+    const { record } = await loadFlow(c, now(), { allowExpired: true });
+    await store.delete(record.id);
+    return c.body(null, 204, { "cache-control": "no-store" });
+  });
+
+  app.get("/:flow/:id/step/:step", async (c) => {
+    const { definition, record } = await loadFlow(c, now());
+    const step = stepOf(definition, c.req.param("step"));
+    if (etagMatches(c.req.header("if-none-match"), record, { weak: true })) {
+      return notModified(record);
+    }
+    return json(stepRepresentation(definition, record, step), 200, { etag: etag(record) });
+  });
+
+  app.put("/:flow/:id/step/:step", async (c) => {
+    const ifMatch = c.req.header("if-match");
+    if (ifMatch === undefined && options.requireIfMatch) {
+      throw new WaymarkError("precondition-required", "Send If-Match with the flow's ETag");
+    }
+    const body = await readJsonBody(c.req.raw, limits);
+    const at = now();
+    for (let attempt = 1; attempt <= maxWriteAttempts; attempt++) {
+      const { definition, record } = await loadFlow(c, at);
+      if (ifMatch !== undefined && !etagMatches(ifMatch, record, { weak: false })) {
+        throw staleEtag();
+      }
+      const step = stepOf(definition, c.req.param("step"));
+      const result = await submitStep(definition, record, step, unwrap(step, body), at);
+      if (!result.ok) throw result.error;
+      if (!result.changed) {
+        return json(flowRepresentation(definition, record), 200, { etag: etag(record) });
+      }
+      if (await store.save(result.record, record.version)) {
+        if (result.completed) await complete(definition, result.record, at);
+        return json(flowRepresentation(definition, result.record), 200, {
+          etag: etag(result.record),
+        });
+      }
+      // Lost the compare-and-set: with If-Match the client's version is gone for good.
+      if (ifMatch !== undefined) throw staleEtag();
+      await sleep(Math.random() * 5 * attempt);
+    }
+    throw new WaymarkError("concurrent-update", "The flow changed during each attempt to save");
+  });
+
+  app.all("/:flow", (c) => notAllowed(c, "POST"));
+  app.all("/:flow/:id", (c) => notAllowed(c, "GET, HEAD, DELETE"));
+  app.all("/:flow/:id/step/:step", (c) => notAllowed(c, "GET, HEAD, PUT"));
+
+  function notAllowed(c: Context, allow: string): never {
+    if (!registry.latest(c.req.param("flow") ?? "")) throw unknownFlow(c.req.param("flow"));
+    throw new WaymarkError("method-not-allowed", `Use ${allow} here`, { extensions: { allow } });
+  }
+
+  async function complete(definition: FlowDefinition, record: FlowRecord, at: Date) {
+    try {
+      await definition.onComplete?.({
+        flowId: record.id,
+        flow: record.flow,
+        definitionVersion: record.definitionVersion,
+        data: record.data,
+        completedAt: at,
+      });
+    } catch (error) {
+      options.logger?.error(
+        { flow: record.flow, err: error instanceof Error ? error.name : typeof error },
+        "completion handler failed",
+      );
+    }
+  }
+
+  return app;
+}
+
+function stepOf(definition: FlowDefinition, ref: string | undefined): DefinedStep {
+  const step = findStep(definition, ref ?? "");
+  if (!step) {
+    throw new WaymarkError(
+      "step-not-found",
+      `"${definition.name}" has no step "${String(ref).slice(0, 100)}"; steps are 1 to ${definition.steps.length} or their names`,
+    );
+  }
+  return step;
+}
+
+/**
+ * Accepts the seed's envelope `{ "personalInfo": { … } }` as well as the bare step data:
+ * a body whose only key is the step's name (as written or in camelCase), holding an
+ * object, is unwrapped, unless the step's schema itself has a field of that name.
+ */
+function unwrap(step: DefinedStep, body: unknown): unknown {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return body;
+  const keys = Object.keys(body);
+  const [key] = keys;
+  if (keys.length !== 1 || key === undefined) return body;
+  const camel = step.name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+  const fields = step.jsonSchema.properties;
+  const isField = typeof fields === "object" && fields !== null && Object.hasOwn(fields, key);
+  const inner = (body as Record<string, unknown>)[key];
+  const isObject = typeof inner === "object" && inner !== null && !Array.isArray(inner);
+  return (key === camel || key === step.name) && !isField && isObject ? inner : body;
+}
+
+function unknownFlow(name: string | undefined): WaymarkError {
+  return new WaymarkError("unknown-flow", `There is no flow named "${String(name).slice(0, 100)}"`);
+}
+
+function staleEtag(): WaymarkError {
+  return new WaymarkError(
+    "precondition-failed",
+    "The flow has changed since the version in If-Match; read it again",
+  );
+}
+
+function json(body: unknown, status: 200 | 201, headers: Record<string, string>): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store", ...headers },
+  });
+}
+
+function notModified(record: FlowRecord): Response {
+  return new Response(null, {
+    status: 304,
+    headers: { etag: etag(record), "cache-control": "no-store" },
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

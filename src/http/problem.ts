@@ -1,0 +1,70 @@
+import { type ErrorCode, WaymarkError } from "../errors.ts";
+
+/** The one table from error code to HTTP status and problem title. */
+const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> = {
+  "bad-request": { status: 400, title: "Bad request" },
+  "invalid-json": { status: 400, title: "The request body is not valid JSON" },
+  "unknown-flow": { status: 404, title: "No such flow" },
+  "flow-not-found": { status: 404, title: "Flow not found" },
+  "step-not-found": { status: 404, title: "No such step" },
+  "route-not-found": { status: 404, title: "Not found" },
+  "method-not-allowed": { status: 405, title: "Method not allowed" },
+  "step-out-of-order": { status: 409, title: "An earlier step must be done first" },
+  "step-not-applicable": { status: 409, title: "This step does not apply to the flow" },
+  "flow-completed": { status: 409, title: "The flow is completed" },
+  "concurrent-update": { status: 409, title: "The flow kept changing; try again" },
+  "flow-expired": { status: 410, title: "The flow has expired" },
+  "definition-retired": { status: 410, title: "The flow's definition is no longer served" },
+  "precondition-failed": { status: 412, title: "The flow has changed since you read it" },
+  "body-too-large": { status: 413, title: "The request body is too large" },
+  "unsupported-media-type": { status: 415, title: "Send application/json" },
+  "invalid-step-data": { status: 422, title: "The step data is invalid" },
+  "precondition-required": { status: 428, title: "If-Match is required" },
+  "headers-too-large": { status: 431, title: "The request headers are too large" },
+  "store-unavailable": { status: 503, title: "The store is unavailable" },
+  "internal-error": { status: 500, title: "Internal server error" },
+};
+
+/** The problem `type` URI of an error code: stable, one per cause. */
+export function problemType(code: ErrorCode): string {
+  return `urn:waymark:problem:${code}`;
+}
+
+/** The HTTP status an error code maps to. */
+export function problemStatus(code: ErrorCode): number {
+  return problems[code].status;
+}
+
+/** The RFC 9457 problem document of an error. */
+export function problemDocument(error: WaymarkError): Record<string, unknown> {
+  const { status, title } = problems[error.code];
+  const body: Record<string, unknown> = {
+    ...error.extensions,
+    type: problemType(error.code),
+    title,
+    status,
+    detail: error.message,
+  };
+  if (error.errors.length > 0) body.errors = error.errors;
+  return body;
+}
+
+/**
+ * Turns anything thrown into an `application/problem+json` response. Errors that are
+ * not a `WaymarkError` become a 500 without their message (it may hold data).
+ */
+export function problemResponse(thrown: unknown, headers: HeadersInit = {}): Response {
+  const error =
+    thrown instanceof WaymarkError
+      ? thrown
+      : new WaymarkError("internal-error", "The server failed to handle this request");
+  const response = new Response(JSON.stringify(problemDocument(error)), {
+    status: problemStatus(error.code),
+    headers: { "content-type": "application/problem+json", "cache-control": "no-store" },
+  });
+  for (const [name, value] of new Headers(headers)) response.headers.set(name, value);
+  if (error.code === "store-unavailable") response.headers.set("retry-after", "1");
+  if (typeof error.extensions.allow === "string")
+    response.headers.set("allow", error.extensions.allow);
+  return response;
+}
