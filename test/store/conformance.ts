@@ -1,0 +1,137 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { FlowStore } from "../../src/store/types.ts";
+import { hour, sampleRecord } from "../support/records.ts";
+
+/** Opens a fresh, empty store; `reopen` gives a second handle on the same data. */
+export interface StoreFactory {
+  open(): Promise<{
+    store: FlowStore;
+    reopen: () => Promise<FlowStore>;
+    cleanup: () => Promise<void>;
+  }>;
+}
+
+/**
+ * Every behaviour a store must have, registered once per backend. Each backend's test
+ * file calls this with a factory for a real, empty store.
+ */
+export function describeStoreConformance(name: string, factory: StoreFactory): void {
+  describe(`${name} store conformance`, () => {
+    let store: FlowStore;
+    let reopen: () => Promise<FlowStore>;
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async () => {
+      ({ store, reopen, cleanup } = await factory.open());
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    it("creates and loads a record exactly as given", async () => {
+      const record = sampleRecord({ data: { "personal-info": { firstName: "Ada" } } });
+      await store.create(record);
+      expect(await store.load(record.id)).toEqual(record);
+    });
+
+    it("loads nothing for an unknown id", async () => {
+      expect(await store.load(crypto.randomUUID())).toBeUndefined();
+    });
+
+    it("saves when the expected version matches, and refuses a stale one", async () => {
+      const record = sampleRecord();
+      await store.create(record);
+      const next = { ...record, version: 2, data: { review: { acceptTerms: true } } };
+      expect(await store.save(next, 1)).toBe(true);
+      expect(await store.save({ ...record, version: 2 }, 1)).toBe(false);
+      expect(await store.load(record.id)).toEqual(next);
+    });
+
+    it("refuses to save a record that does not exist", async () => {
+      const record = sampleRecord();
+      expect(await store.save({ ...record, version: 2 }, 1)).toBe(false);
+      expect(await store.load(record.id)).toBeUndefined();
+    });
+
+    it("lets exactly one of many concurrent compare-and-sets win", async () => {
+      const record = sampleRecord();
+      await store.create(record);
+      const other = await reopen();
+      try {
+        const attempts = Array.from({ length: 20 }, (_, index) =>
+          (index % 2 === 0 ? store : other).save(
+            { ...record, version: 2, data: { "contract-details": { role: `writer ${index}` } } },
+            1,
+          ),
+        );
+        const results = await Promise.all(attempts);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = results.indexOf(true);
+        const saved = await other.load(record.id);
+        expect(saved?.version).toBe(2);
+        expect(saved?.data["contract-details"]?.role).toBe(`writer ${winner}`);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it("shares records between two handles on the same data", async () => {
+      const other = await reopen();
+      try {
+        const record = sampleRecord();
+        await store.create(record);
+        expect(await other.load(record.id)).toEqual(record);
+        expect(await other.save({ ...record, version: 2 }, 1)).toBe(true);
+        expect((await store.load(record.id))?.version).toBe(2);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it("deletes a record, and says whether there was one", async () => {
+      const record = sampleRecord();
+      await store.create(record);
+      expect(await store.delete(record.id)).toBe(true);
+      expect(await store.load(record.id)).toBeUndefined();
+      expect(await store.delete(record.id)).toBe(false);
+    });
+
+    it("purges expired records and keeps live ones", async () => {
+      const now = Date.UTC(2026, 5, 15, 12);
+      const expired = sampleRecord({ expiresAt: now - 1 });
+      const expiringNow = sampleRecord({ expiresAt: now });
+      const live = sampleRecord({ expiresAt: now + 1 });
+      for (const record of [expired, expiringNow, live]) await store.create(record);
+      expect(await store.purgeExpired(new Date(now))).toBe(2);
+      expect(await store.load(expired.id)).toBeUndefined();
+      expect(await store.load(expiringNow.id)).toBeUndefined();
+      expect(await store.load(live.id)).toEqual(live);
+      expect(await store.purgeExpired(new Date(now))).toBe(0);
+    });
+
+    it("moves a record's expiry when it is saved", async () => {
+      const now = Date.UTC(2026, 5, 15, 12);
+      const record = sampleRecord({ expiresAt: now - 1 });
+      await store.create(record);
+      expect(await store.save({ ...record, version: 2, expiresAt: now + hour }, 1)).toBe(true);
+      expect(await store.purgeExpired(new Date(now))).toBe(0);
+      expect((await store.load(record.id))?.version).toBe(2);
+    });
+
+    it("keeps large and unicode records intact", async () => {
+      const text = 'Zoë 🧭 Ñandú — 東京 \u0000 \u2028 "quoted" \\ back';
+      const record = sampleRecord({
+        data: {
+          "personal-info": { firstName: text, lastName: "x".repeat(60_000) },
+          "company-details": { companyName: "🏢".repeat(1_000), vatId: "DE123456789" },
+        },
+      });
+      await store.create(record);
+      expect(await store.load(record.id)).toEqual(record);
+    });
+
+    it("answers ping while open", async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,32 @@
+/** Valid step data for the onboarding example, shared by tests that drive it. */
+export const personalInfo = {
+  firstName: "Ada",
+  lastName: "Lovelace",
+  email: "ada@example.com",
+  dateOfBirth: "1990-12-10",
+};
+
+export const employeeContract = {
+  contractType: "employee",
+  startDate: "2027-01-04",
+  role: "Engineer",
+};
+
+export const contractorContract = { ...employeeContract, contractType: "contractor" };
+
+export const companyDetails = { companyName: "Analytical Engines Ltd", vatId: "GB123456789" };
+
+export const review = { acceptTerms: true };
+
+/** A JSON request with the given method and body. */
+export function jsonRequest(
+  method: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): RequestInit {
+  return {
+    method,
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  };
+}

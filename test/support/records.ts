@@ -1,0 +1,20 @@
+import type { FlowRecord } from "../../src/flow/types.ts";
+
+/** One hour in milliseconds. */
+export const hour = 3_600_000;
+
+/** A record as the engine would make it, with overrides. */
+export function sampleRecord(overrides: Partial<FlowRecord> = {}): FlowRecord {
+  const at = Date.UTC(2026, 5, 15, 12);
+  return {
+    id: crypto.randomUUID(),
+    flow: "onboarding",
+    definitionVersion: 1,
+    version: 1,
+    data: {},
+    createdAt: at,
+    updatedAt: at,
+    expiresAt: at + hour,
+    ...overrides,
+  };
+}
