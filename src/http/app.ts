@@ -75,6 +75,8 @@ export function createWaymark(options: WaymarkOptions): Waymark {
     await options.store.ping();
     return c.json({ status: "ready" });
   });
+  app.all("/healthz", notAllowed);
+  app.all("/readyz", notAllowed);
 
   app.route(
     "/",
@@ -99,6 +101,12 @@ export function createWaymark(options: WaymarkOptions): Waymark {
   });
 
   return { fetch: (request) => Promise.resolve(app.fetch(request)) };
+}
+
+function notAllowed(): never {
+  throw new WaymarkError("method-not-allowed", "Use GET or HEAD here", {
+    extensions: { allow: "GET, HEAD" },
+  });
 }
 
 /** An error's name, code and stack, without its message: messages can quote data. */

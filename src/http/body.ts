@@ -49,9 +49,9 @@ export async function readJsonBody(request: Request, limits: BodyLimits): Promis
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (error) {
-    const reason = error instanceof SyntaxError ? error.message : "nesting too deep";
-    throw new WaymarkError("invalid-json", `The body is not valid JSON: ${reason}`);
+  } catch {
+    // The parser's message quotes the body back; the client has it already.
+    throw new WaymarkError("invalid-json", "The body is not valid JSON");
   }
   if (depth(value) > limits.maxDepth) {
     throw new WaymarkError("invalid-json", `The body nests deeper than ${limits.maxDepth} levels`);

@@ -13,20 +13,13 @@ export const hourMs = 3_600_000;
 export const dayMs = 24 * hourMs;
 
 /** Valid data for each onboarding step (the applicant is an adult on `startTime`). */
-export const personalInfo = {
-  firstName: "Ada",
-  lastName: "Lovelace",
-  email: "ada@example.com",
-  dateOfBirth: "1990-12-10",
-};
-export const employeeContract = {
-  contractType: "employee",
-  startDate: "2030-02-01",
-  role: "Engineer",
-};
-export const contractorContract = { ...employeeContract, contractType: "contractor" };
-export const companyDetails = { companyName: "Analytical Engines Ltd", vatId: "GB123456789" };
-export const review = { acceptTerms: true };
+export {
+  companyDetails,
+  contractorContract,
+  employeeContract,
+  personalInfo,
+  review,
+} from "./onboarding-data.ts";
 
 export type StepStatus = "done" | "current" | "pending" | "skipped";
 

@@ -1,0 +1,145 @@
+import { describe, expect, it, vi } from "vitest";
+import { type CompletedFlow, createWaymark, defineFlow } from "waymark";
+import { createSqliteStore } from "waymark/store/sqlite";
+import { onboarding } from "../examples/onboarding/flow.ts";
+import {
+  createHttpClient,
+  dayMs,
+  employeeContract,
+  expectProblem,
+  type FlowView,
+  hourMs,
+  origin,
+  personalInfo,
+  review,
+  startTime,
+} from "./support/http-client.ts";
+
+describe("onComplete", () => {
+  function flowWithHandler(handler: (flow: CompletedFlow) => void) {
+    return defineFlow({
+      name: "onboarding",
+      ttl: "7d",
+      steps: onboarding.steps,
+      onComplete: handler,
+    });
+  }
+
+  it("is called exactly once, with the flow id and data, after the completing write", async () => {
+    const store = createSqliteStore({ path: ":memory:" });
+    const versionsSeen: Array<number | undefined> = [];
+    const handler = vi.fn(async (flow: CompletedFlow) => {
+      versionsSeen.push((await store.load(flow.flowId))?.version);
+    });
+    const waymark = createWaymark({
+      flows: [flowWithHandler(handler)],
+      store,
+      now: () => startTime,
+    });
+    const send = (method: string, path: string, json?: unknown) =>
+      waymark.fetch(
+        new Request(`${origin}${path}`, {
+          method,
+          ...(json === undefined
+            ? {}
+            : { body: JSON.stringify(json), headers: { "content-type": "application/json" } }),
+        }),
+      );
+
+    const { flowId } = (await (await send("POST", "/onboarding")).json()) as FlowView;
+    const path = `/onboarding/${flowId}`;
+    expect((await send("PUT", `${path}/step/1`, personalInfo)).status).toBe(200);
+    expect((await send("PUT", `${path}/step/2`, employeeContract)).status).toBe(200);
+    expect(handler).not.toHaveBeenCalled();
+
+    expect((await send("PUT", `${path}/step/4`, review)).status).toBe(200);
+    expect(handler).toHaveBeenCalledTimes(1);
+    expect(handler).toHaveBeenCalledWith(
+      expect.objectContaining({
+        flowId,
+        flow: "onboarding",
+        definitionVersion: 1,
+        completedAt: startTime,
+        data: { "personal-info": personalInfo, "contract-details": employeeContract, review },
+      }),
+    );
+    // The handler runs once the completing write is durable.
+    expect(versionsSeen).toEqual([4]);
+
+    const again = await send("PUT", `${path}/step/4`, review);
+    await expectProblem(again, 409, "flow-completed");
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
+
+  it("a failing handler does not fail the completing request", async () => {
+    const handler = vi.fn(() => {
+      throw new Error("mail server down");
+    });
+    const waymark = createWaymark({
+      flows: [flowWithHandler(handler)],
+      store: createSqliteStore({ path: ":memory:" }),
+      now: () => startTime,
+    });
+    const put = (path: string, json: unknown) =>
+      waymark.fetch(
+        new Request(`${origin}${path}`, {
+          method: "PUT",
+          body: JSON.stringify(json),
+          headers: { "content-type": "application/json" },
+        }),
+      );
+    const created = await waymark.fetch(new Request(`${origin}/onboarding`, { method: "POST" }));
+    const path = created.headers.get("location") ?? "";
+    await put(`${path}/step/1`, personalInfo);
+    await put(`${path}/step/2`, employeeContract);
+
+    const done = await put(`${path}/step/4`, review);
+    expect(done.status).toBe(200);
+    expect(((await done.json()) as FlowView).status).toBe("completed");
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("sliding expiry", () => {
+  it("GETs and a no-op resubmission keep expiresAt; a change moves it to now + 7 days", async () => {
+    const client = createHttpClient();
+    const { path } = await client.start();
+    const first = await client.putOk(path, 1, personalInfo);
+    const expiresAt = new Date(startTime.getTime() + 7 * dayMs).toISOString();
+    expect(first.expiresAt).toBe(expiresAt);
+
+    client.advance(2 * hourMs);
+    expect((await client.read(path)).flow.expiresAt).toBe(expiresAt);
+    expect((await client.send("GET", `${path}/step/1`)).status).toBe(200);
+    const noOp = await client.putOk(path, 1, personalInfo);
+    expect(noOp).toMatchObject({ version: first.version, expiresAt, updatedAt: first.updatedAt });
+    expect((await client.read(path)).flow.expiresAt).toBe(expiresAt);
+
+    client.advance(hourMs);
+    const changed = await client.putOk(path, 2, employeeContract);
+    const later = new Date(client.now().getTime() + 7 * dayMs).toISOString();
+    expect(changed.expiresAt).toBe(later);
+    expect(changed.updatedAt).toBe(client.now().toISOString());
+    expect((await client.read(path)).flow.expiresAt).toBe(later);
+  });
+
+  it("a change keeps the flow alive past its first deadline", async () => {
+    const client = createHttpClient();
+    const { path } = await client.start();
+    client.advance(6 * dayMs);
+    await client.putOk(path, 1, personalInfo);
+    client.advance(2 * dayMs);
+    expect((await client.read(path)).flow.version).toBe(2);
+  });
+
+  it("reads alone do not keep a flow alive", async () => {
+    const client = createHttpClient();
+    const { path } = await client.start();
+    for (let day = 0; day < 6; day++) {
+      client.advance(dayMs);
+      expect((await client.send("GET", path)).status).toBe(200);
+    }
+    client.advance(dayMs);
+    await expectProblem(await client.send("GET", path), 410, "flow-expired");
+  });
+});
