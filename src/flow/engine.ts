@@ -156,7 +156,9 @@ function refuseSubmission(
       { extensions: next },
     );
   }
-  if (status === "pending") {
+  // A step after the current one waits for it, even if it was done before an edit reset
+  // the current step.
+  if (status === "pending" || step.number > current.number) {
     return new WaymarkError(
       "step-out-of-order",
       `Step "${step.name}" cannot be submitted yet; do step ${current.number} "${current.name}" first`,
@@ -182,7 +184,7 @@ async function validateStep(
   if (!isPlainObject(input)) return invalid([{ path: "", message: "Expected a JSON object" }]);
   const unknown = unknownKeys(step, input);
   if (unknown.length > 0) {
-    return invalid(unknown.map((key) => ({ path: pointer([key]), message: "Unknown key" })));
+    return invalid(unknown.map((path) => ({ path, message: "Unknown key" })));
   }
   const result = await step.schema["~standard"].validate(input);
   if (result.issues) return invalid(result.issues.map(toFieldError));
@@ -218,9 +220,9 @@ function replan(
 }
 
 /**
- * Keys the step does not accept: always the prototype-polluting ones, and any key
- * outside `properties` when the JSON Schema closes the object. Screening here names
- * each key, whatever the schema library does with extras.
+ * Paths of keys the step does not accept: prototype-polluting keys at any depth, and
+ * top-level keys outside `properties` when the JSON Schema closes the object. Screening
+ * here names each key, whatever the schema library does with extras.
  */
 function unknownKeys(step: DefinedStep, input: Record<string, unknown>): string[] {
   const { properties, additionalProperties } = step.jsonSchema;
@@ -228,9 +230,19 @@ function unknownKeys(step: DefinedStep, input: Record<string, unknown>): string[
     additionalProperties === false && typeof properties === "object" && properties !== null
       ? properties
       : undefined;
-  return Object.keys(input).filter(
-    (key) => forbiddenKeys.has(key) || (known !== undefined && !Object.hasOwn(known, key)),
-  );
+  const found = Object.keys(input)
+    .filter((key) => known !== undefined && !forbiddenKeys.has(key) && !Object.hasOwn(known, key))
+    .map((key) => pointer([key]));
+  const stack: Array<[unknown, string[]]> = [[input, []]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [node, path] = item;
+    if (typeof node !== "object" || node === null) continue;
+    for (const [key, child] of Object.entries(node)) {
+      if (forbiddenKeys.has(key)) found.push(pointer([...path, key]));
+      else stack.push([child, [...path, key]]);
+    }
+  }
+  return found;
 }
 
 function applies(step: DefinedStep, data: FlowData): boolean {
