@@ -4,21 +4,15 @@ import { createWaymark } from "../src/http/app.ts";
 import { createSqliteStore } from "../src/store/sqlite.ts";
 import type { FlowStore } from "../src/store/types.ts";
 import { jsonRequest, personalInfo } from "./support/onboarding-data.ts";
+import { wrapStore } from "./support/wrap-store.ts";
 
 /** Wraps a real store and counts the calls made to each method. */
 function countingStore(inner: FlowStore) {
   const calls: Record<string, number> = {};
-  const store = Object.fromEntries(
-    Object.entries(inner).map(([name, method]) => [
-      name,
-      (...args: unknown[]) => {
-        calls[name] = (calls[name] ?? 0) + 1;
-        return (method as (...a: unknown[]) => Promise<unknown>)(...args);
-      },
-    ]),
-  ) as unknown as FlowStore;
   return {
-    store,
+    store: wrapStore(inner, (name) => {
+      calls[name] = (calls[name] ?? 0) + 1;
+    }),
     /** The calls since the last take, then starts counting afresh. */
     take() {
       const taken = { ...calls };
