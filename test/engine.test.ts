@@ -508,12 +508,11 @@ describe("submitStep: completion", () => {
   });
 
   it.each([
-    ["1", personalInfo],
+    ["1", { ...personalInfo, firstName: "Grace" }],
     ["2", contractor],
     ["3", company],
-    ["4", review],
     ["review", { acceptTerms: false }],
-  ])("refuses step %s once completed, even identical data", async (ref, input) => {
+  ])("refuses step %s once completed", async (ref, input) => {
     const record = await walk([
       ["1", personalInfo],
       ["2", employee],
@@ -521,6 +520,24 @@ describe("submitStep: completion", () => {
     ]);
     expect(refused(await submit(record, ref, input)).code).toBe("flow-completed");
   });
+
+  // Guards retries: the request that completed a flow must get the same answer again.
+  it.each([
+    ["1", personalInfo],
+    ["4", review],
+  ])(
+    "treats identical data for done step %s of a completed flow as a no-op",
+    async (ref, input) => {
+      const record = await walk([
+        ["1", personalInfo],
+        ["2", employee],
+        ["4", review],
+      ]);
+      const result = accepted(await submit(record, ref, input));
+      expect(result).toEqual({ ok: true, record, changed: false, completed: false });
+      expect(result.record).toBe(record);
+    },
+  );
 });
 
 describe("submitStep: versions and expiry", () => {

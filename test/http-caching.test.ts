@@ -150,10 +150,35 @@ describe("strict mode (requireIfMatch)", () => {
     await client.expectUnchanged(path, { version: 1, etag });
   });
 
+  it("does not take If-Match: * as a version", async () => {
+    const client = createHttpClient({ requireIfMatch: true });
+    const { path, etag } = await client.start();
+    const response = await client.put(path, 1, personalInfo, { "if-match": "*" });
+    await expectProblem(response, 428, "precondition-required");
+    await client.expectUnchanged(path, { version: 1, etag });
+  });
+
   it("accepts a PUT with the current ETag", async () => {
     const client = createHttpClient({ requireIfMatch: true });
     const { path, etag } = await client.start();
     const response = await client.put(path, 1, personalInfo, { "if-match": etag });
     expect(response.status).toBe(200);
+  });
+});
+
+describe("conditional DELETE", () => {
+  it("answers 412 to a stale If-Match and erases nothing", async () => {
+    const client = createHttpClient();
+    const { path, etag } = await client.start();
+    await client.putOk(path, 1, personalInfo);
+    await expectProblem(
+      await client.send("DELETE", path, { headers: { "if-match": etag } }),
+      412,
+      "precondition-failed",
+    );
+    const { flow, etag: now } = await client.read(path);
+    expect(flow.version).toBe(2);
+    expect((await client.send("DELETE", path, { headers: { "if-match": now } })).status).toBe(204);
+    expect((await client.send("GET", path)).status).toBe(404);
   });
 });

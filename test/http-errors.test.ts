@@ -124,7 +124,7 @@ describe("HTTP errors: flow state", () => {
     await client.expectUnchanged(path, { version: before.flow.version, etag: before.etag });
   });
 
-  it("PUT after completion is 409 on every step, including an identical resubmission", async () => {
+  it("PUT after completion is 409 for any change; a retried final step is a no-op", async () => {
     const client = createHttpClient();
     const { path } = await client.start();
     await client.putOk(path, 1, personalInfo);
@@ -136,10 +136,13 @@ describe("HTTP errors: flow state", () => {
     for (const [step, data] of [
       [1, { ...personalInfo, firstName: "Grace" }],
       [2, employeeContract],
-      [4, review],
+      [4, { acceptTerms: false }],
     ] as const) {
       await expectProblem(await client.put(path, step, data), 409, "flow-completed");
     }
+    const retried = await client.put(path, 4, review);
+    expect(retried.status).toBe(200);
+    expect(retried.headers.get("etag")).toBe(before.etag);
     await client.expectUnchanged(path, { version: before.flow.version, etag: before.etag });
   });
 

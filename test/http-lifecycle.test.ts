@@ -66,8 +66,9 @@ describe("onComplete", () => {
     // The handler runs once the completing write is durable.
     expect(versionsSeen).toEqual([4]);
 
+    // A retried final step is a no-op: same answer, and the handler does not run again.
     const again = await send("PUT", `${path}/step/4`, review);
-    await expectProblem(again, 409, "flow-completed");
+    expect(again.status).toBe(200);
     expect(handler).toHaveBeenCalledTimes(1);
   });
 
@@ -75,10 +76,12 @@ describe("onComplete", () => {
     const handler = vi.fn(() => {
       throw new Error("mail server down");
     });
+    const logged: Array<Record<string, unknown>> = [];
     const waymark = createWaymark({
       flows: [flowWithHandler(handler)],
       store: createSqliteStore({ path: ":memory:" }),
       now: () => startTime,
+      logger: { info: () => {}, error: (fields) => logged.push(fields) },
     });
     const put = (path: string, json: unknown) =>
       waymark.fetch(
@@ -97,6 +100,7 @@ describe("onComplete", () => {
     expect(done.status).toBe(200);
     expect(((await done.json()) as FlowView).status).toBe("completed");
     expect(handler).toHaveBeenCalledTimes(1);
+    expect(logged).toEqual([expect.objectContaining({ flow: "onboarding", err: "Error" })]);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { type FieldError, WaymarkError } from "../errors.ts";
-import { isJsonEqual } from "./json.ts";
+import { isJsonEqual, isPlainObject } from "./json.ts";
 import type {
   DefinedStep,
   FlowData,
@@ -98,7 +98,12 @@ export function isExpired(record: FlowRecord, now: Date): boolean {
  * Rules: the flow must be live and in progress; the step must apply and every earlier
  * applicable step be done; the data must pass the schema and the step's `check`. Steps
  * that stop applying lose their data; later steps whose `check` now fails are reset.
- * Identical data is a no-op (`changed: false`).
+ * Identical data is a no-op (`changed: false`), even on a completed flow, so a retried
+ * final submission gets the same answer; any other write to a completed flow is refused.
+ *
+ * @example
+ * const result = await submitStep(onboarding, record, findStep(onboarding, "1")!, data, new Date());
+ * if (result.ok && result.changed) await store.save(result.record, record.version);
  */
 export async function submitStep(
   definition: FlowDefinition,
@@ -107,17 +112,25 @@ export async function submitStep(
   input: unknown,
   now: Date,
 ): Promise<SubmitResult> {
-  const refusal = refuseSubmission(definition, record, step, now);
-  if (refusal) return { ok: false, error: refusal };
+  if (isExpired(record, now)) return refused(expired());
+  const plan = planSteps(definition, record.data);
+  const current = plan.find((state) => state.status === "current");
+  const status = plan[step.number - 1]?.status;
+  if (!current && status !== "done") return refused(completedFlow());
+  if (current) {
+    const refusal = outOfOrder(step, status, current);
+    if (refusal) return refused(refusal);
+  }
 
   const { [step.name]: _, ...others } = record.data;
   const validated = await validateStep(step, input, { now, flow: others });
-  if (!validated.ok) return validated;
+  if (!validated.ok) return current ? validated : refused(completedFlow());
 
   const data = replan(definition, { ...record.data, [step.name]: validated.value }, step, now);
   if (isJsonEqual(data, record.data)) {
     return { ok: true, record, changed: false, completed: false };
   }
+  if (!current) return refused(completedFlow());
   const at = now.getTime();
   return {
     ok: true,
@@ -133,21 +146,24 @@ export async function submitStep(
   };
 }
 
-function refuseSubmission(
-  definition: FlowDefinition,
-  record: FlowRecord,
+/** The refusal for a write to a flow whose time to live has run out. */
+export function expired(): WaymarkError {
+  return new WaymarkError("flow-expired", "This flow has expired; start a new one");
+}
+
+function completedFlow(): WaymarkError {
+  return new WaymarkError("flow-completed", "This flow is completed and read-only");
+}
+
+function refused(error: WaymarkError): SubmitResult {
+  return { ok: false, error };
+}
+
+function outOfOrder(
   step: DefinedStep,
-  now: Date,
+  status: StepStatus | undefined,
+  current: StepState,
 ): WaymarkError | undefined {
-  if (isExpired(record, now)) {
-    return new WaymarkError("flow-expired", "This flow has expired; start a new one");
-  }
-  const plan = planSteps(definition, record.data);
-  const current = plan.find((state) => state.status === "current");
-  if (!current) {
-    return new WaymarkError("flow-completed", "This flow is completed and read-only");
-  }
-  const status = plan[step.number - 1]?.status;
   const next = { step: current.number, stepName: current.name };
   if (status === "skipped") {
     return new WaymarkError(
@@ -259,10 +275,4 @@ function toFieldError(issue: StandardSchemaV1.Issue): FieldError {
 /** RFC 6901 JSON Pointer for a list of keys. */
 function pointer(keys: readonly PropertyKey[]): string {
   return keys.map((key) => `/${String(key).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }

@@ -17,3 +17,10 @@ export function isJsonEqual(a: unknown, b: unknown): boolean {
     keys.every((key) => Object.hasOwn(right, key) && isJsonEqual(left[key], right[key]))
   );
 }
+
+/** A JSON object (not an array, not null, not a class instance). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

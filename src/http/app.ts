@@ -6,7 +6,7 @@ import type { FlowDefinition } from "../flow/types.ts";
 import type { FlowStore } from "../store/types.ts";
 import { mustCloseAfter } from "./body.ts";
 import { flowRoutes } from "./flow-routes.ts";
-import { problemResponse, problemStatus } from "./problem.ts";
+import { methodNotAllowed, problemResponse, problemStatus } from "./problem.ts";
 
 /** The subset of a logger (pino's shape) that Waymark writes to. */
 export interface Logger {
@@ -75,8 +75,12 @@ export function createWaymark(options: WaymarkOptions): Waymark {
     await options.store.ping();
     return c.json({ status: "ready" });
   });
-  app.all("/healthz", notAllowed);
-  app.all("/readyz", notAllowed);
+  app.all("/healthz", () => {
+    throw methodNotAllowed("GET, HEAD");
+  });
+  app.all("/readyz", () => {
+    throw methodNotAllowed("GET, HEAD");
+  });
 
   app.route(
     "/",
@@ -101,12 +105,6 @@ export function createWaymark(options: WaymarkOptions): Waymark {
   });
 
   return { fetch: (request) => Promise.resolve(app.fetch(request)) };
-}
-
-function notAllowed(): never {
-  throw new WaymarkError("method-not-allowed", "Use GET or HEAD here", {
-    extensions: { allow: "GET, HEAD" },
-  });
 }
 
 /** An error's name, code and stack, without its message: messages can quote data. */

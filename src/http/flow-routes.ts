@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { WaymarkError } from "../errors.ts";
-import { createRecord, findStep, isExpired, submitStep } from "../flow/engine.ts";
+import { createRecord, expired, findStep, isExpired, submitStep } from "../flow/engine.ts";
+import { isPlainObject } from "../flow/json.ts";
 import type { FlowRegistry } from "../flow/registry.ts";
 import type { DefinedStep, FlowDefinition, FlowRecord } from "../flow/types.ts";
 import type { FlowStore } from "../store/types.ts";
 import type { Logger } from "./app.ts";
 import { type BodyLimits, readJsonBody } from "./body.ts";
 import { etagMatches } from "./conditional.ts";
+import { methodNotAllowed } from "./problem.ts";
 import { etag, flowPath, flowRepresentation, stepRepresentation } from "./representation.ts";
 
 /** What the flow routes need from the app. */
@@ -31,12 +33,8 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
   const { registry, store, limits, now } = options;
   const app = new Hono();
 
-  /** Loads the flow named by the URL: 404 unknown, 410 retired or (unless allowed) expired. */
-  async function loadFlow(
-    c: Context,
-    at: Date,
-    { allowExpired = false } = {},
-  ): Promise<{ definition: FlowDefinition; record: FlowRecord }> {
+  /** The record the URL names, expired or not: 404 for an unknown flow or id. */
+  async function loadRecord(c: Context): Promise<FlowRecord> {
     const name = c.req.param("flow") ?? "";
     const id = c.req.param("id") ?? "";
     if (!registry.latest(name)) throw unknownFlow(name);
@@ -44,16 +42,23 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     if (!record || record.flow !== name) {
       throw new WaymarkError("flow-not-found", `No ${name} flow has this id`);
     }
-    const definition = registry.at(name, record.definitionVersion);
+    return record;
+  }
+
+  /** The live flow the URL names, with its definition: 410 once retired or expired. */
+  async function loadFlow(
+    c: Context,
+    at: Date,
+  ): Promise<{ definition: FlowDefinition; record: FlowRecord }> {
+    const record = await loadRecord(c);
+    const definition = registry.at(record.flow, record.definitionVersion);
     if (!definition) {
       throw new WaymarkError(
         "definition-retired",
-        `This flow started on version ${record.definitionVersion} of "${name}", which is no longer served`,
+        `This flow started on version ${record.definitionVersion} of "${record.flow}", which is no longer served`,
       );
     }
-    if (!allowExpired && isExpired(record, at)) {
-      throw new WaymarkError("flow-expired", "This flow has expired; start a new one");
-    }
+    if (isExpired(record, at)) throw expired();
     return { definition, record };
   }
 
@@ -76,9 +81,16 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     return json(flowRepresentation(definition, record), 200, { etag: etag(record) });
   });
 
+  // Erasing needs no definition and works on expired flows: the data goes either way.
   app.delete("/:flow/:id", async (c) => {
-    const { record } = await loadFlow(c, now(), { allowExpired: true });
-    await store.delete(record.id);
+    const record = await loadRecord(c);
+    const ifMatch = c.req.header("if-match");
+    if (isConditional(ifMatch)) {
+      if (!etagMatches(ifMatch, record, { weak: false })) throw staleEtag();
+      if (!(await store.delete(record.id, record.version))) throw staleEtag();
+    } else {
+      await store.delete(record.id);
+    }
     return c.body(null, 204, { "cache-control": "no-store" });
   });
 
@@ -93,16 +105,15 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
 
   app.put("/:flow/:id/step/:step", async (c) => {
     const ifMatch = c.req.header("if-match");
-    if (ifMatch === undefined && options.requireIfMatch) {
+    const conditional = isConditional(ifMatch);
+    if (!conditional && options.requireIfMatch) {
       throw new WaymarkError("precondition-required", "Send If-Match with the flow's ETag");
     }
     const body = await readJsonBody(c.req.raw, limits);
     const at = now();
     for (let attempt = 1; attempt <= maxWriteAttempts; attempt++) {
       const { definition, record } = await loadFlow(c, at);
-      if (ifMatch !== undefined && !etagMatches(ifMatch, record, { weak: false })) {
-        throw staleEtag();
-      }
+      if (conditional && !etagMatches(ifMatch, record, { weak: false })) throw staleEtag();
       const step = stepOf(definition, c.req.param("step"));
       const result = await submitStep(definition, record, step, unwrap(step, body), at);
       if (!result.ok) throw result.error;
@@ -116,7 +127,7 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
         });
       }
       // Lost the compare-and-set: with If-Match the client's version is gone for good.
-      if (ifMatch !== undefined) throw staleEtag();
+      if (conditional) throw staleEtag();
       await sleep(Math.random() * 5 * attempt);
     }
     throw new WaymarkError("concurrent-update", "The flow changed during each attempt to save");
@@ -128,7 +139,7 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
 
   function notAllowed(c: Context, allow: string): never {
     if (!registry.latest(c.req.param("flow") ?? "")) throw unknownFlow(c.req.param("flow"));
-    throw new WaymarkError("method-not-allowed", `Use ${allow} here`, { extensions: { allow } });
+    throw methodNotAllowed(allow);
   }
 
   async function complete(definition: FlowDefinition, record: FlowRecord, at: Date) {
@@ -168,16 +179,21 @@ function stepOf(definition: FlowDefinition, ref: string | undefined): DefinedSte
  * object, is unwrapped, unless the step's schema itself has a field of that name.
  */
 function unwrap(step: DefinedStep, body: unknown): unknown {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return body;
+  if (!isPlainObject(body)) return body;
   const keys = Object.keys(body);
   const [key] = keys;
   if (keys.length !== 1 || key === undefined) return body;
   const camel = step.name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
   const fields = step.jsonSchema.properties;
-  const isField = typeof fields === "object" && fields !== null && Object.hasOwn(fields, key);
-  const inner = (body as Record<string, unknown>)[key];
-  const isObject = typeof inner === "object" && inner !== null && !Array.isArray(inner);
-  return (key === camel || key === step.name) && !isField && isObject ? inner : body;
+  const isField = isPlainObject(fields) && Object.hasOwn(fields, key);
+  return (key === camel || key === step.name) && !isField && isPlainObject(body[key])
+    ? body[key]
+    : body;
+}
+
+/** `If-Match` with entity tags; `*` only asks that the flow exists, which loading checks. */
+function isConditional(ifMatch: string | undefined): ifMatch is string {
+  return ifMatch !== undefined && ifMatch.trim() !== "*";
 }
 
 function unknownFlow(name: string | undefined): WaymarkError {

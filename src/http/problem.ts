@@ -30,6 +30,11 @@ export function problemType(code: ErrorCode): string {
   return `urn:waymark:problem:${code}`;
 }
 
+/** A 405 naming the methods the address takes, sent back in `Allow`. */
+export function methodNotAllowed(allow: string): WaymarkError {
+  return new WaymarkError("method-not-allowed", `Use ${allow} here`, { extensions: { allow } });
+}
+
 /** The HTTP status an error code maps to. */
 export function problemStatus(code: ErrorCode): number {
   return problems[code].status;

@@ -40,6 +40,7 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     "UPDATE waymark_flows SET version = ?, expires_at = ?, record = ? WHERE id = ? AND version = ?",
   );
   const remove = db.prepare("DELETE FROM waymark_flows WHERE id = ?");
+  const removeVersion = db.prepare("DELETE FROM waymark_flows WHERE id = ? AND version = ?");
   const purge = db.prepare("DELETE FROM waymark_flows WHERE expires_at <= ?");
   const ping = db.prepare("SELECT 1");
 
@@ -71,8 +72,11 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
       );
       return result.changes === 1;
     },
-    async delete(id) {
-      return guard(() => remove.run(id)).changes === 1;
+    async delete(id, expectedVersion) {
+      const result = guard(() =>
+        expectedVersion === undefined ? remove.run(id) : removeVersion.run(id, expectedVersion),
+      );
+      return result.changes === 1;
     },
     async purgeExpired(now) {
       return guard(() => purge.run(now.getTime())).changes;

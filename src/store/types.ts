@@ -17,8 +17,11 @@ export interface FlowStore {
    * Returns false, writing nothing, when another write got there first.
    */
   save(record: FlowRecord, expectedVersion: number): Promise<boolean>;
-  /** Removes the record; false when there was none. */
-  delete(id: string): Promise<boolean>;
+  /**
+   * Removes the record; false when there was none, or when `expectedVersion` is given
+   * and the stored version differs (then nothing is removed).
+   */
+  delete(id: string, expectedVersion?: number): Promise<boolean>;
   /** Removes every record whose `expiresAt` is at or before `now`; returns how many. */
   purgeExpired(now: Date): Promise<number>;
   /** Resolves when the backend answers; throws `store-unavailable` otherwise. */

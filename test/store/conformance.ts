@@ -96,6 +96,15 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       expect(await store.delete(record.id)).toBe(false);
     });
 
+    it("deletes only at the expected version when one is given", async () => {
+      const record = sampleRecord({ version: 3 });
+      await store.create(record);
+      expect(await store.delete(record.id, 2)).toBe(false);
+      expect(await store.load(record.id)).toEqual(record);
+      expect(await store.delete(record.id, 3)).toBe(true);
+      expect(await store.load(record.id)).toBeUndefined();
+    });
+
     it("purges expired records and keeps live ones", async () => {
       const now = Date.UTC(2026, 5, 15, 12);
       const expired = sampleRecord({ expiresAt: now - 1 });
