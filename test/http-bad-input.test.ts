@@ -136,6 +136,8 @@ describe("HTTP bad input: bodies", () => {
     ["text/plain", { "content-type": "text/plain" }],
     ["form encoding", { "content-type": "application/x-www-form-urlencoded" }],
     ["a json look-alike", { "content-type": "application/jsonx" }],
+    ["a compressed body", { "content-type": "application/json", "content-encoding": "gzip" }],
+    ["an unknown encoding", { "content-type": "application/json", "content-encoding": "br" }],
   ])("%s is 415", async (_label, headers: Record<string, string>) => {
     const flow = await started();
     const response = await flow.putRaw(JSON.stringify(personalInfo), headers);

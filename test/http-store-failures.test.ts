@@ -66,7 +66,8 @@ describe("store failures over HTTP", () => {
       store: fake.store,
       logger: { info: () => {}, error: (fields) => logged.push(fields) },
     });
-    fake.failWith(new Error("secret ada@example.com"));
+    // A message over several lines must not reach the log through the stack either.
+    fake.failWith(new Error("lookup failed\nemail=ada@example.com"));
     const response = await waymark.fetch(new Request(`${origin}/onboarding`, { method: "POST" }));
     const problem = await expectProblem(response, 500, "internal-error");
     expect(JSON.stringify(problem)).not.toContain("ada@example.com");

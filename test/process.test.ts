@@ -188,6 +188,28 @@ describe("a real process", () => {
     expect((await getFlow(again, flowId)).body.version).toBe(2);
   });
 
+  it("answers an upload cut off by the client with a 400, logged as a request, not an error", async () => {
+    const server = await startServer({ store });
+    const { flowId } = await create(server);
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write(
+      `PUT /onboarding/${flowId}/step/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"firstName":`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    expect((await getFlow(server, flowId)).body.version).toBe(1);
+    await server.stop();
+    const lines = server
+      .output()
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { level: number; method?: string; status?: number });
+    expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+    expect(lines.find((line) => line.method === "PUT")?.status).toBe(400);
+  });
+
   it("answers 413 on a keep-alive connection and serves the next request on it", async () => {
     const server = await startServer({ store });
     const { flowId } = await create(server);

@@ -110,6 +110,10 @@ export function createWaymark(options: WaymarkOptions): Waymark {
 /** An error's name, code and stack, without its message: messages can quote data. */
 function describe(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { type: typeof error };
-  const frames = error.stack?.split("\n").slice(1).join("\n");
+  // Only the frames: a message, even one spread over several lines, may quote data.
+  const frames = error.stack
+    ?.split("\n")
+    .filter((line) => /^\s+at /.test(line))
+    .join("\n");
   return { name: error.name, code: (error as { code?: unknown }).code, stack: frames };
 }

@@ -21,6 +21,16 @@ const jsonMediaType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * rest), UTF-8 and syntax (400) and nesting depth (400). Never trusts Content-Length.
  */
 export async function readJsonBody(request: Request, limits: BodyLimits): Promise<unknown> {
+  const encoding = request.headers.get("content-encoding")?.trim().toLowerCase() ?? "identity";
+  if (encoding !== "identity") {
+    throw await afterDraining(
+      request.body,
+      limits.maxBytes * drainFactor,
+      new WaymarkError("unsupported-media-type", "Send the body without Content-Encoding", {
+        extensions: { acceptEncoding: "identity" },
+      }),
+    );
+  }
   const contentType = request.headers.get("content-type") ?? "";
   if (!jsonMediaType.test(contentType)) {
     const shown = contentType ? `"${contentType.slice(0, 100)}"` : "none";
@@ -87,7 +97,7 @@ async function readAtMost(
   let size = 0;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await readChunk(reader);
       if (done) break;
       size += value.byteLength;
       if (size > max) return undefined;
@@ -112,7 +122,7 @@ async function discard(body: ReadableStream<Uint8Array> | null, max: number): Pr
   let size = 0;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await readChunk(reader);
       if (done) return true;
       size += value.byteLength;
       if (size > max) {
@@ -122,6 +132,19 @@ async function discard(body: ReadableStream<Uint8Array> | null, max: number): Pr
     }
   } finally {
     reader.releaseLock();
+  }
+}
+
+/** The next chunk; a body cut off by the client (reset, abort) is a 400, not a 500. */
+async function readChunk(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  try {
+    return await reader.read();
+  } catch (error) {
+    throw new WaymarkError("bad-request", "The request body ended before it was complete", {
+      cause: error,
+    });
   }
 }
 
