@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -306,6 +306,29 @@ describe("a real process", () => {
     const live = await runCli(["inspect", flowId, "--store", store]);
     expect(live.code).toBe(0);
     expect(JSON.parse(live.stdout)).toMatchObject({ id: flowId, flow: "onboarding" });
+  });
+
+  it("does not create a database when inspecting a file that is not there", async () => {
+    const missing = join(dir, "typo.db");
+    const result = await runCli(["inspect", crypto.randomUUID(), "--store", `sqlite:${missing}`]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`no SQLite database at ${missing}`);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it("answers 428 to a step write without If-Match when started with --require-if-match", async () => {
+    const server = await startServer({ store, args: ["--require-if-match"] });
+    const { flowId, etag } = await create(server);
+    expect((await put(server, flowId, "1", personalInfo)).status).toBe(428);
+    expect((await put(server, flowId, "1", personalInfo, { "if-match": etag })).status).toBe(200);
+  });
+
+  it("refuses to start on a flow with a reserved name, naming the file", async () => {
+    const file = "test/fixtures/reserved-name-flow.ts";
+    const result = await runCli(["serve", "--flows", file, "--store", store, "--port", "0"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`cannot serve flows from ${file}`);
+    expect(result.stderr).toContain('flow "healthz": the name is reserved');
   });
 
   it("refuses to start on a broken flow file, naming the file and the step", async () => {

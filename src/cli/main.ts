@@ -1,10 +1,10 @@
 import closeWithGrace from "close-with-grace";
 import { Command } from "commander";
 import pino from "pino";
-import { createWaymark } from "../http/app.ts";
+import { createWaymark, type Waymark } from "../http/app.ts";
 import { startServer } from "../server.ts";
 import { openStore, redact } from "../store/open.ts";
-import { resolveConfig } from "./config.ts";
+import { type ConfigFlags, resolveConfig } from "./config.ts";
 import { loadFlows } from "./load-flows.ts";
 
 const program = new Command("waymark").description(
@@ -18,12 +18,33 @@ program
   .option("--store <url>", "sqlite:./file.db (env WAYMARK_STORE)")
   .option("--port <n>", "port to listen on (env PORT)")
   .option("--host <host>", "address to listen on (env HOST)")
-  .action(async (flags: { flows: string; store?: string; port?: string; host?: string }) => {
-    const config = resolveConfig(flags);
+  .option("--max-body-bytes <n>", "largest request body (env WAYMARK_MAX_BODY_BYTES)")
+  .option(
+    "--require-if-match",
+    "answer 428 to step writes without If-Match (env WAYMARK_REQUIRE_IF_MATCH)",
+  )
+  .option("--log-level <level>", "pino level, or silent (env LOG_LEVEL)")
+  .action(async (flags: ConfigFlags & { flows: string }) => {
+    const config = resolveConfig(
+      ["port", "host", "store", "maxBodyBytes", "requireIfMatch", "logLevel"],
+      flags,
+    );
     const logger = pino({ level: config.logLevel });
     const flows = await loadFlows(flags.flows);
     const store = await openStore(config.store);
-    const waymark = createWaymark({ flows, store, logger });
+    let waymark: Waymark;
+    try {
+      waymark = createWaymark({
+        flows,
+        store,
+        logger,
+        maxBodyBytes: config.maxBodyBytes,
+        requireIfMatch: config.requireIfMatch,
+      });
+    } catch (error) {
+      await store.close();
+      throw new Error(`cannot serve flows from ${flags.flows}: ${(error as Error).message}`);
+    }
     const server = await startServer({
       waymark,
       store,
@@ -47,8 +68,8 @@ program
   .description("print a flow's stored record as JSON (it includes the step data)")
   .argument("<flowId>", "the flow id")
   .option("--store <url>", "sqlite:./file.db (env WAYMARK_STORE)")
-  .action(async (flowId: string, flags: { store?: string }) => {
-    const store = await openStore(resolveConfig(flags).store);
+  .action(async (flowId: string, flags: ConfigFlags) => {
+    const store = await openStore(resolveConfig(["store"], flags).store, { mustExist: true });
     try {
       const record = await store.load(flowId);
       if (!record) {
@@ -66,8 +87,8 @@ program
   .command("purge")
   .description("delete every expired flow now")
   .option("--store <url>", "sqlite:./file.db (env WAYMARK_STORE)")
-  .action(async (flags: { store?: string }) => {
-    const store = await openStore(resolveConfig(flags).store);
+  .action(async (flags: ConfigFlags) => {
+    const store = await openStore(resolveConfig(["store"], flags).store, { mustExist: true });
     try {
       const purged = await store.purgeExpired(new Date());
       process.stdout.write(`purged ${purged} expired flow${purged === 1 ? "" : "s"}\n`);

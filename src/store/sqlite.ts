@@ -20,11 +20,6 @@ export interface SqliteStoreOptions {
    * @default 5000
    */
   busyTimeoutMs?: number;
-  /**
-   * Refuse to create the file: for tools that inspect an existing database.
-   * @default false
-   */
-  mustExist?: boolean;
 }
 
 const schemaVersion = 1;
@@ -105,7 +100,7 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
 }
 
 function openDatabase(options: SqliteStoreOptions): Database.Database {
-  const db = new Database(options.path, { fileMustExist: options.mustExist ?? false });
+  const db = new Database(options.path);
   // At start-up a blocking wait is fine: nothing is being served yet.
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   db.pragma("journal_mode = WAL");
