@@ -66,4 +66,15 @@ describe("the README walkthrough, run with curl as printed", () => {
     ]);
     expect(final.data["company-details"].vatId).toBe("GB123456789");
   });
+
+  it("shows conditional requests and erasure as the comments say", async () => {
+    const output = await shell("start", "contractor", "more");
+    const lines = output.trim().split("\n");
+    const more = lines.slice(lines.indexOf('"v5"'));
+    expect(more[0]).toBe('"v5"');
+    expect(more[1]).toBe("304");
+    expect(JSON.parse(more[2] ?? "")).toMatchObject({ name: "personal-info", status: "done" });
+    expect(JSON.parse(more[3] ?? "")).toMatchObject({ status: 412 });
+    expect(more.slice(4)).toEqual(["204", "404"]);
+  });
 });
