@@ -1,6 +1,8 @@
 /**
  * The closed set of failure causes Waymark reports. Each layer raises these codes; only
  * the HTTP layer knows which status each one becomes (see `src/http/problem.ts`).
+ *
+ * @example if (error instanceof WaymarkError && error.code === "flow-expired") restart();
  */
 export const errorCodes = [
   "bad-request",

@@ -97,6 +97,8 @@ function standardJsonSchema(schema: StandardSchemaV1): JsonSchema | undefined {
 /**
  * Milliseconds in a duration: a positive number of milliseconds, or a string such as
  * `"90s"`, `"30m"`, `"12h"`, `"7d"`.
+ *
+ * @example parseDuration("30m") // 1800000
  */
 export function parseDuration(value: number | string, where = "duration"): number {
   if (typeof value === "number") {

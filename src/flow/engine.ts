@@ -47,7 +47,11 @@ export function createRecord(
   };
 }
 
-/** Finds a step by its 1-based number (`"2"`) or its name (`"contract-details"`). */
+/**
+ * Finds a step by its 1-based number (`"2"`) or its name (`"contract-details"`).
+ *
+ * @example findStep(onboarding, "2")?.name // "contract-details"
+ */
 export function findStep(definition: FlowDefinition, ref: string): DefinedStep | undefined {
   if (/^[1-9]\d{0,3}$/.test(ref)) return definition.steps[Number(ref) - 1];
   return definition.steps.find((step) => step.name === ref);
@@ -56,6 +60,8 @@ export function findStep(definition: FlowDefinition, ref: string): DefinedStep |
 /**
  * Each step's status for the given data: `skipped` when its `when` is false, `done` when
  * it has data, the first applicable step without data is `current`, the rest `pending`.
+ *
+ * @example planSteps(onboarding, {}).map((step) => step.status) // ["current", "pending", "skipped", "pending"]
  */
 export function planSteps(definition: FlowDefinition, data: FlowData): StepState[] {
   let currentFound = false;
@@ -72,13 +78,21 @@ export function planSteps(definition: FlowDefinition, data: FlowData): StepState
   });
 }
 
-/** The step to do next, or undefined once every applicable step is done. */
+/**
+ * The step to do next, or undefined once every applicable step is done.
+ *
+ * @example currentStep(onboarding, record.data)?.name // "personal-info"
+ */
 export function currentStep(definition: FlowDefinition, data: FlowData): DefinedStep | undefined {
   const state = planSteps(definition, data).find((step) => step.status === "current");
   return state ? definition.steps[state.number - 1] : undefined;
 }
 
-/** `completed` once every applicable step is done; a completed flow is read-only. */
+/**
+ * `completed` once every applicable step is done; a completed flow is read-only.
+ *
+ * @example flowStatus(onboarding, {}) // "in_progress"
+ */
 export function flowStatus(
   definition: FlowDefinition,
   data: FlowData,
@@ -86,7 +100,11 @@ export function flowStatus(
   return currentStep(definition, data) ? "in_progress" : "completed";
 }
 
-/** Whether the record's time to live has run out at `now`. */
+/**
+ * Whether the record's time to live has run out at `now`.
+ *
+ * @example isExpired(record, new Date(record.expiresAt)) // true
+ */
 export function isExpired(record: FlowRecord, now: Date): boolean {
   return now.getTime() >= record.expiresAt;
 }
@@ -146,7 +164,11 @@ export async function submitStep(
   };
 }
 
-/** The refusal for a write to a flow whose time to live has run out. */
+/**
+ * The refusal for a write to a flow whose time to live has run out.
+ *
+ * @example if (isExpired(record, now)) throw expired();
+ */
 export function expired(): WaymarkError {
   return new WaymarkError("flow-expired", "This flow has expired; start a new one");
 }

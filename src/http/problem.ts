@@ -25,7 +25,11 @@ const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> =
   "internal-error": { status: 500, title: "Internal server error" },
 };
 
-/** The problem `type` URI of an error code: stable, one per cause. */
+/**
+ * The problem `type` URI of an error code: stable, one per cause.
+ *
+ * @example problemType("flow-expired") // "urn:waymark:problem:flow-expired"
+ */
 export function problemType(code: ErrorCode): string {
   return `urn:waymark:problem:${code}`;
 }

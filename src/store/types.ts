@@ -6,6 +6,12 @@ import type { FlowRecord } from "../flow/types.ts";
  *
  * A step write costs one `load` and one `save`. Failures to reach the backend throw a
  * `WaymarkError` with code `store-unavailable`.
+ *
+ * @example
+ * const record = await store.load(id);
+ * if (record && (await store.save({ ...record, version: record.version + 1 }, record.version))) {
+ *   // this write won the compare-and-set
+ * }
  */
 export interface FlowStore {
   /** Inserts a new record; the id is fresh, so it never collides in practice. */

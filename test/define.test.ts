@@ -1,0 +1,133 @@
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { onboarding } from "../examples/onboarding/flow.ts";
+import { defineFlow, defineStep, parseDuration } from "../src/flow/define.ts";
+import { createRegistry } from "../src/flow/registry.ts";
+import type { FlowDefinitionInput, StepDefinition } from "../src/flow/types.ts";
+
+const hour = 3_600_000;
+const day = 24 * hour;
+
+describe("defineFlow", () => {
+  const step = (name: string): StepDefinition =>
+    defineStep({ name, schema: z.strictObject({ x: z.string() }) });
+  const flow = (overrides: Partial<FlowDefinitionInput>) =>
+    defineFlow({ name: "demo", ttl: "1h", steps: [step("first")], ...overrides });
+
+  it("numbers the steps, titles them and freezes the definition", () => {
+    const defined = flow({ steps: [step("first-step"), step("second")] });
+    expect(defined.steps.map((s) => [s.number, s.title])).toEqual([
+      [1, "First step"],
+      [2, "Second"],
+    ]);
+    expect(defined.version).toBe(1);
+    expect(defined.ttlMs).toBe(hour);
+    expect(Object.isFrozen(defined)).toBe(true);
+    expect(Object.isFrozen(defined.steps)).toBe(true);
+    expect(defined.steps[0]?.jsonSchema).toMatchObject({ additionalProperties: false });
+  });
+
+  it("throws naming the step that repeats a name", () => {
+    expect(() => flow({ steps: [step("a"), step("b"), step("a")] })).toThrow(
+      'flow "demo": step 3 repeats the name "a"',
+    );
+  });
+
+  it("throws naming the step without a schema", () => {
+    const bare = { name: "no-schema" } as unknown as StepDefinition;
+    expect(() => flow({ steps: [step("a"), bare] })).toThrow(
+      'flow "demo", step 2 "no-schema": the step needs a schema implementing Standard Schema',
+    );
+  });
+
+  it.each(["Personal_Info", "personalInfo", "1st", "-a", "a-", "a--b", ""])(
+    "throws naming the step with the bad name %j",
+    (name) => {
+      expect(() => flow({ steps: [step(name)] })).toThrow(
+        `flow "demo", step 1 "${name}": the name must be kebab-case`,
+      );
+    },
+  );
+
+  it("throws for a bad flow name", () => {
+    expect(() => flow({ name: "Demo Flow" })).toThrow('flow "Demo Flow": the name must be kebab');
+  });
+
+  it.each([0, -1, 1.5, Number.NaN, "", "7", "7w", "-1d", "0d", "1.5h", "d"])(
+    "throws for the ttl %j",
+    (ttl) => {
+      expect(() => flow({ ttl })).toThrow('flow "demo": ttl must be positive milliseconds');
+    },
+  );
+
+  it.each([0, -1, 1.5])("throws for the version %j", (version) => {
+    expect(() => flow({ version })).toThrow('flow "demo": version must be a positive integer');
+  });
+
+  it("throws for a flow without steps", () => {
+    expect(() => flow({ steps: [] })).toThrow('flow "demo": a flow needs at least one step');
+  });
+
+  it("needs jsonSchema when the schema does not implement Standard JSON Schema", () => {
+    const bare: StandardSchemaV1<unknown, Record<string, unknown>> = {
+      "~standard": { version: 1, vendor: "test", validate: () => ({ value: {} }) },
+    };
+    expect(() => flow({ steps: [{ name: "bare", schema: bare }] })).toThrow(
+      'flow "demo", step 1 "bare": the schema does not implement Standard JSON Schema',
+    );
+    const jsonSchema = { type: "object" };
+    const defined = flow({ steps: [{ name: "bare", schema: bare, jsonSchema }] });
+    expect(defined.steps[0]?.jsonSchema).toEqual(jsonSchema);
+  });
+});
+
+describe("parseDuration", () => {
+  it.each([
+    [5_000, 5_000],
+    ["250ms", 250],
+    ["90s", 90_000],
+    ["30m", 1_800_000],
+    ["12h", 12 * hour],
+    ["7d", 7 * day],
+    [" 7 d ", 7 * day],
+  ] as const)("reads %j as %d ms", (value, ms) => {
+    expect(parseDuration(value)).toBe(ms);
+  });
+
+  it("names the place in its error", () => {
+    expect(() => parseDuration("soon", "config ttl")).toThrow("config ttl: ttl must be");
+  });
+
+  it("refuses a duration past the safe integer range", () => {
+    expect(() => parseDuration(`${Number.MAX_SAFE_INTEGER}d`)).toThrow("ttl must be");
+  });
+});
+
+describe("createRegistry", () => {
+  const version = (name: string, v: number) =>
+    defineFlow({ name, version: v, ttl: "1h", steps: onboarding.steps });
+
+  it("serves the highest version as latest, whatever the order, and keeps the others", () => {
+    const [v1, v2, v3] = [version("signup", 1), version("signup", 2), version("signup", 3)];
+    const registry = createRegistry([v2, v3, v1, onboarding]);
+    expect(registry.latest("signup")).toBe(v3);
+    expect(registry.at("signup", 1)).toBe(v1);
+    expect(registry.at("signup", 4)).toBeUndefined();
+    expect(registry.latest("onboarding")).toBe(onboarding);
+    expect(registry.latest("nope")).toBeUndefined();
+    expect([...registry.names].sort()).toEqual(["onboarding", "signup"]);
+  });
+
+  it("refuses the same version twice", () => {
+    expect(() => createRegistry([version("signup", 2), version("signup", 2)])).toThrow(
+      'flow "signup": version 2 is defined twice',
+    );
+  });
+
+  it.each(["healthz", "readyz"])("refuses the reserved name %s", (name) => {
+    expect(() => createRegistry([version(name, 1)])).toThrow(
+      `flow "${name}": the name is reserved`,
+    );
+  });
+});
