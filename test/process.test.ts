@@ -129,6 +129,18 @@ describe("real processes on one SQLite file", () => {
     expect(final.body.data).toEqual(winner?.body.data);
   });
 
+  it("replays a create retried with its Idempotency-Key on another process", async () => {
+    const servers = [await startServer({ store }), await startServer({ store })] as const;
+    const headers = { "idempotency-key": crypto.randomUUID() };
+    const first = await fetch(`${servers[0].url}/onboarding`, { method: "POST", headers });
+    await servers[0].stop("SIGKILL");
+    const retry = await fetch(`${servers[1].url}/onboarding`, { method: "POST", headers });
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(await retry.text()).toBe(await first.text());
+  });
+
   it("loses no acknowledged write among concurrent writers without If-Match", async () => {
     const servers = [await startServer({ store }), await startServer({ store })] as const;
     const { flowId } = await create(servers[0]);

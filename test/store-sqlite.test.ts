@@ -73,3 +73,45 @@ describe("SQLite under another process's write lock", () => {
     }
   });
 });
+
+describe("SQLite schema", () => {
+  // Guards the upgrade of files written before idempotency keys were stored.
+  it("upgrades a version-1 file in place, keeping its flows", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "waymark-sqlite-"));
+    const path = join(dir, "flows.db");
+    const record = sampleRecord();
+    const old = new Database(path);
+    old.exec(`CREATE TABLE waymark_flows (id TEXT PRIMARY KEY, flow TEXT NOT NULL,
+      version INTEGER NOT NULL, expires_at INTEGER NOT NULL, record TEXT NOT NULL) STRICT`);
+    old
+      .prepare("INSERT INTO waymark_flows VALUES (?, ?, ?, ?, ?)")
+      .run(record.id, record.flow, record.version, record.expiresAt, JSON.stringify(record));
+    old.pragma("user_version = 1");
+    old.close();
+    const store = createSqliteStore({ path });
+    try {
+      expect(await store.load(record.id)).toEqual(record);
+      const claim = { fingerprint: "fp", now: 0, leaseUntil: 1, keepUntil: 2 };
+      expect(await store.claimIdempotencyKey("k", claim)).toBeUndefined();
+      const reopened = new Database(path, { readonly: true });
+      expect(reopened.pragma("user_version", { simple: true })).toBe(2);
+      reopened.close();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a file from a newer schema", () => {
+    const dir = mkdtempSync(join(tmpdir(), "waymark-sqlite-"));
+    const path = join(dir, "flows.db");
+    const newer = new Database(path);
+    newer.pragma("user_version = 99");
+    newer.close();
+    try {
+      expect(() => createSqliteStore({ path })).toThrow(/schema version 99 is newer/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -40,16 +40,7 @@ export async function readJsonBody(request: Request, limits: BodyLimits): Promis
       new WaymarkError("unsupported-media-type", `Expected application/json, got ${shown}`),
     );
   }
-  const bytes = await readAtMost(request.body, limits.maxBytes);
-  if (!bytes) {
-    throw await afterDraining(
-      request.body,
-      limits.maxBytes * (drainFactor - 1),
-      new WaymarkError("body-too-large", `The body exceeds the limit of ${limits.maxBytes} bytes`, {
-        extensions: { maxBytes: limits.maxBytes },
-      }),
-    );
-  }
+  const bytes = await readBody(request, limits);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -67,6 +58,19 @@ export async function readJsonBody(request: Request, limits: BodyLimits): Promis
     throw new WaymarkError("invalid-json", `The body nests deeper than ${limits.maxDepth} levels`);
   }
   return value;
+}
+
+/** The body's bytes, whatever their type: 413 past `maxBytes` (draining the rest). */
+export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
+  const bytes = await readAtMost(request.body, limits.maxBytes);
+  if (bytes) return bytes;
+  throw await afterDraining(
+    request.body,
+    limits.maxBytes * (drainFactor - 1),
+    new WaymarkError("body-too-large", `The body exceeds the limit of ${limits.maxBytes} bytes`, {
+      extensions: { maxBytes: limits.maxBytes },
+    }),
+  );
 }
 
 /** Errors answered before the body could be drained: their connection must close. */

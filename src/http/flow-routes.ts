@@ -9,6 +9,7 @@ import type { FlowStore } from "../store/types.ts";
 import type { Logger } from "./app.ts";
 import { type BodyLimits, readJsonBody } from "./body.ts";
 import { etagMatches } from "./conditional.ts";
+import { idempotent } from "./idempotency.ts";
 import { methodNotAllowed } from "./problem.ts";
 import { etag, flowPath, flowRepresentation, stepRepresentation } from "./representation.ts";
 
@@ -65,11 +66,15 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
   app.post("/:flow", async (c) => {
     const definition = registry.latest(c.req.param("flow"));
     if (!definition) throw unknownFlow(c.req.param("flow"));
-    const record = createRecord(definition, { id: randomUUID(), now: now() });
-    await store.create(record);
-    return json(flowRepresentation(definition, record), 201, {
-      etag: etag(record),
-      location: flowPath(record),
+    const at = now();
+    return idempotent(c.req.raw, definition.name, { store, limits, now: at }, async () => {
+      const record = createRecord(definition, { id: randomUUID(), now: at });
+      await store.create(record);
+      return {
+        status: 201,
+        headers: { ...jsonHeaders, etag: etag(record), location: flowPath(record) },
+        body: JSON.stringify(flowRepresentation(definition, record)),
+      };
     });
   });
 
@@ -207,11 +212,10 @@ function staleEtag(): WaymarkError {
   );
 }
 
-function json(body: unknown, status: 200 | 201, headers: Record<string, string>): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/json", "cache-control": "no-store", ...headers },
-  });
+const jsonHeaders = { "content-type": "application/json", "cache-control": "no-store" };
+
+function json(body: unknown, status: 200, headers: Record<string, string>): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...jsonHeaders, ...headers } });
 }
 
 function notModified(record: FlowRecord): Response {

@@ -4,6 +4,7 @@ import { type ErrorCode, WaymarkError } from "../errors.ts";
 const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> = {
   "bad-request": { status: 400, title: "Bad request" },
   "invalid-json": { status: 400, title: "The request body is not valid JSON" },
+  "invalid-idempotency-key": { status: 400, title: "The Idempotency-Key is not valid" },
   "unknown-flow": { status: 404, title: "No such flow" },
   "flow-not-found": { status: 404, title: "Flow not found" },
   "step-not-found": { status: 404, title: "No such step" },
@@ -13,12 +14,20 @@ const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> =
   "step-not-applicable": { status: 409, title: "This step does not apply to the flow" },
   "flow-completed": { status: 409, title: "The flow is completed" },
   "concurrent-update": { status: 409, title: "The flow kept changing; try again" },
+  "idempotency-key-in-flight": {
+    status: 409,
+    title: "A request with this Idempotency-Key is still in progress",
+  },
   "flow-expired": { status: 410, title: "The flow has expired" },
   "definition-retired": { status: 410, title: "The flow's definition is no longer served" },
   "precondition-failed": { status: 412, title: "The flow has changed since you read it" },
   "body-too-large": { status: 413, title: "The request body is too large" },
   "unsupported-media-type": { status: 415, title: "Send application/json" },
   "invalid-step-data": { status: 422, title: "The step data is invalid" },
+  "idempotency-key-reused": {
+    status: 422,
+    title: "This Idempotency-Key was used for a different request",
+  },
   "precondition-required": { status: 428, title: "If-Match is required" },
   "headers-too-large": { status: 431, title: "The request headers are too large" },
   "store-unavailable": { status: 503, title: "The store is unavailable" },
@@ -72,7 +81,9 @@ export function problemResponse(thrown: unknown, headers: HeadersInit = {}): Res
     headers: { "content-type": "application/problem+json", "cache-control": "no-store" },
   });
   for (const [name, value] of new Headers(headers)) response.headers.set(name, value);
-  if (error.code === "store-unavailable") response.headers.set("retry-after", "1");
+  if (error.code === "store-unavailable" || error.code === "idempotency-key-in-flight") {
+    response.headers.set("retry-after", "1");
+  }
   if (typeof error.extensions.allow === "string")
     response.headers.set("allow", error.extensions.allow);
   return response;

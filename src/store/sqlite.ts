@@ -2,7 +2,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
-import type { FlowStore } from "./types.ts";
+import type { FlowStore, IdempotencyClaim, StoredResponse } from "./types.ts";
+
+interface KeyRow {
+  fingerprint: string;
+  lease_until: number | null;
+  response: string | null;
+  expires_at: number;
+}
 
 /** Options of {@link createSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -22,7 +29,7 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
-const schemaVersion = 1;
+const schemaVersion = 2;
 
 /**
  * better-sqlite3 is synchronous, so SQLite's own busy wait would stall the event loop.
@@ -56,6 +63,33 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
   const purge = db.prepare(
     "DELETE FROM waymark_flows WHERE id IN (SELECT id FROM waymark_flows WHERE expires_at <= ? LIMIT ?)",
   );
+  const selectKey = db.prepare<[string], KeyRow>(
+    "SELECT fingerprint, lease_until, response, expires_at FROM waymark_idempotency WHERE key = ?",
+  );
+  const upsertKey = db.prepare(
+    "INSERT OR REPLACE INTO waymark_idempotency (key, fingerprint, lease_until, response, expires_at) VALUES (?, ?, ?, NULL, ?)",
+  );
+  const finishKey = db.prepare(
+    "UPDATE waymark_idempotency SET response = ?, lease_until = NULL WHERE key = ? AND response IS NULL",
+  );
+  const releaseKey = db.prepare(
+    "DELETE FROM waymark_idempotency WHERE key = ? AND fingerprint = ? AND response IS NULL",
+  );
+  const purgeKeys = db.prepare("DELETE FROM waymark_idempotency WHERE expires_at <= ?");
+  const claim = db.transaction((key: string, request: IdempotencyClaim) => {
+    const row = selectKey.get(key);
+    const taken =
+      row &&
+      row.expires_at > request.now &&
+      (row.response !== null || (row.lease_until ?? 0) > request.now);
+    if (taken) {
+      return row.response === null
+        ? { fingerprint: row.fingerprint }
+        : { fingerprint: row.fingerprint, response: JSON.parse(row.response) as StoredResponse };
+    }
+    upsertKey.run(key, request.fingerprint, request.leaseUntil, request.keepUntil);
+    return undefined;
+  });
   // Reads the table, not just the connection, so a damaged file is not reported ready.
   const ping = db.prepare("SELECT 1 FROM waymark_flows LIMIT 1");
   const run = <T>(operation: () => T) => retryWhileBusy(operation, waitMs);
@@ -82,6 +116,7 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
       return result.changes === 1;
     },
     async purgeExpired(now) {
+      await run(() => purgeKeys.run(now.getTime()));
       let purged = 0;
       for (;;) {
         const { changes } = await run(() => purge.run(now.getTime(), purgeBatch));
@@ -89,6 +124,15 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
         if (changes < purgeBatch) return purged;
         await sleep(0);
       }
+    },
+    async claimIdempotencyKey(key, request) {
+      return run(() => claim.immediate(key, request));
+    },
+    async finishIdempotencyKey(key, response) {
+      await run(() => finishKey.run(JSON.stringify(response), key));
+    },
+    async releaseIdempotencyKey(key, fingerprint) {
+      await run(() => releaseKey.run(key, fingerprint));
     },
     async ping() {
       await run(() => ping.get());
@@ -127,6 +171,15 @@ function openDatabase(options: SqliteStoreOptions): Database.Database {
         record TEXT NOT NULL
       ) STRICT;
       CREATE INDEX IF NOT EXISTS waymark_flows_expires_at ON waymark_flows (expires_at);
+      CREATE TABLE IF NOT EXISTS waymark_idempotency (
+        key TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        lease_until INTEGER,
+        response TEXT,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX IF NOT EXISTS waymark_idempotency_expires_at
+        ON waymark_idempotency (expires_at);
     `);
     db.pragma(`user_version = ${schemaVersion}`);
   }).immediate();

@@ -28,10 +28,49 @@ export interface FlowStore {
    * and the stored version differs (then nothing is removed).
    */
   delete(id: string, expectedVersion?: number): Promise<boolean>;
-  /** Removes every record whose `expiresAt` is at or before `now`; returns how many. */
+  /**
+   * Removes every record whose `expiresAt` is at or before `now`, and idempotency keys
+   * past their keeping time; returns how many flow records went.
+   */
   purgeExpired(now: Date): Promise<number>;
+  /**
+   * Claims an `Idempotency-Key` for a request with this fingerprint, atomically. Returns
+   * undefined when the caller now owns the key — a new key, one past its keeping time,
+   * or an unfinished claim whose lease ran out — and must then `finishIdempotencyKey` or
+   * `releaseIdempotencyKey`. Otherwise returns the existing entry and changes nothing.
+   */
+  claimIdempotencyKey(key: string, claim: IdempotencyClaim): Promise<IdempotencyEntry | undefined>;
+  /** Records the response of a claimed key, kept until `claim.keepUntil`. */
+  finishIdempotencyKey(key: string, response: StoredResponse): Promise<void>;
+  /** Gives a claimed key up (the request failed), so a retry can claim it at once. */
+  releaseIdempotencyKey(key: string, fingerprint: string): Promise<void>;
   /** Resolves when the backend answers; throws `store-unavailable` otherwise. */
   ping(): Promise<void>;
   /** Releases connections and files. */
   close(): Promise<void>;
+}
+
+/** A claim on an idempotency key. */
+export interface IdempotencyClaim {
+  /** Identifies the request: a retry with the same key must bring the same one. */
+  fingerprint: string;
+  /** Epoch milliseconds until which an unfinished claim blocks others. */
+  leaseUntil: number;
+  /** Epoch milliseconds until which the key and its response are kept. */
+  keepUntil: number;
+  /** Epoch milliseconds of the claim: older entries past their times are taken over. */
+  now: number;
+}
+
+/** An idempotency key already claimed: in flight until `response` is there. */
+export interface IdempotencyEntry {
+  fingerprint: string;
+  response?: StoredResponse;
+}
+
+/** A response kept for replay. */
+export interface StoredResponse {
+  status: number;
+  headers: Readonly<Record<string, string>>;
+  body: string;
 }

@@ -139,6 +139,74 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       expect(await store.load(record.id)).toEqual(record);
     });
 
+    describe("idempotency keys", () => {
+      const at = Date.UTC(2026, 5, 15, 12);
+      const claim = (fingerprint: string, now = at) => ({
+        fingerprint,
+        now,
+        leaseUntil: now + 60_000,
+        keepUntil: now + 24 * hour,
+      });
+      const response = { status: 201, headers: { location: "/onboarding/x" }, body: '{"a":"é"}' };
+
+      it("claims a new key, then reports it in flight, then replays its response", async () => {
+        expect(await store.claimIdempotencyKey("k1", claim("fp"))).toBeUndefined();
+        expect(await store.claimIdempotencyKey("k1", claim("fp"))).toEqual({ fingerprint: "fp" });
+        await store.finishIdempotencyKey("k1", response);
+        expect(await store.claimIdempotencyKey("k1", claim("fp"))).toEqual({
+          fingerprint: "fp",
+          response,
+        });
+      });
+
+      it("reports the first fingerprint to a claim with another one, changing nothing", async () => {
+        expect(await store.claimIdempotencyKey("k2", claim("first"))).toBeUndefined();
+        expect(await store.claimIdempotencyKey("k2", claim("second"))).toEqual({
+          fingerprint: "first",
+        });
+        await store.finishIdempotencyKey("k2", response);
+        expect((await store.claimIdempotencyKey("k2", claim("second")))?.fingerprint).toBe("first");
+      });
+
+      it("lets a released key, or one whose lease ran out, be claimed again", async () => {
+        expect(await store.claimIdempotencyKey("k3", claim("fp"))).toBeUndefined();
+        await store.releaseIdempotencyKey("k3", "fp");
+        expect(await store.claimIdempotencyKey("k3", claim("fp"))).toBeUndefined();
+        const afterLease = at + 60_001;
+        expect(await store.claimIdempotencyKey("k3", claim("other", afterLease))).toBeUndefined();
+        expect(await store.claimIdempotencyKey("k3", claim("fp", afterLease))).toEqual({
+          fingerprint: "other",
+        });
+      });
+
+      it("keeps a finished key until its keeping time, then lets it go", async () => {
+        expect(await store.claimIdempotencyKey("k4", claim("fp"))).toBeUndefined();
+        await store.finishIdempotencyKey("k4", response);
+        const almost = at + 24 * hour - 1;
+        expect((await store.claimIdempotencyKey("k4", claim("fp", almost)))?.response).toEqual(
+          response,
+        );
+        await store.purgeExpired(new Date(at + 24 * hour));
+        expect(await store.claimIdempotencyKey("k4", claim("fp", at + 24 * hour))).toBeUndefined();
+      });
+
+      it("gives a key to exactly one of many concurrent claims", async () => {
+        const other = await reopen();
+        try {
+          const results = await Promise.all(
+            Array.from({ length: 20 }, (_, index) =>
+              (index % 2 === 0 ? store : other).claimIdempotencyKey("k5", claim(`fp${index}`)),
+            ),
+          );
+          expect(results.filter((result) => result === undefined)).toHaveLength(1);
+          const winner = `fp${results.indexOf(undefined)}`;
+          for (const result of results) if (result) expect(result.fingerprint).toBe(winner);
+        } finally {
+          await other.close();
+        }
+      });
+    });
+
     it("answers ping while open", async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

@@ -75,9 +75,9 @@ export interface RequestOptions {
  * A Waymark over an in-memory SQLite store and a hand-driven clock, plus shorthands for
  * calling its `fetch` without a socket.
  */
-export function createHttpClient(options: Partial<Omit<WaymarkOptions, "store" | "now">> = {}) {
+export function createHttpClient(options: Partial<Omit<WaymarkOptions, "now">> = {}) {
   let now = startTime;
-  const store: FlowStore = createSqliteStore({ path: ":memory:" });
+  const store: FlowStore = options.store ?? createSqliteStore({ path: ":memory:" });
   const waymark = createWaymark({ flows: [onboarding], ...options, store, now: () => now });
 
   function send(method: string, path: string, request: RequestOptions = {}): Promise<Response> {

@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { WaymarkError } from "waymark";
+import { createSqliteStore } from "waymark/store/sqlite";
+import { createHttpClient, expectProblem, type FlowView, hourMs } from "./support/http-client.ts";
+import { wrapStore } from "./support/wrap-store.ts";
+
+const key = { "idempotency-key": "3d0f9a51-7c1e-4d8e-9a0b-2f6f1c7e5b11" };
+
+describe("Idempotency-Key on POST /{flow}", () => {
+  it("replays the first response to a retry: same status, body, flowId and Location", async () => {
+    const client = createHttpClient();
+    const first = await client.send("POST", "/onboarding", { headers: key });
+    const retry = await client.send("POST", "/onboarding", { headers: key });
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("location")).toBe(first.headers.get("location"));
+    expect(retry.headers.get("etag")).toBe(first.headers.get("etag"));
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    expect(await retry.text()).toBe(await first.text());
+  });
+
+  it("starts a new flow for another key, or for no key", async () => {
+    const client = createHttpClient();
+    const ids = new Set<string>();
+    for (const headers of [key, { "idempotency-key": "another" }, {}, {}]) {
+      const response = await client.send("POST", "/onboarding", { headers });
+      ids.add(((await response.json()) as FlowView).flowId);
+    }
+    expect(ids.size).toBe(4);
+  });
+
+  it("answers 422 to the same key with a different body, and keeps the first response", async () => {
+    const client = createHttpClient();
+    const first = await client.send("POST", "/onboarding", { headers: key, json: { ref: "a" } });
+    const other = await client.send("POST", "/onboarding", { headers: key, json: { ref: "b" } });
+    await expectProblem(other, 422, "idempotency-key-reused");
+    const again = await client.send("POST", "/onboarding", { headers: key, json: { ref: "a" } });
+    expect(again.headers.get("location")).toBe(first.headers.get("location"));
+  });
+
+  it("answers 409 with Retry-After while the first request is still running", async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const inner = createSqliteStore({ path: ":memory:" });
+    // The first create waits until the test lets it finish.
+    const slow = {
+      ...inner,
+      create: async (...args: Parameters<typeof inner.create>) => {
+        await held;
+        return inner.create(...args);
+      },
+    };
+    const client = createHttpClient({ store: slow });
+    const first = client.send("POST", "/onboarding", { headers: key });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const concurrent = await client.send("POST", "/onboarding", { headers: key });
+    await expectProblem(concurrent, 409, "idempotency-key-in-flight");
+    expect(concurrent.headers.get("retry-after")).toBe("1");
+    release();
+    expect((await first).status).toBe(201);
+    expect((await client.send("POST", "/onboarding", { headers: key })).status).toBe(201);
+  });
+
+  it("releases the key when the request fails, so a retry can succeed", async () => {
+    let failCreate = true;
+    const store = wrapStore(createSqliteStore({ path: ":memory:" }), (method) => {
+      if (method === "create" && failCreate) {
+        throw new WaymarkError("store-unavailable", "The database is down");
+      }
+    });
+    const client = createHttpClient({ store });
+    await expectProblem(
+      await client.send("POST", "/onboarding", { headers: key }),
+      503,
+      "store-unavailable",
+    );
+    failCreate = false;
+    const retry = await client.send("POST", "/onboarding", { headers: key });
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBeNull();
+  });
+
+  it("keeps a key 24 hours, then treats it as new", async () => {
+    const client = createHttpClient();
+    const first = await client.send("POST", "/onboarding", { headers: key });
+    client.advance(24 * hourMs - 1);
+    const within = await client.send("POST", "/onboarding", { headers: key });
+    expect(within.headers.get("location")).toBe(first.headers.get("location"));
+    client.advance(1);
+    const after = await client.send("POST", "/onboarding", { headers: key });
+    expect(after.status).toBe(201);
+    expect(after.headers.get("location")).not.toBe(first.headers.get("location"));
+  });
+
+  it.each([
+    ["256 characters", "k".repeat(256)],
+    ["a control character", "abc\u0001def"],
+    ["non-ASCII", "clé"],
+  ])("answers 400 to a key of %s and creates nothing", async (_label, bad) => {
+    let creates = 0;
+    const store = wrapStore(createSqliteStore({ path: ":memory:" }), (method) => {
+      if (method === "create") creates += 1;
+    });
+    const client = createHttpClient({ store });
+    const response = await client.send("POST", "/onboarding", {
+      headers: { "idempotency-key": bad },
+    });
+    await expectProblem(response, 400, "invalid-idempotency-key");
+    expect(creates).toBe(0);
+  });
+
+  it("accepts a key of 255 characters", async () => {
+    const client = createHttpClient();
+    const response = await client.send("POST", "/onboarding", {
+      headers: { "idempotency-key": "k".repeat(255) },
+    });
+    expect(response.status).toBe(201);
+  });
+});
