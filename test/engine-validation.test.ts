@@ -192,4 +192,14 @@ describe("submitStep: validation", () => {
     refused(await submit(record, "1", { ...personalInfo, email: "nope" }));
     expect(record).toEqual(before);
   });
+
+  // Guards every store alike: PostgreSQL's jsonb cannot hold U+0000, so no store gets it.
+  it("refuses U+0000 in a value or a key, naming where", async () => {
+    const errors = invalid(
+      await submit(fresh(), "1", { ...personalInfo, firstName: "Ada\u0000", lastName: "x" }),
+    );
+    expect(errors).toEqual([{ path: "/firstName", message: "Text may not contain U+0000" }]);
+    const keyed = invalid(await submit(fresh(), "1", { ...personalInfo, "a\u0000": 1 }));
+    expect(keyed).toContainEqual({ path: "/a\u0000", message: "Unknown key" });
+  });
 });

@@ -220,10 +220,8 @@ async function validateStep(
     }),
   });
   if (!isPlainObject(input)) return invalid([{ path: "", message: "Expected a JSON object" }]);
-  const unknown = unknownKeys(step, input);
-  if (unknown.length > 0) {
-    return invalid(unknown.map((path) => ({ path, message: "Unknown key" })));
-  }
+  const refused = screen(step, input);
+  if (refused.length > 0) return invalid(refused);
   const result = await step.schema["~standard"].validate(input);
   if (result.issues) return invalid(result.issues.map(toFieldError));
   if (!isPlainObject(result.value)) {
@@ -258,26 +256,29 @@ function replan(
 }
 
 /**
- * Paths of keys the step does not accept: prototype-polluting keys at any depth, and
- * top-level keys outside `properties` when the JSON Schema closes the object. Screening
- * here names each key, whatever the schema library does with extras.
+ * What the step never accepts, whatever its schema says: prototype-polluting keys and
+ * text with U+0000 (no store keeps it faithfully; PostgreSQL's jsonb refuses it) at any
+ * depth, and top-level keys outside `properties` when the JSON Schema closes the object.
+ * Screening here names each place, whatever the schema library does with extras.
  */
-function unknownKeys(step: DefinedStep, input: Record<string, unknown>): string[] {
+function screen(step: DefinedStep, input: Record<string, unknown>): FieldError[] {
   const { properties, additionalProperties } = step.jsonSchema;
   const known =
-    additionalProperties === false && typeof properties === "object" && properties !== null
-      ? properties
-      : undefined;
-  const found = Object.keys(input)
+    additionalProperties === false && isPlainObject(properties) ? properties : undefined;
+  const found: FieldError[] = Object.keys(input)
     .filter((key) => known !== undefined && !forbiddenKeys.has(key) && !Object.hasOwn(known, key))
-    .map((key) => pointer([key]));
+    .map((key) => ({ path: pointer([key]), message: "Unknown key" }));
   const stack: Array<[unknown, string[]]> = [[input, []]];
   for (let item = stack.pop(); item; item = stack.pop()) {
     const [node, path] = item;
+    if (typeof node === "string" && node.includes("\u0000")) {
+      found.push({ path: pointer(path), message: "Text may not contain U+0000" });
+    }
     if (typeof node !== "object" || node === null) continue;
     for (const [key, child] of Object.entries(node)) {
-      if (forbiddenKeys.has(key)) found.push(pointer([...path, key]));
-      else stack.push([child, [...path, key]]);
+      if (forbiddenKeys.has(key) || key.includes("\u0000")) {
+        found.push({ path: pointer([...path, key]), message: "Unknown key" });
+      } else stack.push([child, [...path, key]]);
     }
   }
   return found;

@@ -5,7 +5,8 @@ export const hour = 3_600_000;
 
 /** A record as the engine would make it, with overrides. */
 export function sampleRecord(overrides: Partial<FlowRecord> = {}): FlowRecord {
-  const at = Date.UTC(2026, 5, 15, 12);
+  // Real time: a store may expire records by its own clock (Redis does).
+  const at = Date.now();
   return {
     id: crypto.randomUUID(),
     flow: "onboarding",
