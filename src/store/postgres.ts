@@ -1,0 +1,248 @@
+import { WaymarkError } from "../errors.ts";
+import type { FlowRecord } from "../flow/types.ts";
+import type { FlowStore, IdempotencyEntry, StoredResponse } from "./types.ts";
+
+/** The subset of a `pg` Pool this store uses, so a user's own Pool fits. */
+export interface PostgresPool {
+  query<Row = Record<string, unknown>>(
+    text: string,
+    values?: readonly unknown[],
+  ): Promise<{ rows: Row[]; rowCount: number | null }>;
+  end(): Promise<void>;
+}
+
+/** Options of {@link createPostgresStore}: a URL, or your own `pg` Pool. */
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:5432/database`. */
+  url?: string;
+  /** A `pg` Pool of your own; the store never ends it. */
+  pool?: PostgresPool;
+  /**
+   * How long a connection attempt or a query may take before it is a 503.
+   * @default 5000
+   */
+  timeoutMs?: number;
+}
+
+/** The schema version this code writes; recorded in `waymark_schema`. */
+const schemaVersion = 1;
+/** Rows deleted per purge statement, so a backlog never holds locks for long. */
+const purgeBatch = 500;
+/** Serialises schema creation across instances starting at once. */
+const migrationLock = 0x7761796d; // "waym"
+
+const migrations: Readonly<Record<number, string>> = {
+  1: `
+    CREATE TABLE IF NOT EXISTS waymark_flows (
+      id text PRIMARY KEY,
+      flow text NOT NULL,
+      version integer NOT NULL,
+      expires_at bigint NOT NULL,
+      record jsonb NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS waymark_flows_expires_at ON waymark_flows (expires_at);
+    CREATE TABLE IF NOT EXISTS waymark_idempotency (
+      key text PRIMARY KEY,
+      fingerprint text NOT NULL,
+      lease_until bigint,
+      response jsonb,
+      expires_at bigint NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS waymark_idempotency_expires_at
+      ON waymark_idempotency (expires_at);
+  `,
+};
+
+/**
+ * Flows in PostgreSQL: a `jsonb` record per flow, the compare-and-set one conditional
+ * `UPDATE … RETURNING`. The schema is created or migrated at start-up under an advisory
+ * lock, so several instances may start at once.
+ *
+ * @example
+ * const store = await createPostgresStore({ url: "postgres://waymark@localhost/waymark" });
+ * const shared = await createPostgresStore({ pool: myPool });
+ */
+export async function createPostgresStore(options: PostgresStoreOptions): Promise<FlowStore> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const pool = options.pool ?? (await openPool(options.url, timeoutMs));
+  const query = async <Row = Record<string, unknown>>(text: string, values: unknown[] = []) => {
+    try {
+      return await pool.query<Row>(text, values);
+    } catch (error) {
+      if (isUnavailable(error)) {
+        throw new WaymarkError("store-unavailable", "The PostgreSQL store is unavailable", {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  };
+  try {
+    await migrate(query);
+  } catch (error) {
+    if (!options.pool) await pool.end().catch(() => undefined);
+    throw error;
+  }
+
+  return {
+    async create(record) {
+      await query(
+        "INSERT INTO waymark_flows (id, flow, version, expires_at, record) VALUES ($1, $2, $3, $4, $5)",
+        [record.id, record.flow, record.version, record.expiresAt, record],
+      );
+    },
+    async load(id) {
+      const { rows } = await query<{ record: FlowRecord }>(
+        "SELECT record FROM waymark_flows WHERE id = $1",
+        [id],
+      );
+      return rows[0]?.record;
+    },
+    async save(record, expectedVersion) {
+      const { rowCount } = await query(
+        `UPDATE waymark_flows SET version = $2, expires_at = $3, record = $4
+         WHERE id = $1 AND version = $5 RETURNING id`,
+        [record.id, record.version, record.expiresAt, record, expectedVersion],
+      );
+      return rowCount === 1;
+    },
+    async delete(id, expectedVersion) {
+      const { rowCount } =
+        expectedVersion === undefined
+          ? await query("DELETE FROM waymark_flows WHERE id = $1", [id])
+          : await query("DELETE FROM waymark_flows WHERE id = $1 AND version = $2", [
+              id,
+              expectedVersion,
+            ]);
+      return rowCount === 1;
+    },
+    async purgeExpired(now) {
+      await query("DELETE FROM waymark_idempotency WHERE expires_at <= $1", [now.getTime()]);
+      let purged = 0;
+      for (;;) {
+        const { rowCount } = await query(
+          `DELETE FROM waymark_flows WHERE id IN (
+             SELECT id FROM waymark_flows WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+          [now.getTime(), purgeBatch],
+        );
+        purged += rowCount ?? 0;
+        if ((rowCount ?? 0) < purgeBatch) return purged;
+      }
+    },
+    async claimIdempotencyKey(key, claim) {
+      // An existing entry may vanish between the refused upsert and the read (released,
+      // purged): then claim again. Two rounds always settle it.
+      for (let round = 0; round < 3; round++) {
+        const claimed = await query(
+          `INSERT INTO waymark_idempotency AS i (key, fingerprint, lease_until, response, expires_at)
+           VALUES ($1, $2, $3, NULL, $4)
+           ON CONFLICT (key) DO UPDATE
+             SET fingerprint = EXCLUDED.fingerprint, lease_until = EXCLUDED.lease_until,
+                 response = NULL, expires_at = EXCLUDED.expires_at
+             WHERE i.expires_at <= $5 OR (i.response IS NULL AND i.lease_until <= $5)
+           RETURNING key`,
+          [key, claim.fingerprint, claim.leaseUntil, claim.keepUntil, claim.now],
+        );
+        if (claimed.rowCount === 1) return undefined;
+        const { rows } = await query<{ fingerprint: string; response: StoredResponse | null }>(
+          "SELECT fingerprint, response FROM waymark_idempotency WHERE key = $1",
+          [key],
+        );
+        const row = rows[0];
+        if (row) {
+          const entry: IdempotencyEntry = { fingerprint: row.fingerprint };
+          return row.response ? { ...entry, response: row.response } : entry;
+        }
+      }
+      throw new WaymarkError("store-unavailable", "The idempotency key kept changing");
+    },
+    async finishIdempotencyKey(key, response) {
+      await query(
+        `UPDATE waymark_idempotency SET response = $2, lease_until = NULL
+         WHERE key = $1 AND response IS NULL`,
+        [key, response],
+      );
+    },
+    async releaseIdempotencyKey(key, fingerprint) {
+      await query(
+        "DELETE FROM waymark_idempotency WHERE key = $1 AND fingerprint = $2 AND response IS NULL",
+        [key, fingerprint],
+      );
+    },
+    async ping() {
+      await query("SELECT 1 FROM waymark_flows LIMIT 1");
+    },
+    async close() {
+      if (!options.pool) await pool.end();
+    },
+  };
+}
+
+async function openPool(url: string | undefined, timeoutMs: number): Promise<PostgresPool> {
+  if (!url) throw new Error("createPostgresStore needs a url or a pool");
+  const { default: pg } = await import("pg");
+  const pool = new pg.Pool({
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+    max: 10,
+  });
+  // An idle connection dropped by the server emits here; unheard, it would end the process.
+  pool.on("error", () => undefined);
+  return pool;
+}
+
+type Query = <Row = Record<string, unknown>>(
+  text: string,
+  values?: unknown[],
+) => Promise<{ rows: Row[]; rowCount: number | null }>;
+
+/**
+ * Brings the schema to {@link schemaVersion} in one transaction under an advisory lock:
+ * instances starting together wait for each other instead of racing.
+ */
+async function migrate(query: Query): Promise<void> {
+  const steps = Object.entries(migrations)
+    .map(([version, sql]) => `IF current < ${version} THEN ${sql} END IF;`)
+    .join("\n");
+  // One statement is one transaction: the lock is held until every step is in.
+  await query(`
+    DO $migrate$
+    DECLARE current integer;
+    BEGIN
+      PERFORM pg_advisory_xact_lock(${migrationLock});
+      CREATE TABLE IF NOT EXISTS waymark_schema (
+        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        version integer NOT NULL
+      );
+      SELECT version INTO current FROM waymark_schema;
+      current := coalesce(current, 0);
+      IF current > ${schemaVersion} THEN
+        RAISE EXCEPTION 'database schema version % is newer than this Waymark (${schemaVersion})', current;
+      END IF;
+      ${steps}
+      INSERT INTO waymark_schema (version) VALUES (${schemaVersion})
+        ON CONFLICT (singleton) DO UPDATE SET version = EXCLUDED.version;
+    END
+    $migrate$
+  `);
+}
+
+/** Connection-level failures: the server is down, restarting, or out of reach. */
+function isUnavailable(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === "string") {
+    if (/^(08|57P0|53300)/.test(code)) return true;
+    if (
+      /^E(CONNREFUSED|CONNRESET|TIMEDOUT|PIPE|NOTFOUND|AI_AGAIN|HOSTUNREACH|NETUNREACH)$/.test(code)
+    ) {
+      return true;
+    }
+  }
+  return (
+    typeof message === "string" &&
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/.test(
+      message,
+    )
+  );
+}

@@ -1,0 +1,87 @@
+import pg from "pg";
+import { describe, expect, inject, it } from "vitest";
+import { createPostgresStore } from "../src/store/postgres.ts";
+import { describeStoreConformance } from "./store/conformance.ts";
+
+/** A new, empty database on the run's PostgreSQL server; dropped by the returned function. */
+async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = inject("postgresUrl");
+  const name = `t_${crypto.randomUUID().replaceAll("-", "")}`;
+  const client = new pg.Client(admin);
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  return {
+    url: admin.replace(/\/postgres$/, `/${name}`),
+    async drop() {
+      const dropper = new pg.Client(admin);
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropper.end();
+    },
+  };
+}
+
+describeStoreConformance("PostgreSQL", {
+  async open() {
+    const database = await freshDatabase();
+    const store = await createPostgresStore({ url: database.url });
+    return {
+      store,
+      reopen: () => createPostgresStore({ url: database.url }),
+      cleanup: async () => {
+        await store.close();
+        await database.drop();
+      },
+    };
+  },
+});
+
+describe("PostgreSQL schema", () => {
+  it("is created once when several instances start at the same time", async () => {
+    const database = await freshDatabase();
+    try {
+      const stores = await Promise.all(
+        Array.from({ length: 6 }, () => createPostgresStore({ url: database.url })),
+      );
+      const client = new pg.Client(database.url);
+      await client.connect();
+      const { rows } = await client.query("SELECT version FROM waymark_schema");
+      await client.end();
+      expect(rows).toEqual([{ version: 1 }]);
+      await Promise.all(stores.map((store) => store.close()));
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it("works on a Pool of the user's own, and leaves it open", async () => {
+    const database = await freshDatabase();
+    const pool = new pg.Pool({ connectionString: database.url });
+    try {
+      const store = await createPostgresStore({ pool });
+      await store.ping();
+      await store.close();
+      expect((await pool.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await pool.end();
+      await database.drop();
+    }
+  });
+
+  it("refuses a database whose schema is newer", async () => {
+    const database = await freshDatabase();
+    try {
+      await (await createPostgresStore({ url: database.url })).close();
+      const client = new pg.Client(database.url);
+      await client.connect();
+      await client.query("UPDATE waymark_schema SET version = 99");
+      await client.end();
+      await expect(createPostgresStore({ url: database.url })).rejects.toThrow(
+        /schema version 99 is newer/,
+      );
+    } finally {
+      await database.drop();
+    }
+  });
+});
