@@ -1,0 +1,331 @@
+import {
+  ClientClosedError,
+  ClientOfflineError,
+  ConnectionTimeoutError,
+  createClient,
+  createCluster,
+  DisconnectsClientError,
+  ErrorReply,
+  MaxCommandRedirectionsError,
+  ReconnectStrategyError,
+  RedisClient,
+  RootNodesUnavailableError,
+  SocketClosedUnexpectedlyError,
+  SocketTimeoutError,
+  TimeoutError,
+} from "redis";
+import { WaymarkError } from "../errors.ts";
+import type { FlowRecord } from "../flow/types.ts";
+import { scripts } from "./redis-scripts.ts";
+import type { FlowStore, IdempotencyEntry } from "./types.ts";
+
+/**
+ * Options of {@link createRedisStore}: give `url` or `clusterNodes`.
+ *
+ * @example { url: "redis://:secret@cache.internal:6379/2", prefix: "onboarding:", timeoutMs: 1000 }
+ */
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host:port[/db]` (or `rediss://`) for one server. */
+  url?: string;
+  /**
+   * Some root nodes of a Redis Cluster, such as `["redis://127.0.0.1:7000"]`; the rest
+   * of the cluster is discovered. Credentials and TLS are taken from the first one.
+   */
+  clusterNodes?: string[];
+  /**
+   * Prepended to every key, so several deployments can share one Redis. Keep braces out
+   * of it: a hash tag in the prefix would put every key in one Cluster slot.
+   * @default "waymark:"
+   */
+  prefix?: string;
+  /**
+   * Milliseconds before a command, or a connection attempt, gives up with
+   * `store-unavailable`.
+   * @default 2000
+   */
+  timeoutMs?: number;
+}
+
+/** What the store uses of a standalone client or of a cluster, so both share one path. */
+interface Connection {
+  readonly isOpen: boolean;
+  hGet(key: string, field: string): Promise<string | null>;
+  waymarkCreate(key: string, version: number, expiresAt: number, json: string): Promise<boolean>;
+  waymarkSave(
+    key: string,
+    expected: number,
+    version: number,
+    expiresAt: number,
+    json: string,
+  ): Promise<boolean>;
+  waymarkDelete(key: string, expectedVersion: number | undefined): Promise<boolean>;
+  waymarkPurge(key: string, field: string, now: number): Promise<boolean>;
+  waymarkClaim(
+    key: string,
+    fingerprint: string,
+    now: number,
+    leaseUntil: number,
+    keepUntil: number,
+  ): Promise<IdempotencyEntry | undefined>;
+  waymarkFinish(key: string, json: string): Promise<boolean>;
+  waymarkRelease(key: string, fingerprint: string): Promise<boolean>;
+  close(): Promise<void>;
+  destroy(): void;
+}
+
+/** One server to scan and ping: the standalone server, or each Cluster master. */
+interface ServerNode {
+  scan(
+    cursor: string,
+    options: { MATCH: string; TYPE: string; COUNT: number },
+  ): Promise<{ cursor: string; keys: string[] }>;
+  ping(): Promise<unknown>;
+}
+
+/** Keys per SCAN page: large enough to walk a big keyspace in few round trips. */
+const scanCount = 500;
+
+/**
+ * The Redis store, for one server or a Redis Cluster. Each write is one Lua script on one
+ * key, and Redis expires a flow's key by itself at its `expiresAt` (so an expired flow
+ * reads as gone rather than expired); `purgeExpired` sweeps what is left. When Redis is
+ * unreachable every call fails fast with `store-unavailable` while the client reconnects
+ * in the background.
+ *
+ * @example
+ * const store = await createRedisStore({ url: "redis://127.0.0.1:6379" });
+ * @example
+ * const store = await createRedisStore({
+ *   clusterNodes: ["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"],
+ *   prefix: "shop:",
+ * });
+ */
+export async function createRedisStore(options: RedisStoreOptions): Promise<FlowStore> {
+  const prefix = options.prefix ?? "waymark:";
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const { connection, nodes, connect } = openConnection(options, timeoutMs);
+  const connecting = connect();
+  await attempt(() => connecting, timeoutMs).catch((error: unknown) => {
+    const drop = () => connection.destroy();
+    drop();
+    // A connection still under way can complete after the deadline, and a Cluster then
+    // opens its node connections anyway: drop those too, or they keep the process alive.
+    void connecting.then(drop, drop);
+    throw error;
+  });
+  // The braces are Cluster hash tags: everything of one flow stays in one slot.
+  const flowPrefix = `${prefix}flow:{`;
+  const idempotencyPrefix = `${prefix}idem:{`;
+  const flowKey = (id: string) => `${flowPrefix}${id}}`;
+  const idempotencyKey = (key: string) => `${idempotencyPrefix}${key}}`;
+  const run = <T>(operation: () => Promise<T>) => attempt(operation, timeoutMs);
+
+  return {
+    async create(record) {
+      const json = JSON.stringify(record);
+      const key = flowKey(record.id);
+      if (!(await run(() => connection.waymarkCreate(key, record.version, record.expiresAt, json))))
+        throw new Error(`A flow with id ${record.id} already exists`);
+    },
+    async load(id) {
+      const json = await run(() => connection.hGet(flowKey(id), "record"));
+      return json === null ? undefined : (JSON.parse(json) as FlowRecord);
+    },
+    async save(record, expectedVersion) {
+      const { id, version, expiresAt } = record;
+      const json = JSON.stringify(record);
+      return run(() =>
+        connection.waymarkSave(flowKey(id), expectedVersion, version, expiresAt, json),
+      );
+    },
+    async delete(id, expectedVersion) {
+      return run(() => connection.waymarkDelete(flowKey(id), expectedVersion));
+    },
+    async purgeExpired(now) {
+      // Redis expires keys by itself; this sweep catches keys left without a TTL, and keys
+      // due by `now` that Redis's own clock has not reached. One SCAN covers flows and
+      // idempotency keys alike; only flows are counted.
+      const at = now.getTime();
+      const purgeKey = async (key: string) => {
+        if (key.startsWith(flowPrefix))
+          return run(() => connection.waymarkPurge(key, "expiresAt", at));
+        if (key.startsWith(idempotencyPrefix))
+          await run(() => connection.waymarkPurge(key, "keepUntil", at));
+        return false;
+      };
+      const match = `${globEscape(prefix)}*`;
+      let purged = 0;
+      for (const node of await run(nodes)) {
+        let cursor = "0";
+        do {
+          const page = await run(() =>
+            node.scan(cursor, { MATCH: match, TYPE: "hash", COUNT: scanCount }),
+          );
+          cursor = page.cursor;
+          const deleted = await Promise.all(page.keys.map(purgeKey));
+          purged += deleted.filter(Boolean).length;
+        } while (cursor !== "0");
+      }
+      return purged;
+    },
+    async claimIdempotencyKey(key, claim) {
+      const { fingerprint, now, leaseUntil, keepUntil } = claim;
+      return run(() =>
+        connection.waymarkClaim(idempotencyKey(key), fingerprint, now, leaseUntil, keepUntil),
+      );
+    },
+    async finishIdempotencyKey(key, response) {
+      await run(() => connection.waymarkFinish(idempotencyKey(key), JSON.stringify(response)));
+    },
+    async releaseIdempotencyKey(key, fingerprint) {
+      await run(() => connection.waymarkRelease(idempotencyKey(key), fingerprint));
+    },
+    async ping() {
+      const servers = await run(nodes);
+      await Promise.all(servers.map((server) => run(() => server.ping())));
+    },
+    async close() {
+      // close() waits for commands in flight (they end by their timeout at worst); on a
+      // client that is already closed it would reject, which a shutdown need not hear.
+      if (connection.isOpen) await connection.close().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Builds the client without connecting it. Until the first connection succeeds a failed
+ * attempt is final, so start-up reports an unreachable Redis; afterwards the client
+ * reconnects forever with backoff, and commands fail at once while it is offline instead
+ * of queueing up behind the outage.
+ */
+function openConnection(
+  options: RedisStoreOptions,
+  timeoutMs: number,
+): { connection: Connection; nodes: () => Promise<ServerNode[]>; connect: () => Promise<void> } {
+  let started = false;
+  const socket = {
+    connectTimeout: timeoutMs,
+    reconnectStrategy: (retries: number) =>
+      started && Math.min(2 ** retries * 50, 2000) + Math.floor(Math.random() * 200),
+  };
+  const common = { disableOfflineQueue: true, socket };
+  const commandOptions = { timeout: timeoutMs };
+  // node-redis emits 'error' on every lost connection and reconnect attempt; unheard, it
+  // would crash the process. Callers learn of outages from the failing commands instead.
+  const ignore = () => undefined;
+
+  if (options.clusterNodes?.length) {
+    const urls = options.clusterNodes.map((node) =>
+      node.includes("://") ? node : `redis://${node}`,
+    );
+    const { username, password, socket: first } = RedisClient.parseURL(urls[0] ?? "");
+    const cluster = createCluster({
+      rootNodes: urls.map((url) => ({ url, socket: { connectTimeout: timeoutMs } })),
+      // Discovered nodes get only these settings, not the root nodes' URLs.
+      defaults: {
+        ...common,
+        ...(username === undefined ? {} : { username }),
+        ...(password === undefined ? {} : { password }),
+        socket: first.tls ? { ...socket, tls: true } : socket,
+      },
+      commandOptions,
+      scripts,
+    });
+    cluster.on("error", ignore);
+    return {
+      connection: cluster,
+      nodes: () => Promise.all(mastersOf(cluster).map((master) => cluster.nodeClient(master))),
+      connect: async () => {
+        await cluster.connect();
+        started = true;
+      },
+    };
+  }
+
+  if (!options.url) throw new Error("createRedisStore needs a url or clusterNodes");
+  const client = createClient({ url: options.url, ...common, commandOptions, scripts });
+  client.on("error", ignore);
+  return {
+    connection: client,
+    nodes: async () => [client],
+    connect: async () => {
+      await client.connect();
+      started = true;
+    },
+  };
+}
+
+/** A Cluster that knows no master (closed, or its topology lost) cannot serve at all. */
+function mastersOf<Master>(cluster: { masters: Master[] }): Master[] {
+  if (cluster.masters.length === 0) throw new ClientOfflineError();
+  return cluster.masters;
+}
+
+/**
+ * Runs one Redis round trip within `timeoutMs`. Command timeouts already cover the wire;
+ * the deadline also covers waits outside it, such as a Cluster node still connecting or
+ * a topology refresh, so no request hangs on an outage.
+ */
+async function attempt<T>(operation: () => Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const running = operation();
+    // Settles after the deadline won: nobody waits for it, so it must not go unhandled.
+    running.catch(() => undefined);
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeoutError("Redis did not answer in time")), timeoutMs);
+    });
+    return await Promise.race([running, deadline]);
+  } catch (error) {
+    if (isUnreachable(error)) {
+      throw new WaymarkError("store-unavailable", "The Redis store is unavailable", {
+        cause: error,
+      });
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Replies that mean the server or cluster cannot serve now, though it might soon. */
+const unavailableReplies =
+  /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|BUSY|READONLY|NOREPLICAS|OOM)\b/;
+
+/** Socket failures Node reports with an error code. */
+const networkCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+
+function isUnreachable(error: unknown): boolean {
+  if (error instanceof ErrorReply) return unavailableReplies.test(error.message);
+  if (
+    error instanceof ClientClosedError ||
+    error instanceof ClientOfflineError ||
+    error instanceof ConnectionTimeoutError ||
+    error instanceof SocketTimeoutError ||
+    error instanceof SocketClosedUnexpectedlyError ||
+    error instanceof DisconnectsClientError ||
+    error instanceof RootNodesUnavailableError ||
+    error instanceof ReconnectStrategyError ||
+    error instanceof MaxCommandRedirectionsError ||
+    error instanceof TimeoutError
+  ) {
+    return true;
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && networkCodes.has(code);
+}
+
+/** Escapes SCAN's glob characters, so a prefix matches only itself. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, "\\$&");
+}

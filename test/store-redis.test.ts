@@ -1,0 +1,33 @@
+import { inject } from "vitest";
+import { createRedisStore, type RedisStoreOptions } from "../src/store/redis.ts";
+import { describeStoreConformance } from "./store/conformance.ts";
+
+/** A store on its own key prefix, so tests sharing the run's servers never meet. */
+function factory(connection: () => RedisStoreOptions) {
+  return {
+    expiresByItself: true,
+    async open() {
+      const options = { ...connection(), prefix: `test:${crypto.randomUUID()}:` };
+      const store = await createRedisStore(options);
+      return {
+        store,
+        reopen: () => createRedisStore(options),
+        cleanup: () => store.close(),
+      };
+    },
+  };
+}
+
+describeStoreConformance(
+  "Redis",
+  factory(() => ({ url: inject("redisUrl") })),
+);
+
+describeStoreConformance(
+  "Redis Cluster",
+  factory(() => ({
+    clusterNodes: inject("redisClusterNodes")
+      .split(",")
+      .map((node) => `redis://${node}`),
+  })),
+);
