@@ -1,9 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import pg from "pg";
+import { describe, expect, inject, it } from "vitest";
 import { onboarding } from "../examples/onboarding/flow.ts";
 import { createWaymark } from "../src/http/app.ts";
+import { createPostgresStore } from "../src/store/postgres.ts";
+import { createRedisStore } from "../src/store/redis.ts";
 import { createSqliteStore } from "../src/store/sqlite.ts";
 import type { FlowStore } from "../src/store/types.ts";
 import { jsonRequest, personalInfo } from "./support/onboarding-data.ts";
+import { startRedis } from "./support/servers.ts";
 import { wrapStore } from "./support/wrap-store.ts";
 
 /** Wraps a real store and counts the calls made to each method. */
@@ -22,19 +27,26 @@ function countingStore(inner: FlowStore) {
   };
 }
 
+/** A handler over `store`, and a function sending one request to it. */
+function serve(store: FlowStore) {
+  const waymark = createWaymark({ flows: [onboarding], store });
+  return (path: string, init?: RequestInit) =>
+    waymark.fetch(new Request(`http://waymark.test${path}`, init));
+}
+
+async function startFlow(call: ReturnType<typeof serve>): Promise<string> {
+  const created = await call("/onboarding", { method: "POST" });
+  return `/onboarding/${((await created.json()) as { flowId: string }).flowId}`;
+}
+
 describe("store operations per request", () => {
   it("costs one read and at most one conditional write per step write", async () => {
     const counter = countingStore(createSqliteStore({ path: ":memory:" }));
-    const waymark = createWaymark({ flows: [onboarding], store: counter.store });
-    const call = (path: string, init?: RequestInit) =>
-      waymark.fetch(new Request(`http://waymark.test${path}`, init));
-
-    const created = (await (await call("/onboarding", { method: "POST" })).json()) as {
-      flowId: string;
-    };
+    const call = serve(counter.store);
+    const flow = await startFlow(call);
     expect(counter.take()).toEqual({ create: 1 });
 
-    const step1 = `/onboarding/${created.flowId}/step/1`;
+    const step1 = `${flow}/step/1`;
     expect((await call(step1, jsonRequest("PUT", personalInfo))).status).toBe(200);
     expect(counter.take()).toEqual({ load: 1, save: 1 });
 
@@ -53,7 +65,56 @@ describe("store operations per request", () => {
     expect((await call(step1, malformed)).status).toBe(400);
     expect(counter.take()).toEqual({});
 
-    expect((await call(`/onboarding/${created.flowId}`)).status).toBe(200);
+    expect((await call(flow)).status).toBe(200);
     expect(counter.take()).toEqual({ load: 1 });
+  });
+
+  it("sends PostgreSQL one SELECT and one conditional UPDATE per step write", async () => {
+    const pool = new pg.Pool({ connectionString: inject("postgresUrl") });
+    const sent: string[] = [];
+    const counting = {
+      query: (text: string, values?: readonly unknown[]) => {
+        sent.push(text.trim().split(/\s+/)[0] ?? "");
+        return pool.query(text, values as unknown[]);
+      },
+      end: () => pool.end(),
+    };
+    const store = await createPostgresStore({ pool: counting as never });
+    try {
+      const call = serve(store);
+      const flow = await startFlow(call);
+      sent.length = 0;
+      expect((await call(`${flow}/step/1`, jsonRequest("PUT", personalInfo))).status).toBe(200);
+      expect(sent).toEqual(["SELECT", "UPDATE"]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("sends Redis one read and one script call per step write", async () => {
+    // Its own server, so MONITOR sees this test's commands alone.
+    const server = await startRedis();
+    const store = await createRedisStore({ url: server.url });
+    try {
+      const call = serve(store);
+      const flow = await startFlow(call);
+      // Warm up: the first write loads the script into the server.
+      await call(`${flow}/step/1`, jsonRequest("PUT", { ...personalInfo, firstName: "Warm" }));
+      const monitor = spawn("redis-cli", ["-p", new URL(server.url).port, "monitor"]);
+      let seen = "";
+      monitor.stdout.on("data", (chunk: Buffer) => {
+        seen += chunk;
+      });
+      await new Promise((resolve) => monitor.stdout.once("data", resolve)); // "OK"
+      expect((await call(`${flow}/step/1`, jsonRequest("PUT", personalInfo))).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      monitor.kill();
+      // Commands a script runs are shown as from "lua"; count only what the client sent.
+      const sent = [...seen.matchAll(/^\d+\.\d+ \[\d+ [\d.:]+\] "(\w+)"/gm)].map((m) => m[1]);
+      expect(sent.map((name) => name?.toLowerCase())).toEqual(["hget", "evalsha"]);
+    } finally {
+      await store.close();
+      await server.destroy();
+    }
   });
 });

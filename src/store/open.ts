@@ -4,7 +4,8 @@ import type { FlowStore } from "./types.ts";
 /**
  * Opens the store a URL names. `sqlite:./waymark.db` (a file, relative to the working
  * directory), `sqlite:/abs/path.db`, `sqlite::memory:`; add `?synchronous=full` for
- * power-loss durability. Backends load lazily, so unused drivers are never imported.
+ * power-loss durability. `postgres://user:pass@host/db`; `redis://host:6379` (or
+ * `rediss://` for TLS); `redis+cluster://host:port,host:port,…` for Redis Cluster. Backends load lazily, so unused drivers are never imported.
  * `mustExist` refuses to create a new database, for tools that inspect one.
  *
  * @example const store = await openStore("sqlite:./waymark.db?synchronous=full");
@@ -30,7 +31,30 @@ export async function openStore(
     }
     return createSqliteStore({ path: file, synchronous });
   }
-  throw new Error(`unsupported store URL "${redact(url)}": use sqlite:./file.db`);
+  if (scheme === "postgres:" || scheme === "postgresql:") {
+    const { createPostgresStore } = await import("./postgres.ts");
+    return createPostgresStore({ url });
+  }
+  if (scheme === "redis:" || scheme === "rediss:") {
+    const { createRedisStore } = await import("./redis.ts");
+    return createRedisStore({ url });
+  }
+  if (scheme === "redis+cluster:") {
+    const { createRedisStore } = await import("./redis.ts");
+    // Credentials, when given, come once before the node list and apply to every node.
+    const rest = url.slice("redis+cluster://".length);
+    const at = rest.lastIndexOf("@");
+    const credentials = at >= 0 ? rest.slice(0, at + 1) : "";
+    const nodes = rest
+      .slice(at + 1)
+      .split(",")
+      .filter(Boolean);
+    if (nodes.length === 0) throw new Error(`store URL "${redact(url)}" names no cluster node`);
+    return createRedisStore({ clusterNodes: nodes.map((node) => `redis://${credentials}${node}`) });
+  }
+  throw new Error(
+    `unsupported store URL "${redact(url)}": use sqlite:./file.db, postgres://…, redis://… or redis+cluster://host:port,…`,
+  );
 }
 
 /** The URL without a password, for messages and logs. */
