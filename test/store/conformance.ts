@@ -211,6 +211,15 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       });
     });
 
+    it("closes cleanly: later calls reject rather than hang, and the data stays", async () => {
+      const record = sampleRecord();
+      await store.create(record);
+      const other = await reopen();
+      await other.close();
+      await expect(other.load(record.id)).rejects.toThrow();
+      expect(await store.load(record.id)).toEqual(record);
+    });
+
     it("answers ping while open", async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });
