@@ -83,6 +83,37 @@ describe("Idempotency-Key on POST /{flow}", () => {
     expect(retry.headers.get("idempotent-replayed")).toBeNull();
   });
 
+  // Guards at-most-once: the flow was created but its response was not recorded.
+  it("creates one flow, not two, when the first attempt fails after creating it", async () => {
+    const inner = createSqliteStore({ path: ":memory:" });
+    let created = 0;
+    let failFinish = true;
+    const store = {
+      ...inner,
+      async create(...args: Parameters<typeof inner.create>) {
+        const inserted = await inner.create(...args);
+        if (inserted) created += 1;
+        return inserted;
+      },
+      async finishIdempotencyKey(...args: Parameters<typeof inner.finishIdempotencyKey>) {
+        if (failFinish) {
+          failFinish = false;
+          throw new WaymarkError("store-unavailable", "The database blinked");
+        }
+        return inner.finishIdempotencyKey(...args);
+      },
+    };
+    const client = createHttpClient({ store });
+    const failed = await client.send("POST", "/onboarding", { headers: key });
+    await expectProblem(failed, 503, "store-unavailable");
+    const retry = await client.send("POST", "/onboarding", { headers: key });
+    expect(retry.status).toBe(201);
+    const again = await client.send("POST", "/onboarding", { headers: key });
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.headers.get("location")).toBe(retry.headers.get("location"));
+    expect(created).toBe(1);
+  });
+
   it("keeps a key 24 hours, then treats it as new", async () => {
     const client = createHttpClient();
     const first = await client.send("POST", "/onboarding", { headers: key });

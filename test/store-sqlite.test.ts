@@ -91,8 +91,15 @@ describe("SQLite schema", () => {
     const store = createSqliteStore({ path });
     try {
       expect(await store.load(record.id)).toEqual(record);
-      const claim = { fingerprint: "fp", now: 0, leaseUntil: 1, keepUntil: 2 };
-      expect(await store.claimIdempotencyKey("k", claim)).toBeUndefined();
+      const claim = {
+        fingerprint: "fp",
+        token: "t",
+        flowId: "f",
+        now: 0,
+        leaseUntil: 1,
+        keepUntil: 2,
+      };
+      expect(await store.claimIdempotencyKey("k", claim)).toEqual({ claimed: true, flowId: "f" });
       const reopened = new Database(path, { readonly: true });
       expect(reopened.pragma("user_version", { simple: true })).toBe(2);
       reopened.close();

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { WaymarkError } from "../errors.ts";
 import { createRecord, expired, findStep, isExpired, submitStep } from "../flow/engine.ts";
@@ -67,13 +66,18 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     const definition = registry.latest(c.req.param("flow"));
     if (!definition) throw unknownFlow(c.req.param("flow"));
     const at = now();
-    return idempotent(c.req.raw, definition.name, { store, limits, now: at }, async () => {
-      const record = createRecord(definition, { id: randomUUID(), now: at });
-      await store.create(record);
+    return idempotent(c.req.raw, definition.name, { store, limits, now: at }, async (id) => {
+      const fresh = createRecord(definition, { id, now: at });
+      // A retried create under an idempotency key finds the flow its first attempt made.
+      const record = (await store.create(fresh)) ? fresh : await store.load(id);
+      if (!record) {
+        throw new WaymarkError("concurrent-update", "The flow was removed while being created");
+      }
+      const started = registry.at(record.flow, record.definitionVersion) ?? definition;
       return {
         status: 201,
         headers: { ...jsonHeaders, etag: etag(record), location: flowPath(record) },
-        body: JSON.stringify(flowRepresentation(definition, record)),
+        body: JSON.stringify(flowRepresentation(started, record)),
       };
     });
   });

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { WaymarkError } from "../errors.ts";
 import type { FlowStore, StoredResponse } from "../store/types.ts";
 import { type BodyLimits, readBody } from "./body.ts";
@@ -12,19 +12,21 @@ const leaseMs = 60_000;
 const keyPattern = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
 
 /**
- * Runs `create` at most once per `Idempotency-Key` (IETF httpapi draft, Stripe's rules):
+ * Creates at most one flow per `Idempotency-Key` (IETF httpapi draft, Stripe's rules):
  * a retry with the same key and body replays the first response; the same key with a
- * different body is 422; the same key while the first request runs is 409. Only
- * successful responses are kept; a failure releases the key for a retry.
+ * different body is 422; the same key while the first request runs is 409. The key's
+ * claim fixes the flow id, so a retry after a failure — or after the first request's
+ * process died — creates that same flow, never a second one; `create` must therefore
+ * accept an id that may already exist. Only successful responses are kept.
  */
 export async function idempotent(
   request: Request,
   scope: string,
   { store, limits, now }: { store: FlowStore; limits: BodyLimits; now: Date },
-  create: () => Promise<StoredResponse>,
+  create: (flowId: string) => Promise<StoredResponse>,
 ): Promise<Response> {
   const key = request.headers.get("idempotency-key");
-  if (key === null) return toResponse(await create());
+  if (key === null) return toResponse(await create(randomUUID()));
   if (!keyPattern.test(key)) {
     throw new WaymarkError(
       "invalid-idempotency-key",
@@ -35,34 +37,39 @@ export async function idempotent(
   const fingerprint = createHash("sha256").update(scope).update("\0").update(body).digest("hex");
   const scoped = `${scope}:${key}`;
   const at = now.getTime();
-  const existing = await store.claimIdempotencyKey(scoped, {
+  const token = randomUUID();
+  const claim = await store.claimIdempotencyKey(scoped, {
     fingerprint,
+    token,
+    flowId: randomUUID(),
     now: at,
     leaseUntil: at + leaseMs,
     keepUntil: at + keepMs,
   });
-  if (existing) {
-    if (existing.fingerprint !== fingerprint) {
+  if (!claim.claimed) {
+    const { entry } = claim;
+    if (entry.fingerprint !== fingerprint) {
       throw new WaymarkError(
         "idempotency-key-reused",
         "This Idempotency-Key was first sent with a different request; use a new key",
       );
     }
-    if (!existing.response) {
+    if (!entry.response) {
       throw new WaymarkError(
         "idempotency-key-in-flight",
         "The first request with this Idempotency-Key has not finished; retry shortly",
       );
     }
-    return toResponse(existing.response, { "idempotent-replayed": "true" });
+    return toResponse(entry.response, { "idempotent-replayed": "true" });
   }
   try {
-    const response = await create();
-    await store.finishIdempotencyKey(scoped, response);
+    const response = await create(claim.flowId);
+    await store.finishIdempotencyKey(scoped, token, response);
     return toResponse(response);
   } catch (error) {
-    // Should the release fail too, the lease runs out and a retry takes the key over.
-    await store.releaseIdempotencyKey(scoped, fingerprint).catch(() => undefined);
+    // The claim keeps its flow id, so the retry creates (or finds) the same flow. Should
+    // the release fail too, the lease runs out and the retry takes the key over then.
+    await store.releaseIdempotencyKey(scoped, token).catch(() => undefined);
     throw error;
   }
 }

@@ -44,6 +44,8 @@ const migrations: Readonly<Record<number, string>> = {
     CREATE TABLE IF NOT EXISTS waymark_idempotency (
       key text PRIMARY KEY,
       fingerprint text NOT NULL,
+      token text NOT NULL,
+      flow_id text NOT NULL,
       lease_until bigint,
       response jsonb,
       expires_at bigint NOT NULL
@@ -86,10 +88,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
   return {
     async create(record) {
-      await query(
-        "INSERT INTO waymark_flows (id, flow, version, expires_at, record) VALUES ($1, $2, $3, $4, $5)",
+      const { rowCount } = await query(
+        `INSERT INTO waymark_flows (id, flow, version, expires_at, record)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
         [record.id, record.flow, record.version, record.expiresAt, record],
       );
+      return rowCount === 1;
     },
     async load(id) {
       const { rows } = await query<{ record: FlowRecord }>(
@@ -130,20 +134,35 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       }
     },
     async claimIdempotencyKey(key, claim) {
-      // An existing entry may vanish between the refused upsert and the read (released,
-      // purged): then claim again. Two rounds always settle it.
+      // An entry in the way may vanish between the refused upsert and the read (purged):
+      // then claim again. Two rounds always settle it.
       for (let round = 0; round < 3; round++) {
-        const claimed = await query(
-          `INSERT INTO waymark_idempotency AS i (key, fingerprint, lease_until, response, expires_at)
-           VALUES ($1, $2, $3, NULL, $4)
-           ON CONFLICT (key) DO UPDATE
-             SET fingerprint = EXCLUDED.fingerprint, lease_until = EXCLUDED.lease_until,
-                 response = NULL, expires_at = EXCLUDED.expires_at
-             WHERE i.expires_at <= $5 OR (i.response IS NULL AND i.lease_until <= $5)
-           RETURNING key`,
-          [key, claim.fingerprint, claim.leaseUntil, claim.keepUntil, claim.now],
+        const claimed = await query<{ flow_id: string }>(
+          `INSERT INTO waymark_idempotency AS i
+             (key, fingerprint, token, flow_id, lease_until, response, expires_at)
+           VALUES ($1, $2, $3, $4, $5, NULL, $6)
+           ON CONFLICT (key) DO UPDATE SET
+             token = EXCLUDED.token,
+             lease_until = EXCLUDED.lease_until,
+             fingerprint = EXCLUDED.fingerprint,
+             flow_id = CASE WHEN i.expires_at <= $7 THEN EXCLUDED.flow_id ELSE i.flow_id END,
+             response = CASE WHEN i.expires_at <= $7 THEN NULL ELSE i.response END,
+             expires_at = CASE WHEN i.expires_at <= $7 THEN EXCLUDED.expires_at ELSE i.expires_at END
+           WHERE i.expires_at <= $7
+              OR (i.response IS NULL AND i.lease_until <= $7 AND i.fingerprint = EXCLUDED.fingerprint)
+           RETURNING flow_id`,
+          [
+            key,
+            claim.fingerprint,
+            claim.token,
+            claim.flowId,
+            claim.leaseUntil,
+            claim.keepUntil,
+            claim.now,
+          ],
         );
-        if (claimed.rowCount === 1) return undefined;
+        const flowId = claimed.rows[0]?.flow_id;
+        if (flowId !== undefined) return { claimed: true, flowId };
         const { rows } = await query<{ fingerprint: string; response: StoredResponse | null }>(
           "SELECT fingerprint, response FROM waymark_idempotency WHERE key = $1",
           [key],
@@ -151,22 +170,26 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         const row = rows[0];
         if (row) {
           const entry: IdempotencyEntry = { fingerprint: row.fingerprint };
-          return row.response ? { ...entry, response: row.response } : entry;
+          return {
+            claimed: false,
+            entry: row.response ? { ...entry, response: row.response } : entry,
+          };
         }
       }
       throw new WaymarkError("store-unavailable", "The idempotency key kept changing");
     },
-    async finishIdempotencyKey(key, response) {
+    async finishIdempotencyKey(key, token, response) {
       await query(
-        `UPDATE waymark_idempotency SET response = $2, lease_until = NULL
-         WHERE key = $1 AND response IS NULL`,
-        [key, response],
+        `UPDATE waymark_idempotency SET response = $3, lease_until = NULL
+         WHERE key = $1 AND token = $2 AND response IS NULL`,
+        [key, token, response],
       );
     },
-    async releaseIdempotencyKey(key, fingerprint) {
+    async releaseIdempotencyKey(key, token) {
       await query(
-        "DELETE FROM waymark_idempotency WHERE key = $1 AND fingerprint = $2 AND response IS NULL",
-        [key, fingerprint],
+        `UPDATE waymark_idempotency SET lease_until = 0
+         WHERE key = $1 AND token = $2 AND response IS NULL`,
+        [key, token],
       );
     },
     async ping() {

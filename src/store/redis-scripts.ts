@@ -1,5 +1,5 @@
 import { defineScript } from "redis";
-import type { IdempotencyEntry, StoredResponse } from "./types.ts";
+import type { IdempotencyClaimResult, IdempotencyEntry, StoredResponse } from "./types.ts";
 
 // A flow is one hash { version, expiresAt, record }; an idempotency key is one hash
 // { fingerprint, leaseUntil, keepUntil, response }. Each operation touches one key, so
@@ -61,47 +61,72 @@ const purgeScript = defineScript({
   transformReply: (reply: unknown) => reply === 1,
 });
 
-// The same rule as the SQLite store: an entry blocks while it is kept and either
-// finished or leased; otherwise the claim replaces it whole.
+// The same rules as the SQLite store. A missing or outlived entry is replaced whole by
+// the claim; an unfinished one with the same fingerprint and no lease is taken over,
+// keeping its flow id; anything else is returned untouched.
 const claimScript = defineScript({
   NUMBER_OF_KEYS: 1,
   SCRIPT: `
-    local entry = redis.call('HMGET', KEYS[1], 'fingerprint', 'leaseUntil', 'keepUntil', 'response')
+    local e = redis.call('HMGET', KEYS[1], 'fingerprint', 'leaseUntil', 'keepUntil', 'response', 'flowId')
     local now = tonumber(ARGV[2])
-    if entry[1] and (tonumber(entry[3]) or 0) > now
-        and (entry[4] or (tonumber(entry[2]) or 0) > now) then
-      return { entry[1], entry[4] }
+    if not e[1] or (tonumber(e[3]) or 0) <= now then
+      redis.call('DEL', KEYS[1])
+      redis.call('HSET', KEYS[1], 'fingerprint', ARGV[1], 'token', ARGV[5], 'flowId', ARGV[6],
+        'leaseUntil', ARGV[3], 'keepUntil', ARGV[4])
+      redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+      return { 'claimed', ARGV[6] }
     end
-    redis.call('DEL', KEYS[1])
-    redis.call('HSET', KEYS[1], 'fingerprint', ARGV[1], 'leaseUntil', ARGV[3], 'keepUntil', ARGV[4])
-    redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-    return false`,
-  parseCommand(parser, key: string, fingerprint: string, now: number, lease: number, keep: number) {
+    if e[1] == ARGV[1] and not e[4] and (tonumber(e[2]) or 0) <= now then
+      redis.call('HSET', KEYS[1], 'token', ARGV[5], 'leaseUntil', ARGV[3])
+      return { 'claimed', e[5] }
+    end
+    return { 'taken', e[1], e[4] }`,
+  parseCommand(
+    parser,
+    key: string,
+    claim: {
+      fingerprint: string;
+      now: number;
+      leaseUntil: number;
+      keepUntil: number;
+      token: string;
+      flowId: string;
+    },
+  ) {
     parser.pushKey(key);
-    parser.push(fingerprint, String(now), String(lease), String(keep));
+    parser.push(
+      claim.fingerprint,
+      String(claim.now),
+      String(claim.leaseUntil),
+      String(claim.keepUntil),
+      claim.token,
+      claim.flowId,
+    );
   },
-  transformReply: (reply: unknown): IdempotencyEntry | undefined => {
-    if (!Array.isArray(reply)) return undefined;
-    const [fingerprint, response] = reply as [string, string | null];
-    return response === null
-      ? { fingerprint }
-      : { fingerprint, response: JSON.parse(response) as StoredResponse };
+  transformReply: (reply: unknown): IdempotencyClaimResult => {
+    const [outcome, first, response] = reply as [string, string, string | null | undefined];
+    if (outcome === "claimed") return { claimed: true, flowId: first };
+    const entry: IdempotencyEntry = { fingerprint: first };
+    return {
+      claimed: false,
+      entry: response ? { ...entry, response: JSON.parse(response) as StoredResponse } : entry,
+    };
   },
 });
 
 const finishScript = defineScript({
   NUMBER_OF_KEYS: 1,
   SCRIPT: `
-    if redis.call('HEXISTS', KEYS[1], 'fingerprint') == 0
+    if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1]
         or redis.call('HEXISTS', KEYS[1], 'response') == 1 then
       return 0
     end
-    redis.call('HSET', KEYS[1], 'response', ARGV[1])
+    redis.call('HSET', KEYS[1], 'response', ARGV[2])
     redis.call('HDEL', KEYS[1], 'leaseUntil')
     return 1`,
-  parseCommand(parser, key: string, json: string) {
+  parseCommand(parser, key: string, token: string, json: string) {
     parser.pushKey(key);
-    parser.push(json);
+    parser.push(token, json);
   },
   transformReply: (reply: unknown) => reply === 1,
 });
@@ -109,14 +134,15 @@ const finishScript = defineScript({
 const releaseScript = defineScript({
   NUMBER_OF_KEYS: 1,
   SCRIPT: `
-    if redis.call('HGET', KEYS[1], 'fingerprint') ~= ARGV[1]
+    if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1]
         or redis.call('HEXISTS', KEYS[1], 'response') == 1 then
       return 0
     end
-    return redis.call('DEL', KEYS[1])`,
-  parseCommand(parser, key: string, fingerprint: string) {
+    redis.call('HSET', KEYS[1], 'leaseUntil', '0')
+    return 1`,
+  parseCommand(parser, key: string, token: string) {
     parser.pushKey(key);
-    parser.push(fingerprint);
+    parser.push(token);
   },
   transformReply: (reply: unknown) => reply === 1,
 });

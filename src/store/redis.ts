@@ -17,7 +17,7 @@ import {
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
 import { scripts } from "./redis-scripts.ts";
-import type { FlowStore, IdempotencyEntry } from "./types.ts";
+import type { FlowStore, IdempotencyClaim, IdempotencyClaimResult } from "./types.ts";
 
 /**
  * Options of {@link createRedisStore}: give `url` or `clusterNodes`.
@@ -60,15 +60,9 @@ interface Connection {
   ): Promise<boolean>;
   waymarkDelete(key: string, expectedVersion: number | undefined): Promise<boolean>;
   waymarkPurge(key: string, field: string, now: number): Promise<boolean>;
-  waymarkClaim(
-    key: string,
-    fingerprint: string,
-    now: number,
-    leaseUntil: number,
-    keepUntil: number,
-  ): Promise<IdempotencyEntry | undefined>;
-  waymarkFinish(key: string, json: string): Promise<boolean>;
-  waymarkRelease(key: string, fingerprint: string): Promise<boolean>;
+  waymarkClaim(key: string, claim: IdempotencyClaim): Promise<IdempotencyClaimResult>;
+  waymarkFinish(key: string, token: string, json: string): Promise<boolean>;
+  waymarkRelease(key: string, token: string): Promise<boolean>;
   close(): Promise<void>;
   destroy(): void;
 }
@@ -124,8 +118,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
     async create(record) {
       const json = JSON.stringify(record);
       const key = flowKey(record.id);
-      if (!(await run(() => connection.waymarkCreate(key, record.version, record.expiresAt, json))))
-        throw new Error(`A flow with id ${record.id} already exists`);
+      return run(() => connection.waymarkCreate(key, record.version, record.expiresAt, json));
     },
     async load(id) {
       const json = await run(() => connection.hGet(flowKey(id), "record"));
@@ -169,16 +162,14 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
       return purged;
     },
     async claimIdempotencyKey(key, claim) {
-      const { fingerprint, now, leaseUntil, keepUntil } = claim;
-      return run(() =>
-        connection.waymarkClaim(idempotencyKey(key), fingerprint, now, leaseUntil, keepUntil),
-      );
+      return run(() => connection.waymarkClaim(idempotencyKey(key), claim));
     },
-    async finishIdempotencyKey(key, response) {
-      await run(() => connection.waymarkFinish(idempotencyKey(key), JSON.stringify(response)));
+    async finishIdempotencyKey(key, token, response) {
+      const json = JSON.stringify(response);
+      await run(() => connection.waymarkFinish(idempotencyKey(key), token, json));
     },
-    async releaseIdempotencyKey(key, fingerprint) {
-      await run(() => connection.waymarkRelease(idempotencyKey(key), fingerprint));
+    async releaseIdempotencyKey(key, token) {
+      await run(() => connection.waymarkRelease(idempotencyKey(key), token));
     },
     async ping() {
       const servers = await run(nodes);

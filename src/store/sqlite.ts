@@ -2,10 +2,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
-import type { FlowStore, IdempotencyClaim, StoredResponse } from "./types.ts";
+import type { FlowStore, IdempotencyClaim, IdempotencyClaimResult } from "./types.ts";
 
 interface KeyRow {
   fingerprint: string;
+  flow_id: string;
   lease_until: number | null;
   response: string | null;
   expires_at: number;
@@ -50,7 +51,7 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
   const db = orUnavailable(() => openDatabase(options));
   const waitMs = options.busyTimeoutMs ?? 5000;
   const insert = db.prepare(
-    "INSERT INTO waymark_flows (id, flow, version, expires_at, record) VALUES (?, ?, ?, ?, ?)",
+    "INSERT OR IGNORE INTO waymark_flows (id, flow, version, expires_at, record) VALUES (?, ?, ?, ?, ?)",
   );
   const select = db.prepare<[string], { record: string }>(
     "SELECT record FROM waymark_flows WHERE id = ?",
@@ -64,31 +65,39 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     "DELETE FROM waymark_flows WHERE id IN (SELECT id FROM waymark_flows WHERE expires_at <= ? LIMIT ?)",
   );
   const selectKey = db.prepare<[string], KeyRow>(
-    "SELECT fingerprint, lease_until, response, expires_at FROM waymark_idempotency WHERE key = ?",
+    "SELECT fingerprint, flow_id, lease_until, response, expires_at FROM waymark_idempotency WHERE key = ?",
   );
-  const upsertKey = db.prepare(
-    "INSERT OR REPLACE INTO waymark_idempotency (key, fingerprint, lease_until, response, expires_at) VALUES (?, ?, ?, NULL, ?)",
+  const insertKey = db.prepare(
+    `INSERT OR REPLACE INTO waymark_idempotency
+       (key, fingerprint, token, flow_id, lease_until, response, expires_at)
+     VALUES (?, ?, ?, ?, ?, NULL, ?)`,
+  );
+  const takeOverKey = db.prepare(
+    "UPDATE waymark_idempotency SET token = ?, lease_until = ? WHERE key = ?",
   );
   const finishKey = db.prepare(
-    "UPDATE waymark_idempotency SET response = ?, lease_until = NULL WHERE key = ? AND response IS NULL",
+    "UPDATE waymark_idempotency SET response = ?, lease_until = NULL WHERE key = ? AND token = ? AND response IS NULL",
   );
   const releaseKey = db.prepare(
-    "DELETE FROM waymark_idempotency WHERE key = ? AND fingerprint = ? AND response IS NULL",
+    "UPDATE waymark_idempotency SET lease_until = 0 WHERE key = ? AND token = ? AND response IS NULL",
   );
   const purgeKeys = db.prepare("DELETE FROM waymark_idempotency WHERE expires_at <= ?");
-  const claim = db.transaction((key: string, request: IdempotencyClaim) => {
+  const claim = db.transaction((key: string, c: IdempotencyClaim): IdempotencyClaimResult => {
     const row = selectKey.get(key);
-    const taken =
-      row &&
-      row.expires_at > request.now &&
-      (row.response !== null || (row.lease_until ?? 0) > request.now);
-    if (taken) {
-      return row.response === null
-        ? { fingerprint: row.fingerprint }
-        : { fingerprint: row.fingerprint, response: JSON.parse(row.response) as StoredResponse };
+    if (!row || row.expires_at <= c.now) {
+      insertKey.run(key, c.fingerprint, c.token, c.flowId, c.leaseUntil, c.keepUntil);
+      return { claimed: true, flowId: c.flowId };
     }
-    upsertKey.run(key, request.fingerprint, request.leaseUntil, request.keepUntil);
-    return undefined;
+    const leased = (row.lease_until ?? 0) > c.now;
+    if (row.fingerprint === c.fingerprint && row.response === null && !leased) {
+      takeOverKey.run(c.token, c.leaseUntil, key);
+      return { claimed: true, flowId: row.flow_id };
+    }
+    const entry = { fingerprint: row.fingerprint };
+    return {
+      claimed: false,
+      entry: row.response === null ? entry : { ...entry, response: JSON.parse(row.response) },
+    };
   });
   // Reads the table, not just the connection, so a damaged file is not reported ready.
   const ping = db.prepare("SELECT 1 FROM waymark_flows LIMIT 1");
@@ -97,7 +106,8 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
   return {
     async create(record) {
       const { id, flow, version, expiresAt } = record;
-      await run(() => insert.run(id, flow, version, expiresAt, JSON.stringify(record)));
+      const json = JSON.stringify(record);
+      return (await run(() => insert.run(id, flow, version, expiresAt, json))).changes === 1;
     },
     async load(id) {
       const row = await run(() => select.get(id));
@@ -128,11 +138,11 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     async claimIdempotencyKey(key, request) {
       return run(() => claim.immediate(key, request));
     },
-    async finishIdempotencyKey(key, response) {
-      await run(() => finishKey.run(JSON.stringify(response), key));
+    async finishIdempotencyKey(key, token, response) {
+      await run(() => finishKey.run(JSON.stringify(response), key, token));
     },
-    async releaseIdempotencyKey(key, fingerprint) {
-      await run(() => releaseKey.run(key, fingerprint));
+    async releaseIdempotencyKey(key, token) {
+      await run(() => releaseKey.run(key, token));
     },
     async ping() {
       await run(() => ping.get());
@@ -174,6 +184,8 @@ function openDatabase(options: SqliteStoreOptions): Database.Database {
       CREATE TABLE IF NOT EXISTS waymark_idempotency (
         key TEXT PRIMARY KEY,
         fingerprint TEXT NOT NULL,
+        token TEXT NOT NULL,
+        flow_id TEXT NOT NULL,
         lease_until INTEGER,
         response TEXT,
         expires_at INTEGER NOT NULL

@@ -14,8 +14,11 @@ import type { FlowRecord } from "../flow/types.ts";
  * }
  */
 export interface FlowStore {
-  /** Inserts a new record; the id is fresh, so it never collides in practice. */
-  create(record: FlowRecord): Promise<void>;
+  /**
+   * Inserts a new record; false, writing nothing, when a record with its id exists (a
+   * retried create under an idempotency key reuses the id it was first given).
+   */
+  create(record: FlowRecord): Promise<boolean>;
   /** The record with this id, expired or not, or undefined once deleted or purged. */
   load(id: string): Promise<FlowRecord | undefined>;
   /**
@@ -34,16 +37,21 @@ export interface FlowStore {
    */
   purgeExpired(now: Date): Promise<number>;
   /**
-   * Claims an `Idempotency-Key` for a request with this fingerprint, atomically. Returns
-   * undefined when the caller now owns the key — a new key, one past its keeping time,
-   * or an unfinished claim whose lease ran out — and must then `finishIdempotencyKey` or
-   * `releaseIdempotencyKey`. Otherwise returns the existing entry and changes nothing.
+   * Claims an `Idempotency-Key` atomically. The caller owns the key — and gets the flow
+   * id to create — when the key is new or past its keeping time (the claim's `flowId`),
+   * or when an unfinished claim with the same fingerprint has lost its lease (the flow
+   * id that claim was given, so a retry never makes a second flow). Otherwise the
+   * existing entry comes back unchanged: a finished one to replay, an unfinished one
+   * still leased, or one with another fingerprint.
    */
-  claimIdempotencyKey(key: string, claim: IdempotencyClaim): Promise<IdempotencyEntry | undefined>;
-  /** Records the response of a claimed key, kept until `claim.keepUntil`. */
-  finishIdempotencyKey(key: string, response: StoredResponse): Promise<void>;
-  /** Gives a claimed key up (the request failed), so a retry can claim it at once. */
-  releaseIdempotencyKey(key: string, fingerprint: string): Promise<void>;
+  claimIdempotencyKey(key: string, claim: IdempotencyClaim): Promise<IdempotencyClaimResult>;
+  /** Records the response, if `token` still holds the claim. */
+  finishIdempotencyKey(key: string, token: string, response: StoredResponse): Promise<void>;
+  /**
+   * Ends the lease of the claim `token` holds (its request failed), keeping its flow id,
+   * so a retry takes the key over at once and creates that same flow if it is missing.
+   */
+  releaseIdempotencyKey(key: string, token: string): Promise<void>;
   /** Resolves when the backend answers; throws `store-unavailable` otherwise. */
   ping(): Promise<void>;
   /** Releases connections and files. */
@@ -54,6 +62,10 @@ export interface FlowStore {
 export interface IdempotencyClaim {
   /** Identifies the request: a retry with the same key must bring the same one. */
   fingerprint: string;
+  /** Random, unique to this claim: only its holder may finish or release it. */
+  token: string;
+  /** The id of the flow to create, should the key be new. */
+  flowId: string;
   /** Epoch milliseconds until which an unfinished claim blocks others. */
   leaseUntil: number;
   /** Epoch milliseconds until which the key and its response are kept. */
@@ -67,6 +79,11 @@ export interface IdempotencyEntry {
   fingerprint: string;
   response?: StoredResponse;
 }
+
+/** What a claim gets: the key, with the flow id to create; or the entry in the way. */
+export type IdempotencyClaimResult =
+  | { claimed: true; flowId: string }
+  | { claimed: false; entry: IdempotencyEntry };
 
 /** A response kept for replay. */
 export interface StoredResponse {

@@ -36,6 +36,13 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       expect(await store.load(record.id)).toEqual(record);
     });
 
+    it("creates a record only once: a second create with its id writes nothing", async () => {
+      const record = sampleRecord();
+      expect(await store.create(record)).toBe(true);
+      expect(await store.create({ ...record, version: 9 })).toBe(false);
+      expect(await store.load(record.id)).toEqual(record);
+    });
+
     it("loads nothing for an unknown id", async () => {
       expect(await store.load(crypto.randomUUID())).toBeUndefined();
     });
@@ -147,6 +154,8 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       const at = Date.now();
       const claim = (fingerprint: string, now = at) => ({
         fingerprint,
+        token: crypto.randomUUID(),
+        flowId: crypto.randomUUID(),
         now,
         leaseUntil: now + 60_000,
         keepUntil: now + 24 * hour,
@@ -154,44 +163,83 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       const response = { status: 201, headers: { location: "/onboarding/x" }, body: '{"a":"é"}' };
 
       it("claims a new key, then reports it in flight, then replays its response", async () => {
-        expect(await store.claimIdempotencyKey("k1", claim("fp"))).toBeUndefined();
-        expect(await store.claimIdempotencyKey("k1", claim("fp"))).toEqual({ fingerprint: "fp" });
-        await store.finishIdempotencyKey("k1", response);
+        const first = claim("fp");
+        expect(await store.claimIdempotencyKey("k1", first)).toEqual({
+          claimed: true,
+          flowId: first.flowId,
+        });
         expect(await store.claimIdempotencyKey("k1", claim("fp"))).toEqual({
-          fingerprint: "fp",
-          response,
+          claimed: false,
+          entry: { fingerprint: "fp" },
+        });
+        await store.finishIdempotencyKey("k1", first.token, response);
+        expect(await store.claimIdempotencyKey("k1", claim("fp"))).toEqual({
+          claimed: false,
+          entry: { fingerprint: "fp", response },
         });
       });
 
       it("reports the first fingerprint to a claim with another one, changing nothing", async () => {
-        expect(await store.claimIdempotencyKey("k2", claim("first"))).toBeUndefined();
+        const first = claim("first");
+        await store.claimIdempotencyKey("k2", first);
         expect(await store.claimIdempotencyKey("k2", claim("second"))).toEqual({
-          fingerprint: "first",
+          claimed: false,
+          entry: { fingerprint: "first" },
         });
-        await store.finishIdempotencyKey("k2", response);
-        expect((await store.claimIdempotencyKey("k2", claim("second")))?.fingerprint).toBe("first");
+        // Not even once the lease is over: the key belongs to the first request.
+        const later = claim("second", at + 60_001);
+        expect(await store.claimIdempotencyKey("k2", later)).toMatchObject({ claimed: false });
+        await store.finishIdempotencyKey("k2", first.token, response);
+        expect(await store.claimIdempotencyKey("k2", claim("second"))).toEqual({
+          claimed: false,
+          entry: { fingerprint: "first", response },
+        });
       });
 
-      it("lets a released key, or one whose lease ran out, be claimed again", async () => {
-        expect(await store.claimIdempotencyKey("k3", claim("fp"))).toBeUndefined();
-        await store.releaseIdempotencyKey("k3", "fp");
-        expect(await store.claimIdempotencyKey("k3", claim("fp"))).toBeUndefined();
-        const afterLease = at + 60_001;
-        expect(await store.claimIdempotencyKey("k3", claim("other", afterLease))).toBeUndefined();
-        expect(await store.claimIdempotencyKey("k3", claim("fp", afterLease))).toEqual({
-          fingerprint: "other",
+      it("hands a released claim's flow id to the retry, at once", async () => {
+        const first = claim("fp");
+        await store.claimIdempotencyKey("k3", first);
+        await store.releaseIdempotencyKey("k3", first.token);
+        expect(await store.claimIdempotencyKey("k3", claim("fp"))).toEqual({
+          claimed: true,
+          flowId: first.flowId,
+        });
+      });
+
+      it("hands a claim whose lease ran out, and its flow id, to the next one", async () => {
+        const first = claim("fp");
+        await store.claimIdempotencyKey("k4", first);
+        const retry = claim("fp", at + 60_001);
+        expect(await store.claimIdempotencyKey("k4", retry)).toEqual({
+          claimed: true,
+          flowId: first.flowId,
+        });
+        // The first holder lost the claim: its finish is ignored, the new holder's counts.
+        await store.finishIdempotencyKey("k4", first.token, { ...response, status: 500 });
+        await store.releaseIdempotencyKey("k4", first.token);
+        expect(await store.claimIdempotencyKey("k4", claim("fp", at + 60_002))).toEqual({
+          claimed: false,
+          entry: { fingerprint: "fp" },
+        });
+        await store.finishIdempotencyKey("k4", retry.token, response);
+        expect(await store.claimIdempotencyKey("k4", claim("fp"))).toEqual({
+          claimed: false,
+          entry: { fingerprint: "fp", response },
         });
       });
 
       it("keeps a finished key until its keeping time, then lets it go", async () => {
-        expect(await store.claimIdempotencyKey("k4", claim("fp"))).toBeUndefined();
-        await store.finishIdempotencyKey("k4", response);
-        const almost = at + 24 * hour - 1;
-        expect((await store.claimIdempotencyKey("k4", claim("fp", almost)))?.response).toEqual(
-          response,
-        );
+        const first = claim("fp");
+        await store.claimIdempotencyKey("k5", first);
+        await store.finishIdempotencyKey("k5", first.token, response);
+        const almost = claim("fp", at + 24 * hour - 1);
+        expect(await store.claimIdempotencyKey("k5", almost)).toMatchObject({ claimed: false });
         await store.purgeExpired(new Date(at + 24 * hour));
-        expect(await store.claimIdempotencyKey("k4", claim("fp", at + 24 * hour))).toBeUndefined();
+        const after = claim("fp", at + 24 * hour);
+        expect(await store.claimIdempotencyKey("k5", after)).toEqual({
+          claimed: true,
+          flowId: after.flowId,
+        });
       });
 
       it("gives a key to exactly one of many concurrent claims", async () => {
@@ -199,12 +247,14 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         try {
           const results = await Promise.all(
             Array.from({ length: 20 }, (_, index) =>
-              (index % 2 === 0 ? store : other).claimIdempotencyKey("k5", claim(`fp${index}`)),
+              (index % 2 === 0 ? store : other).claimIdempotencyKey("k6", claim(`fp${index}`)),
             ),
           );
-          expect(results.filter((result) => result === undefined)).toHaveLength(1);
-          const winner = `fp${results.indexOf(undefined)}`;
-          for (const result of results) if (result) expect(result.fingerprint).toBe(winner);
+          expect(results.filter((result) => result.claimed)).toHaveLength(1);
+          const winner = `fp${results.findIndex((result) => result.claimed)}`;
+          for (const result of results) {
+            if (!result.claimed) expect(result.entry.fingerprint).toBe(winner);
+          }
         } finally {
           await other.close();
         }
