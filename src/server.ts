@@ -14,7 +14,8 @@ export interface ServerOptions {
   host: string;
   logger: Logger;
   /**
-   * How often expired flows are purged from the store; 0 turns the sweep off.
+   * How often expired flows are purged from the store; 0 turns the sweep off, as does a
+   * store that expires flows by itself.
    * @default 60000
    */
   purgeIntervalMs?: number;
@@ -56,7 +57,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger.error({ err: error instanceof Error ? error.name : typeof error }, "purge failed");
     }
   };
-  const intervalMs = options.purgeIntervalMs ?? 60_000;
+  const intervalMs = store.expiresByItself ? 0 : (options.purgeIntervalMs ?? 60_000);
   const timer = intervalMs > 0 ? setInterval(sweep, intervalMs).unref() : undefined;
 
   const address = server.address() as AddressInfo;

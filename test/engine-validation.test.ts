@@ -198,8 +198,17 @@ describe("submitStep: validation", () => {
     const errors = invalid(
       await submit(fresh(), "1", { ...personalInfo, firstName: "Ada\u0000", lastName: "x" }),
     );
-    expect(errors).toEqual([{ path: "/firstName", message: "Text may not contain U+0000" }]);
+    expect(errors).toEqual([
+      { path: "/firstName", message: "Text may not contain U+0000 or lone surrogates" },
+    ]);
     const keyed = invalid(await submit(fresh(), "1", { ...personalInfo, "a\u0000": 1 }));
     expect(keyed).toContainEqual({ path: "/a\u0000", message: "Unknown key" });
+  });
+
+  it("refuses a lone surrogate, which PostgreSQL could not store", async () => {
+    const errors = invalid(await submit(fresh(), "1", { ...personalInfo, lastName: "Ada\ud800" }));
+    expect(errors).toEqual([
+      { path: "/lastName", message: "Text may not contain U+0000 or lone surrogates" },
+    ]);
   });
 });

@@ -107,7 +107,10 @@ describe("store operations per request", () => {
       });
       await new Promise((resolve) => monitor.stdout.once("data", resolve)); // "OK"
       expect((await call(`${flow}/step/1`, jsonRequest("PUT", personalInfo))).status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // MONITOR prints asynchronously: wait for the script call, the write's last command.
+      for (let waited = 0; !/"evalsha"/i.test(seen) && waited < 5_000; waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       monitor.kill();
       // Commands a script runs are shown as from "lua"; count only what the client sent.
       const sent = [...seen.matchAll(/^\d+\.\d+ \[\d+ [\d.:]+\] "(\w+)"/gm)].map((m) => m[1]);

@@ -2,6 +2,7 @@ import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
 import { createPostgresStore } from "../src/store/postgres.ts";
 import { describeStoreConformance } from "./store/conformance.ts";
+import { sampleRecord } from "./support/records.ts";
 
 /** A new, empty database on the run's PostgreSQL server; dropped by the returned function. */
 async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -80,6 +81,27 @@ describe("PostgreSQL schema", () => {
       await expect(createPostgresStore({ url: database.url })).rejects.toThrow(
         /schema version 99 is newer/,
       );
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it("starts on a read-only database whose schema is current, and answers 503 to writes", async () => {
+    const database = await freshDatabase();
+    try {
+      await (await createPostgresStore({ url: database.url })).close();
+      const name = new URL(database.url).pathname.slice(1);
+      const admin = new pg.Client(inject("postgresUrl"));
+      await admin.connect();
+      await admin.query(`ALTER DATABASE ${name} SET default_transaction_read_only = on`);
+      await admin.end();
+      // A standby after failover looks like this: reads work, writes are refused.
+      const store = await createPostgresStore({ url: database.url });
+      await store.ping();
+      await expect(store.create(sampleRecord())).rejects.toMatchObject({
+        code: "store-unavailable",
+      });
+      await store.close();
     } finally {
       await database.drop();
     }

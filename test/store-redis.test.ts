@@ -5,7 +5,6 @@ import { describeStoreConformance } from "./store/conformance.ts";
 /** A store on its own key prefix, so tests sharing the run's servers never meet. */
 function factory(connection: () => RedisStoreOptions) {
   return {
-    expiresByItself: true,
     async open() {
       const options = { ...connection(), prefix: `test:${crypto.randomUUID()}:` };
       const store = await createRedisStore(options);

@@ -257,8 +257,8 @@ function replan(
 
 /**
  * What the step never accepts, whatever its schema says: prototype-polluting keys and
- * text with U+0000 (no store keeps it faithfully; PostgreSQL's jsonb refuses it) at any
- * depth, and top-level keys outside `properties` when the JSON Schema closes the object.
+ * text with U+0000 or unpaired surrogates (not every store keeps them; PostgreSQL's jsonb
+ * refuses both) at any depth, and top-level keys outside `properties` when the JSON Schema closes the object.
  * Screening here names each place, whatever the schema library does with extras.
  */
 function screen(step: DefinedStep, input: Record<string, unknown>): FieldError[] {
@@ -271,17 +271,25 @@ function screen(step: DefinedStep, input: Record<string, unknown>): FieldError[]
   const stack: Array<[unknown, string[]]> = [[input, []]];
   for (let item = stack.pop(); item; item = stack.pop()) {
     const [node, path] = item;
-    if (typeof node === "string" && node.includes("\u0000")) {
-      found.push({ path: pointer(path), message: "Text may not contain U+0000" });
+    if (typeof node === "string" && !storable(node)) {
+      found.push({
+        path: pointer(path),
+        message: "Text may not contain U+0000 or lone surrogates",
+      });
     }
     if (typeof node !== "object" || node === null) continue;
     for (const [key, child] of Object.entries(node)) {
-      if (forbiddenKeys.has(key) || key.includes("\u0000")) {
+      if (forbiddenKeys.has(key) || !storable(key)) {
         found.push({ path: pointer([...path, key]), message: "Unknown key" });
       } else stack.push([child, [...path, key]]);
     }
   }
   return found;
+}
+
+/** Text every store keeps as it is: well-formed UTF-16 without U+0000. */
+function storable(text: string): boolean {
+  return text.isWellFormed() && !text.includes("\u0000");
 }
 
 function applies(step: DefinedStep, data: FlowData): boolean {

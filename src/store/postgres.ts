@@ -15,7 +15,11 @@ export interface PostgresPool {
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/database`. */
   url?: string;
-  /** A `pg` Pool of your own; the store never ends it. */
+  /**
+   * A `pg` Pool of your own; the store never ends it. Give it `connectionTimeoutMillis`,
+   * `query_timeout` and an `error` listener: `timeoutMs` applies only to a pool the store
+   * opens itself.
+   */
   pool?: PostgresPool;
   /**
    * How long a connection attempt or a query may take before it is a 503.
@@ -225,6 +229,15 @@ type Query = <Row = Record<string, unknown>>(
  * instances starting together wait for each other instead of racing.
  */
 async function migrate(query: Query): Promise<void> {
+  // Nothing to do on every later start: no lock, no DDL, so a role without CREATE works.
+  const current = await query<{ version: number }>("SELECT version FROM waymark_schema").then(
+    ({ rows }) => rows[0]?.version ?? 0,
+    (error: { code?: string }) => {
+      if (error.code === "42P01") return 0; // no schema table yet
+      throw error;
+    },
+  );
+  if (current === schemaVersion) return;
   const steps = Object.entries(migrations)
     .map(([version, sql]) => `IF current < ${version} THEN ${sql} END IF;`)
     .join("\n");
@@ -255,7 +268,9 @@ async function migrate(query: Query): Promise<void> {
 function isUnavailable(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (typeof code === "string") {
-    if (/^(08|57P0|53300)/.test(code)) return true;
+    // Connection failures, shutdowns, too many connections, a read-only server (a standby
+    // after failover), a statement cancelled by its timeout.
+    if (/^(08|57P0|53300|25006|57014)/.test(code)) return true;
     if (
       /^E(CONNREFUSED|CONNRESET|TIMEDOUT|PIPE|NOTFOUND|AI_AGAIN|HOSTUNREACH|NETUNREACH)$/.test(code)
     ) {

@@ -134,10 +134,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
     async delete(id, expectedVersion) {
       return run(() => connection.waymarkDelete(flowKey(id), expectedVersion));
     },
+    expiresByItself: true,
     async purgeExpired(now) {
-      // Redis expires keys by itself; this sweep catches keys left without a TTL, and keys
-      // due by `now` that Redis's own clock has not reached. One SCAN covers flows and
-      // idempotency keys alike; only flows are counted.
+      // Redis expires keys by itself, so servers never call this on a timer; run on demand
+      // it catches keys left without a TTL, and keys due by `now` that Redis's own clock
+      // has not reached. One SCAN covers flows and idempotency keys; only flows count.
       const at = now.getTime();
       const purgeKey = async (key: string) => {
         if (key.startsWith(flowPrefix))
@@ -176,9 +177,19 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
       await Promise.all(servers.map((server) => run(() => server.ping())));
     },
     async close() {
-      // close() waits for commands in flight (they end by their timeout at worst); on a
-      // client that is already closed it would reject, which a shutdown need not hear.
-      if (connection.isOpen) await connection.close().catch(() => undefined);
+      // close() waits for the replies of commands in flight, which a frozen server never
+      // sends: give it the command timeout, then drop the connection.
+      if (!connection.isOpen) return;
+      const closed = connection.close().then(
+        () => true,
+        () => false,
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs, false);
+      });
+      if (!(await Promise.race([closed, late]))) connection.destroy();
+      clearTimeout(timer);
     },
   };
 }

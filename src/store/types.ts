@@ -15,6 +15,11 @@ import type { FlowRecord } from "../flow/types.ts";
  */
 export interface FlowStore {
   /**
+   * The backend deletes a record at its `expiresAt` by itself (Redis key expiry), so
+   * servers skip their periodic purge; `waymark purge` still sweeps on demand.
+   */
+  readonly expiresByItself?: boolean;
+  /**
    * Inserts a new record; false, writing nothing, when a record with its id exists (a
    * retried create under an idempotency key reuses the id it was first given).
    */

@@ -14,21 +14,20 @@ declare module "vitest" {
 
 /** Starts the real servers the store tests talk to, once per run, and stops them after. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const servers: TestServer[] = [];
-  try {
-    const [postgres, redis, cluster] = await Promise.all([
-      startPostgres(),
-      startRedis(),
-      startRedisCluster(),
-    ]);
-    servers.push(postgres, redis, cluster);
-    project.provide("postgresUrl", postgres.url);
-    project.provide("redisUrl", redis.url);
-    project.provide("redisClusterNodes", cluster.url);
-  } catch (error) {
+  const started = await Promise.allSettled([startPostgres(), startRedis(), startRedisCluster()]);
+  const servers = started.flatMap((result) =>
+    result.status === "fulfilled" ? [result.value] : [],
+  );
+  const failed = started.find((result) => result.status === "rejected");
+  if (failed) {
+    // Stop what did start: a PostgreSQL daemon would otherwise outlive the run.
     await Promise.all(servers.map((server) => server.destroy()));
-    throw error;
+    throw failed.reason;
   }
+  const [postgres, redis, cluster] = servers as [TestServer, TestServer, TestServer];
+  project.provide("postgresUrl", postgres.url);
+  project.provide("redisUrl", redis.url);
+  project.provide("redisClusterNodes", cluster.url);
   return async () => {
     await Promise.all(servers.map((server) => server.destroy()));
   };

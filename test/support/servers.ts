@@ -105,8 +105,10 @@ async function redisServer(port: number, dir: string, extra: string[] = []): Pro
     } catch {
       // not listening yet
     }
-    if (child.exitCode !== null || Date.now() > deadline)
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stopChild(child);
       throw new Error(`redis-server on ${port} did not start`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -122,7 +124,9 @@ async function stopChild(child: ChildProcess | undefined): Promise<void> {
  * A throwaway redis-server on a free port. `persistent` turns on the append-only file
  * with an fsync per write, so a killed server comes back with every acknowledged write.
  */
-export async function startRedis({ persistent = false } = {}): Promise<TestServer> {
+export async function startRedis({
+  persistent = false,
+} = {}): Promise<TestServer & { signal(signal: NodeJS.Signals): void }> {
   const dir = mkdtempSync(join(tmpdir(), "waymark-redis-"));
   const port = await freePort();
   // A later directive overrides the "--appendonly no" every server starts with.
@@ -130,6 +134,7 @@ export async function startRedis({ persistent = false } = {}): Promise<TestServe
   let child: ChildProcess | undefined = await redisServer(port, dir, persistence);
   return {
     url: `redis://127.0.0.1:${port}`,
+    signal: (signal) => child?.kill(signal),
     async start() {
       child = await redisServer(port, dir, persistence);
     },
@@ -156,23 +161,31 @@ export async function startRedisCluster(): Promise<TestServer> {
       "--cluster-node-timeout",
       "2000",
     ]);
-  let children = await Promise.all(ports.map(boot));
-  await run("redis-cli", [
-    "--cluster",
-    "create",
-    ...ports.map((port) => `127.0.0.1:${port}`),
-    "--cluster-replicas",
-    "0",
-    "--cluster-yes",
-  ]);
-  const deadline = Date.now() + 20_000;
-  for (const port of ports) {
-    for (;;) {
-      const { stdout } = await run("redis-cli", ["-p", String(port), "cluster", "info"]);
-      if (stdout.includes("cluster_state:ok")) break;
-      if (Date.now() > deadline) throw new Error("the Redis Cluster did not come up");
-      await new Promise((resolve) => setTimeout(resolve, 100));
+  const booted = await Promise.allSettled(ports.map(boot));
+  let children = booted.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  try {
+    if (children.length < ports.length) throw new Error("a Redis Cluster node did not start");
+    await run("redis-cli", [
+      "--cluster",
+      "create",
+      ...ports.map((port) => `127.0.0.1:${port}`),
+      "--cluster-replicas",
+      "0",
+      "--cluster-yes",
+    ]);
+    const deadline = Date.now() + 20_000;
+    for (const port of ports) {
+      for (;;) {
+        const { stdout } = await run("redis-cli", ["-p", String(port), "cluster", "info"]);
+        if (stdout.includes("cluster_state:ok")) break;
+        if (Date.now() > deadline) throw new Error("the Redis Cluster did not come up");
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     }
+  } catch (error) {
+    await Promise.all(children.map(stopChild));
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   }
   return {
     url: ports.map((port) => `127.0.0.1:${port}`).join(","),
