@@ -4,8 +4,10 @@ import pino from "pino";
 import { createWaymark, type Waymark } from "../http/app.ts";
 import { startServer } from "../server.ts";
 import { openStore, redact } from "../store/open.ts";
+import { generateKeyEntry } from "../token/jwe.ts";
 import { type ConfigFlags, resolveConfig } from "./config.ts";
 import { loadFlows } from "./load-flows.ts";
+import { resolveKeyring } from "./token-keys.ts";
 
 const program = new Command("waymark").description(
   "Multi-step flows on servers that keep no per-client memory",
@@ -31,7 +33,14 @@ program
     );
     const logger = pino({ level: config.logLevel });
     const flows = await loadFlows(flags.flows);
-    const store = await openStore(config.store);
+    const store = await openStore(config.store, {
+      keyring: () =>
+        resolveKeyring({
+          spec: process.env.WAYMARK_TOKEN_KEYS,
+          production: process.env.NODE_ENV === "production",
+          notice: (message) => logger.warn(message),
+        }),
+    });
     let waymark: Waymark;
     try {
       waymark = createWaymark({
@@ -61,6 +70,14 @@ program
       else logger.info({ signal }, "shutting down");
       await server.close();
     });
+  });
+
+program
+  .command("keygen")
+  .description("print a new token key for WAYMARK_TOKEN_KEYS")
+  .option("--kid <id>", "the key id", new Date().toISOString().slice(0, 10))
+  .action((flags: { kid: string }) => {
+    process.stdout.write(`${generateKeyEntry(flags.kid)}\n`);
   });
 
 program

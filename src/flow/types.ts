@@ -58,7 +58,7 @@ export interface StepDefinition<Schema extends StandardSchemaV1 = StandardSchema
 
 /** What a completion handler learns about the flow that just completed. */
 export interface CompletedFlow {
-  /** The stable identity of the flow: use it to deduplicate side effects. */
+  /** The stable identity of the flow (in token mode, not the token): deduplicate side effects on it. */
   flowId: string;
   flow: string;
   definitionVersion: number;

@@ -26,12 +26,13 @@ export interface FlowRoutesOptions {
 const maxWriteAttempts = 5;
 
 /** Flow ids are URL-safe; anything else is answered 404 without asking the store. */
-const idPattern = /^[A-Za-z0-9_-]{1,4096}$/;
+const idPattern = /^[A-Za-z0-9_.-]{1,12288}$/;
 
 /** The five routes of the flow API, for every registered flow. */
 export function flowRoutes(options: FlowRoutesOptions): Hono {
   const { registry, store, limits, now } = options;
   const app = new Hono();
+  const locate = (record: FlowRecord) => store.locate?.(record) ?? record.id;
 
   /** The record the URL names, expired or not: 404 for an unknown flow or id. */
   async function loadRecord(c: Context): Promise<FlowRecord> {
@@ -74,10 +75,11 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
         throw new WaymarkError("concurrent-update", "The flow was removed while being created");
       }
       const started = registry.at(record.flow, record.definitionVersion) ?? definition;
+      const flowId = locate(record);
       return {
         status: 201,
-        headers: { ...jsonHeaders, etag: etag(record), location: flowPath(record) },
-        body: JSON.stringify(flowRepresentation(started, record)),
+        headers: { ...jsonHeaders, etag: etag(record), location: flowPath(record, flowId) },
+        body: JSON.stringify(flowRepresentation(started, record, flowId)),
       };
     });
   });
@@ -87,7 +89,9 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     if (etagMatches(c.req.header("if-none-match"), record, { weak: true })) {
       return notModified(record);
     }
-    return json(flowRepresentation(definition, record), 200, { etag: etag(record) });
+    return json(flowRepresentation(definition, record, c.req.param("id")), 200, {
+      etag: etag(record),
+    });
   });
 
   // Erasing needs no definition and works on expired flows: the data goes either way.
@@ -109,7 +113,8 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     if (etagMatches(c.req.header("if-none-match"), record, { weak: true })) {
       return notModified(record);
     }
-    return json(stepRepresentation(definition, record, step), 200, { etag: etag(record) });
+    const flowId = c.req.param("id");
+    return json(stepRepresentation(definition, record, step, flowId), 200, { etag: etag(record) });
   });
 
   app.put("/:flow/:id/step/:step", async (c) => {
@@ -127,12 +132,20 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
       const result = await submitStep(definition, record, step, unwrap(step, body), at);
       if (!result.ok) throw result.error;
       if (!result.changed) {
-        return json(flowRepresentation(definition, record), 200, { etag: etag(record) });
+        return json(flowRepresentation(definition, record, c.req.param("id")), 200, {
+          etag: etag(record),
+        });
       }
+      // Located before saving: in token mode a record too large to seal writes nothing.
+      const flowId = locate(result.record);
       if (await store.save(result.record, record.version)) {
         if (result.completed) await complete(definition, result.record, at);
-        return json(flowRepresentation(definition, result.record), 200, {
+        // The address changes in token mode, where the flow id is the sealed record.
+        const moved =
+          flowId === c.req.param("id") ? {} : { location: flowPath(result.record, flowId) };
+        return json(flowRepresentation(definition, result.record, flowId), 200, {
           etag: etag(result.record),
+          ...moved,
         });
       }
       // Lost the compare-and-set: with If-Match the client's version is gone for good.

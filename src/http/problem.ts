@@ -5,8 +5,13 @@ const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> =
   "bad-request": { status: 400, title: "Bad request" },
   "invalid-json": { status: 400, title: "The request body is not valid JSON" },
   "invalid-idempotency-key": { status: 400, title: "The Idempotency-Key is not valid" },
+  "idempotency-key-unsupported": {
+    status: 400,
+    title: "Idempotency-Key is not supported without a store",
+  },
   "unknown-flow": { status: 404, title: "No such flow" },
   "flow-not-found": { status: 404, title: "Flow not found" },
+  "invalid-flow-token": { status: 404, title: "The flow token cannot be opened" },
   "step-not-found": { status: 404, title: "No such step" },
   "route-not-found": { status: 404, title: "Not found" },
   "method-not-allowed": { status: 405, title: "Method not allowed" },
@@ -24,6 +29,7 @@ const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> =
   "body-too-large": { status: 413, title: "The request body is too large" },
   "unsupported-media-type": { status: 415, title: "Send application/json" },
   "invalid-step-data": { status: 422, title: "The step data is invalid" },
+  "token-too-large": { status: 422, title: "The flow would not fit in its token" },
   "idempotency-key-reused": {
     status: 422,
     title: "This Idempotency-Key was used for a different request",

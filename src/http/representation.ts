@@ -1,14 +1,16 @@
 import { currentStep, flowStatus, planSteps } from "../flow/engine.ts";
 import type { DefinedStep, FlowDefinition, FlowRecord } from "../flow/types.ts";
 
-/** The path of a flow, relative to where the handler is mounted. */
-export function flowPath(record: FlowRecord): string {
-  return `/${record.flow}/${encodeURIComponent(record.id)}`;
+/**
+ * The path of a flow, relative to where the handler is mounted. `flowId` is what clients
+ * address the flow by: the record's id, or in token mode the sealed record itself.
+ */
+export function flowPath(record: FlowRecord, flowId: string): string {
+  return `/${record.flow}/${encodeURIComponent(flowId)}`;
 }
 
-/** The path of one step of a flow. */
-export function stepPath(record: FlowRecord, step: { number: number }): string {
-  return `${flowPath(record)}/step/${step.number}`;
+function stepPath(self: string, step: { number: number }): string {
+  return `${self}/step/${step.number}`;
 }
 
 /** The strong ETag of a record: it changes exactly when the record changes. */
@@ -20,27 +22,27 @@ export function etag(record: FlowRecord): string {
  * The flow as clients see it: everything needed to drive it without knowing the
  * definition in advance.
  */
-export function flowRepresentation(definition: FlowDefinition, record: FlowRecord) {
+export function flowRepresentation(definition: FlowDefinition, record: FlowRecord, flowId: string) {
   const current = currentStep(definition, record.data);
-  const self = flowPath(record);
+  const self = flowPath(record, flowId);
   return {
-    flowId: record.id,
+    flowId,
     flow: record.flow,
     definitionVersion: record.definitionVersion,
     version: record.version,
     status: flowStatus(definition, record.data),
     steps: planSteps(definition, record.data).map((step) => ({
       ...step,
-      href: stepPath(record, step),
+      href: stepPath(self, step),
     })),
-    ...(current ? { currentStep: currentStepRepresentation(record, current) } : {}),
+    ...(current ? { currentStep: currentStepRepresentation(self, current) } : {}),
     data: record.data,
     createdAt: iso(record.createdAt),
     updatedAt: iso(record.updatedAt),
     expiresAt: iso(record.expiresAt),
     links: {
       self: { href: self },
-      ...(current ? { current: { href: stepPath(record, current) } } : {}),
+      ...(current ? { current: { href: stepPath(self, current) } } : {}),
     },
   };
 }
@@ -50,27 +52,29 @@ export function stepRepresentation(
   definition: FlowDefinition,
   record: FlowRecord,
   step: DefinedStep,
+  flowId: string,
 ) {
   const state = planSteps(definition, record.data)[step.number - 1];
+  const self = flowPath(record, flowId);
   return {
-    flowId: record.id,
+    flowId,
     number: step.number,
     name: step.name,
     title: step.title,
     status: state?.status,
     data: record.data[step.name] ?? null,
     schema: step.jsonSchema,
-    href: stepPath(record, step),
-    links: { flow: { href: flowPath(record) } },
+    href: stepPath(self, step),
+    links: { flow: { href: self } },
   };
 }
 
-function currentStepRepresentation(record: FlowRecord, step: DefinedStep) {
+function currentStepRepresentation(self: string, step: DefinedStep) {
   return {
     number: step.number,
     name: step.name,
     title: step.title,
-    href: stepPath(record, step),
+    href: stepPath(self, step),
     schema: step.jsonSchema,
   };
 }

@@ -1,19 +1,26 @@
 import { existsSync } from "node:fs";
+import type { Keyring } from "../token/jwe.ts";
 import type { FlowStore } from "./types.ts";
 
 /**
  * Opens the store a URL names. `sqlite:./waymark.db` (a file, relative to the working
  * directory), `sqlite:/abs/path.db`, `sqlite::memory:`; add `?synchronous=full` for
  * power-loss durability. `postgres://user:pass@host/db`; `redis://host:6379` (or
- * `rediss://` for TLS); `redis+cluster://host:port,host:port,…` for Redis Cluster. Backends load lazily, so unused drivers are never imported.
+ * `rediss://` for TLS); `redis+cluster://host:port,host:port,…` for Redis Cluster;
+ * `token` for no store at all (the flow id is the sealed flow; needs `keyring`). Backends load lazily, so unused drivers are never imported.
  * `mustExist` refuses to create a new database, for tools that inspect one.
  *
  * @example const store = await openStore("sqlite:./waymark.db?synchronous=full");
  */
 export async function openStore(
   url: string,
-  { mustExist = false }: { mustExist?: boolean } = {},
+  { mustExist = false, keyring }: { mustExist?: boolean; keyring?: () => Keyring } = {},
 ): Promise<FlowStore> {
+  if (url === "token") {
+    if (!keyring) throw new Error("token mode holds no flows to inspect or purge");
+    const { createTokenStore } = await import("./token.ts");
+    return createTokenStore({ keyring: keyring() });
+  }
   const scheme = url.slice(0, url.indexOf(":") + 1);
   if (scheme === "sqlite:") {
     const { createSqliteStore } = await import("./sqlite.ts");

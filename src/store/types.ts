@@ -20,6 +20,11 @@ export interface FlowStore {
    */
   readonly expiresByItself?: boolean;
   /**
+   * The flow id clients address this record by. Stores keep records under `record.id`
+   * and leave this out; the token carrier returns the sealed record itself.
+   */
+  locate?(record: FlowRecord): string;
+  /**
    * Inserts a new record; false, writing nothing, when a record with its id exists (a
    * retried create under an idempotency key reuses the id it was first given).
    */

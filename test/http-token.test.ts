@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import { createTokenStore } from "../src/store/token.ts";
+import { generateKeyEntry, parseKeyring } from "../src/token/jwe.ts";
+import {
+  companyDetails,
+  contractorContract,
+  createHttpClient,
+  dayMs,
+  expectProblem,
+  type FlowView,
+  personalInfo,
+  review,
+} from "./support/http-client.ts";
+
+const keys = `${generateKeyEntry("k2")},${generateKeyEntry("k1")}`;
+
+function tokenClient(spec = keys, maxTokenBytes?: number) {
+  const keyring = parseKeyring(spec);
+  return createHttpClient({
+    store: createTokenStore(maxTokenBytes ? { keyring, maxTokenBytes } : { keyring }),
+  });
+}
+
+type Client = ReturnType<typeof tokenClient>;
+
+/** PUTs step data and returns the new flow path, from the Location the write answers. */
+async function step(client: Client, path: string, ref: string | number, data: unknown) {
+  const response = await client.put(path, ref, data);
+  expect(response.status, await response.clone().text()).toBe(200);
+  const location = response.headers.get("location");
+  expect(location).not.toBe(path);
+  const flow = (await response.json()) as FlowView;
+  expect(location).toBe(`/onboarding/${flow.flowId}`);
+  return { path: location ?? "", flow };
+}
+
+describe("token mode over HTTP", () => {
+  it("runs the contractor walkthrough, each write answering a new flow id", async () => {
+    const client = tokenClient();
+    const { path: start, flow: created } = await client.start();
+    expect(created.flowId.split(".")).toHaveLength(5);
+    let path = start;
+    for (const [ref, data] of [
+      [1, personalInfo],
+      ["contract-details", contractorContract],
+      [3, companyDetails],
+    ] as const) {
+      ({ path } = await step(client, path, ref, data));
+    }
+    const done = await step(client, path, "review", review);
+    expect(done.flow.status).toBe("completed");
+    expect(done.flow.data["company-details"]).toEqual(companyDetails);
+    const { flow } = await client.read(done.path);
+    expect(flow.version).toBe(5);
+  });
+
+  it("lets an older token rewind its own flow, while the newer one carries on", async () => {
+    const client = tokenClient();
+    const { path: first } = await client.start();
+    const { path: second } = await step(client, first, 1, personalInfo);
+    const old = await client.read(first);
+    expect(old.flow.version).toBe(1);
+    const newer = await client.read(second);
+    expect(newer.flow.version).toBe(2);
+  });
+
+  it("answers only 4xx to a token altered at any single position", async () => {
+    const client = tokenClient();
+    const { flow } = await client.start();
+    const token = flow.flowId;
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
+    for (let index = 0; index < token.length; index++) {
+      const swapped = alphabet[(alphabet.indexOf(token[index] ?? "A") + 11) % alphabet.length];
+      const tampered = token.slice(0, index) + swapped + token.slice(index + 1);
+      const response = await client.send("GET", `/onboarding/${tampered}`);
+      expect(response.status, `position ${index}`).toBeGreaterThanOrEqual(400);
+      expect(response.status, `position ${index}`).toBeLessThan(500);
+    }
+  });
+
+  it.each([
+    ["truncated", (token: string) => token.slice(0, -5)],
+    ["with a part missing", (token: string) => token.split(".").slice(1).join(".")],
+    ["oversized", (token: string) => token + "A".repeat(9000)],
+    ["empty parts", () => "...."],
+  ])("answers 404 invalid-flow-token to a token %s", async (_label, mangle) => {
+    const client = tokenClient();
+    const { flow } = await client.start();
+    await expectProblem(
+      await client.send("GET", `/onboarding/${mangle(flow.flowId)}`),
+      404,
+      "invalid-flow-token",
+    );
+  });
+
+  it("opens tokens of a rotated-out key while it is listed, and refuses them once retired", async () => {
+    const [k2, k1] = keys.split(",");
+    const before = tokenClient(k1);
+    const { path } = await before.start();
+    const rotated = tokenClient(`${k2},${k1}`);
+    expect((await rotated.send("GET", path)).status).toBe(200);
+    const retired = tokenClient(k2);
+    await expectProblem(await retired.send("GET", path), 404, "invalid-flow-token");
+  });
+
+  it("answers 410 to an expired token", async () => {
+    const client = tokenClient();
+    const { path } = await client.start();
+    client.advance(7 * dayMs);
+    await expectProblem(await client.send("GET", path), 410, "flow-expired");
+    await expectProblem(await client.put(path, 1, personalInfo), 410, "flow-expired");
+  });
+
+  it("refuses a write whose token would pass the limit, issuing nothing", async () => {
+    const client = tokenClient(keys, 600);
+    const { path } = await client.start();
+    const response = await client.put(path, 1, { ...personalInfo, lastName: "L".repeat(100) });
+    const problem = await expectProblem(response, 422, "token-too-large");
+    expect(problem.maxTokenBytes).toBe(600);
+    expect(response.headers.get("location")).toBeNull();
+  });
+
+  it("answers DELETE with 204, and refuses Idempotency-Key with 400", async () => {
+    const client = tokenClient();
+    const { path } = await client.start();
+    expect((await client.send("DELETE", path)).status).toBe(204);
+    await expectProblem(
+      await client.send("POST", "/onboarding", { headers: { "idempotency-key": "k" } }),
+      400,
+      "idempotency-key-unsupported",
+    );
+  });
+});
