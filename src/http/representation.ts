@@ -3,10 +3,11 @@ import type { DefinedStep, FlowDefinition, FlowRecord } from "../flow/types.ts";
 
 /**
  * The path of a flow, relative to where the handler is mounted. `flowId` is what clients
- * address the flow by: the record's id, or in token mode the sealed record itself.
+ * address the flow by: the record's id, or in token mode the sealed record itself; both
+ * are URL-safe as they are (the routes refuse any other id).
  */
 export function flowPath(record: FlowRecord, flowId: string): string {
-  return `/${record.flow}/${encodeURIComponent(flowId)}`;
+  return `/${record.flow}/${flowId}`;
 }
 
 function stepPath(self: string, step: { number: number }): string {
