@@ -130,4 +130,30 @@ describe("token mode over HTTP", () => {
       "idempotency-key-unsupported",
     );
   });
+
+  it("answers bad input with the same 4xx problems as with a store, issuing no token", async () => {
+    const client = tokenClient();
+    const { path, etag } = await client.start();
+    const json = { "content-type": "application/json" };
+    const bad: Array<
+      [number | string, { body: string; headers?: Record<string, string> }, number]
+    > = [
+      [1, { body: "{", headers: json }, 400],
+      [1, { body: JSON.stringify({ ...personalInfo, email: "nope" }), headers: json }, 422],
+      [1, { body: '{"__proto__":{"x":1}}', headers: json }, 422],
+      [1, { body: JSON.stringify([personalInfo]), headers: json }, 422],
+      [1, { body: JSON.stringify(personalInfo) }, 415],
+      [1, { body: JSON.stringify({ firstName: "x".repeat(70_000) }), headers: json }, 413],
+      [2, { body: JSON.stringify(contractorContract), headers: json }, 409],
+      [9, { body: JSON.stringify(personalInfo), headers: json }, 404],
+      [1, { body: JSON.stringify(personalInfo), headers: { ...json, "if-match": '"v9"' } }, 412],
+    ];
+    for (const [ref, request, status] of bad) {
+      const response = await client.send("PUT", `${path}/step/${ref}`, request);
+      expect(response.status, `${ref} ${request.body.slice(0, 30)}`).toBe(status);
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+      expect(response.headers.get("location")).toBeNull();
+    }
+    await client.expectUnchanged(path, { version: 1, etag });
+  });
 });
