@@ -95,6 +95,13 @@ describe("parseDuration", () => {
     expect(parseDuration(value)).toBe(ms);
   });
 
+  // Guards against 500s: a ttl past what a Date can hold made every create fail.
+  it("refuses a ttl over 10 years", () => {
+    expect(() => parseDuration("3700d")).toThrow(/at most 10 years/);
+    expect(() => parseDuration(9e15)).toThrow(/at most 10 years/);
+    expect(parseDuration("3650d")).toBe(3650 * 86_400_000);
+  });
+
   it("names the place in its error", () => {
     expect(() => parseDuration("soon", "config ttl")).toThrow("config ttl: ttl must be");
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createTokenStore } from "../src/store/token.ts";
-import { generateKeyEntry, parseKeyring } from "../src/token/jwe.ts";
+import { generateKeyEntry, openToken, parseKeyring, sealToken } from "../src/token/jwe.ts";
 import {
   companyDetails,
   contractorContract,
@@ -155,5 +155,22 @@ describe("token mode over HTTP", () => {
       expect(response.headers.get("location")).toBeNull();
     }
     await client.expectUnchanged(path, { version: 1, etag });
+  });
+
+  // Guards against 500s: only Waymark seals tokens, yet nothing inside one may crash a request.
+  it.each([
+    ["a time past what a Date holds", { createdAt: 9e15, updatedAt: 9e15, expiresAt: 9e15 }],
+    ["times out of order", { createdAt: 5, updatedAt: 4 }],
+    ["step data that is not an object", { data: { "personal-info": "x" } }],
+  ])("answers 404 to a well-sealed token holding %s", async (_label, change) => {
+    const client = tokenClient();
+    const { flow } = await client.start();
+    const record = openToken(flow.flowId, parseKeyring(keys)) as Record<string, unknown>;
+    const forged = sealToken({ ...record, ...change }, parseKeyring(keys));
+    await expectProblem(
+      await client.send("GET", `/onboarding/${forged}`),
+      404,
+      "invalid-flow-token",
+    );
   });
 });

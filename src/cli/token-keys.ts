@@ -1,5 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { generateKeyEntry, type Keyring, parseKeyring } from "../token/jwe.ts";
 
 /** Where a development key is kept between restarts (git-ignored). */
@@ -29,15 +29,22 @@ export function resolveKeyring(options: {
       "token mode needs WAYMARK_TOKEN_KEYS when NODE_ENV=production: create a key with `waymark keygen`",
     );
   }
-  if (!existsSync(developmentKeyFile)) {
-    mkdirSync(dirname(developmentKeyFile), { recursive: true });
-    writeFileSync(developmentKeyFile, `${generateKeyEntry("dev")}\n`, { mode: 0o600 });
-    chmodSync(developmentKeyFile, 0o600);
+  mkdirSync(dirname(developmentKeyFile), { recursive: true });
+  // Keep the key out of the user's repository, wherever the server runs.
+  writeFileSync(join(dirname(developmentKeyFile), ".gitignore"), "*\n");
+  try {
+    // "wx": of two servers starting at once, one writes the key and both read it.
+    writeFileSync(developmentKeyFile, `${generateKeyEntry("dev")}\n`, { mode: 0o600, flag: "wx" });
     options.notice(
       `token mode: generated a development key in ${developmentKeyFile}; set WAYMARK_TOKEN_KEYS in production`,
     );
-  } else {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     options.notice(`token mode: using the development key in ${developmentKeyFile}`);
   }
-  return parseKeyring(readFileSync(developmentKeyFile, "utf8").trim());
+  try {
+    return parseKeyring(readFileSync(developmentKeyFile, "utf8").trim());
+  } catch (error) {
+    throw new Error(`${developmentKeyFile}: ${(error as Error).message}`);
+  }
 }

@@ -10,6 +10,8 @@ import type {
 const namePattern = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const durationPattern = /^(\d+)\s*(ms|s|m|h|d)$/;
 const unitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** Ten years: far past any flow's life, and far inside what a Date can hold. */
+const maxTtlMs = 10 * 366 * 86_400_000;
 
 /**
  * Types one step: `check` receives the schema's output type. Returns the step unchanged.
@@ -101,16 +103,17 @@ function standardJsonSchema(schema: StandardSchemaV1): JsonSchema | undefined {
  * @example parseDuration("30m") // 1800000
  */
 export function parseDuration(value: number | string, where = "duration"): number {
-  if (typeof value === "number") {
-    if (Number.isSafeInteger(value) && value > 0) return value;
-  } else {
-    const match = durationPattern.exec(value.trim());
-    if (match?.[1] && match[2]) {
-      const ms = Number(match[1]) * unitMs[match[2] as keyof typeof unitMs];
-      if (ms > 0 && Number.isSafeInteger(ms)) return ms;
-    }
-  }
-  throw new Error(`${where}: ttl must be positive milliseconds or a duration like "30m" or "7d"`);
+  const match = typeof value === "string" ? durationPattern.exec(value.trim()) : null;
+  const ms =
+    typeof value === "number"
+      ? value
+      : match?.[1] && match[2]
+        ? Number(match[1]) * unitMs[match[2] as keyof typeof unitMs]
+        : Number.NaN;
+  if (Number.isSafeInteger(ms) && ms > 0 && ms <= maxTtlMs) return ms;
+  throw new Error(
+    `${where}: ttl must be positive milliseconds or a duration like "30m" or "7d", at most 10 years`,
+  );
 }
 
 /** "personal-info" → "Personal info". */

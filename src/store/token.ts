@@ -1,4 +1,5 @@
 import { WaymarkError } from "../errors.ts";
+import { isPlainObject } from "../flow/json.ts";
 import type { FlowRecord } from "../flow/types.ts";
 import { type Keyring, openToken, sealToken, TokenError } from "../token/jwe.ts";
 import type { FlowStore } from "./types.ts";
@@ -83,18 +84,26 @@ export function createTokenStore(options: TokenStoreOptions): FlowStore {
   };
 }
 
+/** Latest time a Date can hold, in epoch milliseconds. */
+const maxTime = 8.64e15;
+
+/** Defence in depth: only Waymark seals tokens, but nothing in one may crash a request. */
 function isFlowRecord(value: unknown): value is FlowRecord {
   const record = value as Partial<FlowRecord> | null;
+  if (typeof record !== "object" || record === null) return false;
+  const { createdAt, updatedAt, expiresAt, data } = record;
+  const times = [createdAt, updatedAt, expiresAt];
   return (
-    typeof record === "object" &&
-    record !== null &&
     typeof record.id === "string" &&
     typeof record.flow === "string" &&
     Number.isSafeInteger(record.definitionVersion) &&
     Number.isSafeInteger(record.version) &&
-    typeof record.data === "object" &&
-    record.data !== null &&
-    !Array.isArray(record.data) &&
-    [record.createdAt, record.updatedAt, record.expiresAt].every(Number.isSafeInteger)
+    isPlainObject(data) &&
+    Object.values(data).every(isPlainObject) &&
+    times.every(
+      (time) => Number.isSafeInteger(time) && (time as number) >= 0 && (time as number) <= maxTime,
+    ) &&
+    (createdAt as number) <= (updatedAt as number) &&
+    (updatedAt as number) <= (expiresAt as number)
   );
 }
