@@ -152,10 +152,15 @@ export async function startRedis({
 export async function startRedisCluster(): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "waymark-cluster-"));
   const ports = [await freePort(), await freePort(), await freePort()];
+  // The bus port defaults to port + 10000, which may be taken or past 65535: pick it too.
+  const busPorts = new Map<number, number>();
+  for (const port of ports) busPorts.set(port, await freePort());
   const boot = (port: number) =>
     redisServer(port, dir, [
       "--cluster-enabled",
       "yes",
+      "--cluster-port",
+      String(busPorts.get(port)),
       "--cluster-config-file",
       join(dir, `nodes-${port}.conf`),
       "--cluster-node-timeout",
