@@ -64,6 +64,23 @@ describe("token mode over HTTP", () => {
     expect(newer.flow.version).toBe(2);
   });
 
+  // Guards caching across replays: branches grown from one old token share a version.
+  it("tags each token, so two branches from one old token never share an ETag", async () => {
+    const client = tokenClient();
+    const { path } = await client.start();
+    const a = await client.put(path, 1, personalInfo);
+    const b = await client.put(path, 1, { ...personalInfo, firstName: "Grace" });
+    const [tagA, tagB] = [a.headers.get("etag"), b.headers.get("etag")];
+    expect(tagA).not.toBe(tagB);
+    const bPath = b.headers.get("location") ?? "";
+    const read = await client.send("GET", bPath, { headers: { "if-none-match": tagA ?? "" } });
+    expect(read.status).toBe(200);
+    const same = await client.send("GET", bPath, { headers: { "if-none-match": tagB ?? "" } });
+    expect(same.status).toBe(304);
+    const stale = await client.put(bPath, 1, personalInfo, { "if-match": tagA ?? "" });
+    await expectProblem(stale, 412, "precondition-failed");
+  });
+
   it("answers only 4xx to a token altered at any single position", async () => {
     const client = tokenClient();
     const { flow } = await client.start();

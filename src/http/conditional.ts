@@ -1,19 +1,15 @@
-import type { FlowRecord } from "../flow/types.ts";
-import { etag } from "./representation.ts";
-
 /**
- * Whether an `If-Match` / `If-None-Match` header value matches the record's ETag
+ * Whether an `If-Match` / `If-None-Match` header value matches the current ETag
  * (RFC 9110 §13.1). `If-Match` uses strong comparison (a weak tag never matches);
  * `If-None-Match` uses weak comparison. `*` matches any existing record.
  */
 export function etagMatches(
   header: string | undefined,
-  record: FlowRecord,
+  current: string,
   { weak }: { weak: boolean },
 ): boolean {
   if (header === undefined) return false;
   if (header.trim() === "*") return true;
-  const current = etag(record);
   return header.split(",").some((candidate) => {
     const tag = candidate.trim();
     if (tag.startsWith("W/")) return weak && tag.slice(2) === current;

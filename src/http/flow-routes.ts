@@ -33,6 +33,8 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
   const { registry, store, limits, now } = options;
   const app = new Hono();
   const locate = (record: FlowRecord) => store.locate?.(record) ?? record.id;
+  const tagOf = (record: FlowRecord, flowId: string) =>
+    store.etag?.(record, flowId) ?? etag(record);
 
   /** The record the URL names, expired or not: 404 for an unknown flow or id. */
   async function loadRecord(c: Context): Promise<FlowRecord> {
@@ -78,7 +80,11 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
       const flowId = locate(record);
       return {
         status: 201,
-        headers: { ...jsonHeaders, etag: etag(record), location: flowPath(record, flowId) },
+        headers: {
+          ...jsonHeaders,
+          etag: tagOf(record, flowId),
+          location: flowPath(record, flowId),
+        },
         body: JSON.stringify(flowRepresentation(started, record, flowId)),
       };
     });
@@ -86,12 +92,9 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
 
   app.get("/:flow/:id", async (c) => {
     const { definition, record } = await loadFlow(c, now());
-    if (etagMatches(c.req.header("if-none-match"), record, { weak: true })) {
-      return notModified(record);
-    }
-    return json(flowRepresentation(definition, record, c.req.param("id")), 200, {
-      etag: etag(record),
-    });
+    const tag = tagOf(record, c.req.param("id"));
+    if (etagMatches(c.req.header("if-none-match"), tag, { weak: true })) return notModified(tag);
+    return json(flowRepresentation(definition, record, c.req.param("id")), 200, { etag: tag });
   });
 
   // Erasing needs no definition and works on expired flows: the data goes either way.
@@ -99,7 +102,9 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     const record = await loadRecord(c);
     const ifMatch = c.req.header("if-match");
     if (isConditional(ifMatch)) {
-      if (!etagMatches(ifMatch, record, { weak: false })) throw staleEtag();
+      if (!etagMatches(ifMatch, tagOf(record, c.req.param("id")), { weak: false })) {
+        throw staleEtag();
+      }
       if (!(await store.delete(record.id, record.version))) throw staleEtag();
     } else {
       await store.delete(record.id);
@@ -110,11 +115,10 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
   app.get("/:flow/:id/step/:step", async (c) => {
     const { definition, record } = await loadFlow(c, now());
     const step = stepOf(definition, c.req.param("step"));
-    if (etagMatches(c.req.header("if-none-match"), record, { weak: true })) {
-      return notModified(record);
-    }
     const flowId = c.req.param("id");
-    return json(stepRepresentation(definition, record, step, flowId), 200, { etag: etag(record) });
+    const tag = tagOf(record, flowId);
+    if (etagMatches(c.req.header("if-none-match"), tag, { weak: true })) return notModified(tag);
+    return json(stepRepresentation(definition, record, step, flowId), 200, { etag: tag });
   });
 
   app.put("/:flow/:id/step/:step", async (c) => {
@@ -127,14 +131,13 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     const at = now();
     for (let attempt = 1; attempt <= maxWriteAttempts; attempt++) {
       const { definition, record } = await loadFlow(c, at);
-      if (conditional && !etagMatches(ifMatch, record, { weak: false })) throw staleEtag();
+      const tag = tagOf(record, c.req.param("id"));
+      if (conditional && !etagMatches(ifMatch, tag, { weak: false })) throw staleEtag();
       const step = stepOf(definition, c.req.param("step"));
       const result = await submitStep(definition, record, step, unwrap(step, body), at);
       if (!result.ok) throw result.error;
       if (!result.changed) {
-        return json(flowRepresentation(definition, record, c.req.param("id")), 200, {
-          etag: etag(record),
-        });
+        return json(flowRepresentation(definition, record, c.req.param("id")), 200, { etag: tag });
       }
       // Located before saving: in token mode a record too large to seal writes nothing.
       const flowId = locate(result.record);
@@ -144,7 +147,7 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
         const moved =
           flowId === c.req.param("id") ? {} : { location: flowPath(result.record, flowId) };
         return json(flowRepresentation(definition, result.record, flowId), 200, {
-          etag: etag(result.record),
+          etag: tagOf(result.record, flowId),
           ...moved,
         });
       }
@@ -235,11 +238,8 @@ function json(body: unknown, status: 200, headers: Record<string, string>): Resp
   return new Response(JSON.stringify(body), { status, headers: { ...jsonHeaders, ...headers } });
 }
 
-function notModified(record: FlowRecord): Response {
-  return new Response(null, {
-    status: 304,
-    headers: { etag: etag(record), "cache-control": "no-store" },
-  });
+function notModified(tag: string): Response {
+  return new Response(null, { status: 304, headers: { etag: tag, "cache-control": "no-store" } });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -34,6 +34,8 @@ export function createTokenStore(options: TokenStoreOptions): FlowStore {
   };
   return {
     expiresByItself: true,
+    // The GCM tag authenticates this exact token: two branches never share it.
+    etag: (_record, flowId) => `"t${flowId.slice(flowId.lastIndexOf(".") + 1)}"`,
     locate(record) {
       const token = sealToken(record, options.keyring);
       if (token.length > maxTokenBytes) {

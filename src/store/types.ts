@@ -25,6 +25,12 @@ export interface FlowStore {
    */
   locate?(record: FlowRecord): string;
   /**
+   * The ETag of the record at this flow id. Stores leave this out (`"v{version}"`); the
+   * token carrier tags each token, since replayed tokens can grow branches that share a
+   * version.
+   */
+  etag?(record: FlowRecord, flowId: string): string;
+  /**
    * Inserts a new record; false, writing nothing, when a record with its id exists (a
    * retried create under an idempotency key reuses the id it was first given).
    */
