@@ -8,20 +8,7 @@ import { join } from "node:path";
 import { onboarding } from "../examples/onboarding/flow.ts";
 import { createWaymark } from "../src/http/app.ts";
 import { createSqliteStore } from "../src/store/sqlite.ts";
-import {
-  companyDetails,
-  contractorContract,
-  personalInfo,
-  review,
-} from "../test/support/onboarding-data.ts";
-
-/** The contractor path of the walkthrough: four step writes. */
-const steps: Array<[string, unknown]> = [
-  ["1", personalInfo],
-  ["2", contractorContract],
-  ["3", companyDetails],
-  ["4", review],
-];
+import { contractorWalkthrough as steps } from "../test/support/onboarding-data.ts";
 
 const flows = Number(process.env.BENCH_FLOWS ?? 4_000);
 /** Targets for synchronous=normal on this 2-core machine. */

@@ -11,20 +11,7 @@ import { createWaymark } from "../src/http/app.ts";
 import { createTokenStore } from "../src/store/token.ts";
 import type { FlowStore } from "../src/store/types.ts";
 import { generateKeyEntry, parseKeyring } from "../src/token/jwe.ts";
-import {
-  companyDetails,
-  contractorContract,
-  personalInfo,
-  review,
-} from "../test/support/onboarding-data.ts";
-
-/** The contractor path of the walkthrough: four step writes. */
-const steps: Array<[string, unknown]> = [
-  ["1", personalInfo],
-  ["2", contractorContract],
-  ["3", companyDetails],
-  ["4", review],
-];
+import { contractorWalkthrough as steps } from "../test/support/onboarding-data.ts";
 
 const flows = Number(process.env.BENCH_FLOWS ?? 1_000);
 const target = 1.5;

@@ -1,9 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { createWaymark, defineFlow, defineStep } from "waymark";
+import { defineFlow, defineStep, type FlowDefinition } from "waymark";
 import { createSqliteStore } from "waymark/store/sqlite";
 import { z } from "zod";
 import { onboarding } from "../examples/onboarding/flow.ts";
-import { expectProblem, type FlowView, origin, personalInfo } from "./support/http-client.ts";
+import {
+  createHttpClient,
+  expectProblem,
+  type FlowView,
+  personalInfo,
+} from "./support/http-client.ts";
 
 const signupV1 = defineFlow({
   name: "signup",
@@ -21,22 +26,13 @@ const signupV2 = defineFlow({
   ],
 });
 
-function client(
-  flows: Parameters<typeof createWaymark>[0]["flows"],
-  store = createSqliteStore({ path: ":memory:" }),
-) {
-  const waymark = createWaymark({ flows, store });
+/** A client for these flows over `store`, sending JSON bodies. */
+function client(flows: FlowDefinition[], store = createSqliteStore({ path: ":memory:" })) {
+  const http = createHttpClient({ flows, store });
   return {
     store,
     send: (method: string, path: string, json?: unknown) =>
-      waymark.fetch(
-        new Request(`${origin}${path}`, {
-          method,
-          ...(json === undefined
-            ? {}
-            : { body: JSON.stringify(json), headers: { "content-type": "application/json" } }),
-        }),
-      ),
+      http.send(method, path, json === undefined ? {} : { json }),
   };
 }
 

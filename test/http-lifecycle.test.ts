@@ -31,20 +31,9 @@ describe("onComplete", () => {
     const handler = vi.fn(async (flow: CompletedFlow) => {
       versionsSeen.push((await store.load(flow.flowId))?.version);
     });
-    const waymark = createWaymark({
-      flows: [flowWithHandler(handler)],
-      store,
-      now: () => startTime,
-    });
+    const http = createHttpClient({ flows: [flowWithHandler(handler)], store });
     const send = (method: string, path: string, json?: unknown) =>
-      waymark.fetch(
-        new Request(`${origin}${path}`, {
-          method,
-          ...(json === undefined
-            ? {}
-            : { body: JSON.stringify(json), headers: { "content-type": "application/json" } }),
-        }),
-      );
+      http.send(method, path, json === undefined ? {} : { json });
 
     const { flowId } = (await (await send("POST", "/onboarding")).json()) as FlowView;
     const path = `/onboarding/${flowId}`;

@@ -18,6 +18,14 @@ export const companyDetails = { companyName: "Analytical Engines Ltd", vatId: "G
 
 export const review = { acceptTerms: true };
 
+/** The contractor path of the walkthrough: four step writes, by step number. */
+export const contractorWalkthrough: ReadonlyArray<readonly [string, unknown]> = [
+  ["1", personalInfo],
+  ["2", contractorContract],
+  ["3", companyDetails],
+  ["4", review],
+];
+
 /** A JSON request with the given method and body. */
 export function jsonRequest(
   method: string,
