@@ -1,4 +1,4 @@
-import { currentStep, flowStatus, planSteps } from "../flow/engine.ts";
+import { planSteps } from "../flow/engine.ts";
 import type { DefinedStep, FlowDefinition, FlowRecord } from "../flow/types.ts";
 
 /**
@@ -24,15 +24,18 @@ export function etag(record: FlowRecord): string {
  * definition in advance.
  */
 export function flowRepresentation(definition: FlowDefinition, record: FlowRecord, flowId: string) {
-  const current = currentStep(definition, record.data);
+  // One plan serves the statuses, the current step and completion.
+  const plan = planSteps(definition, record.data);
+  const state = plan.find((step) => step.status === "current");
+  const current = state ? definition.steps[state.number - 1] : undefined;
   const self = flowPath(record, flowId);
   return {
     flowId,
     flow: record.flow,
     definitionVersion: record.definitionVersion,
     version: record.version,
-    status: flowStatus(definition, record.data),
-    steps: planSteps(definition, record.data).map((step) => ({
+    status: current ? "in_progress" : "completed",
+    steps: plan.map((step) => ({
       ...step,
       href: stepPath(self, step),
     })),
