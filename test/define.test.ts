@@ -132,7 +132,7 @@ describe("createRegistry", () => {
     );
   });
 
-  it.each(["healthz", "readyz"])("refuses the reserved name %s", (name) => {
+  it.each(["healthz", "readyz", "wizard"])("refuses the reserved name %s", (name) => {
     expect(() => createRegistry([version(name, 1)])).toThrow(
       `flow "${name}": the name is reserved`,
     );

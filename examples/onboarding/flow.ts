@@ -1,7 +1,12 @@
 import { defineFlow, defineStep } from "waymark";
 import { z } from "zod";
 
-const date = z.iso.date().describe("A date as YYYY-MM-DD");
+/** A required YYYY-MM-DD date; `missing` is the message for an absent or invalid one. */
+const date = (missing: string) => z.iso.date({ error: missing });
+
+/** A required line of text, trimmed; `missing` is the message when it is absent or blank. */
+const text = (max: number, missing: string) =>
+  z.string({ error: missing }).trim().min(1, missing).max(max, `At most ${max} characters`);
 
 /** True when someone born on `dateOfBirth` (YYYY-MM-DD) is at least `years` old on `now`. */
 function isAtLeast(years: number, dateOfBirth: string, now: Date): boolean {
@@ -18,6 +23,7 @@ function isAtLeast(years: number, dateOfBirth: string, now: Date): boolean {
  */
 export const onboarding = defineFlow({
   name: "onboarding",
+  title: "Onboarding",
   version: 1,
   ttl: "7d",
   steps: [
@@ -25,10 +31,13 @@ export const onboarding = defineFlow({
       name: "personal-info",
       title: "Personal information",
       schema: z.strictObject({
-        firstName: z.string().trim().min(1).max(100).meta({ title: "First name" }),
-        lastName: z.string().trim().min(1).max(100).meta({ title: "Last name" }),
-        email: z.email().max(254).meta({ title: "Email" }),
-        dateOfBirth: date.meta({ title: "Date of birth" }),
+        firstName: text(100, "Enter your first name").meta({ title: "First name" }),
+        lastName: text(100, "Enter your last name").meta({ title: "Last name" }),
+        email: z
+          .email({ error: "Enter an email address like name@example.com" })
+          .max(254, "At most 254 characters")
+          .meta({ title: "Email" }),
+        dateOfBirth: date("Enter your date of birth").meta({ title: "Date of birth" }),
       }),
       check: ({ dateOfBirth }, { now }) =>
         isAtLeast(18, dateOfBirth, now)
@@ -39,21 +48,23 @@ export const onboarding = defineFlow({
       name: "contract-details",
       title: "Contract details",
       schema: z.strictObject({
-        contractType: z.enum(["employee", "contractor"]).meta({ title: "Contract type" }),
-        startDate: date.meta({ title: "Start date" }),
-        role: z.string().trim().min(1).max(100).meta({ title: "Role" }),
+        contractType: z
+          .enum(["employee", "contractor"], { error: "Choose a contract type" })
+          .meta({ title: "Contract type" }),
+        startDate: date("Enter your start date").meta({ title: "Start date" }),
+        role: text(100, "Enter your role").meta({ title: "Role" }),
       }),
     }),
     defineStep({
       name: "company-details",
       title: "Company details",
       schema: z.strictObject({
-        companyName: z.string().trim().min(1).max(200).meta({ title: "Company name" }),
+        companyName: text(200, "Enter your company's name").meta({ title: "Company name" }),
         vatId: z
-          .string()
-          .max(14)
+          .string({ error: "Enter your VAT ID" })
+          .max(14, "At most 14 characters")
           .regex(/^[A-Z]{2}[A-Z0-9]{2,12}$/, "Two letters, then 2 to 12 letters or digits")
-          .meta({ title: "VAT ID" }),
+          .meta({ title: "VAT ID", description: "Country code and number, such as DE123456789" }),
       }),
       when: (data) => data["contract-details"]?.contractType === "contractor",
     }),

@@ -62,6 +62,7 @@ export function defineFlow(input: FlowDefinitionInput): FlowDefinition {
   });
   return Object.freeze({
     name: input.name,
+    title: input.title ?? readableName(input.name),
     version,
     steps: Object.freeze(steps),
     ttlMs: parseDuration(input.ttl, where),

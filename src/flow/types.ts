@@ -70,6 +70,8 @@ export interface CompletedFlow {
 export interface FlowDefinitionInput {
   /** Kebab-case name; the flow is served under `/{name}`. */
   name: string;
+  /** A human-readable title for clients; defaults to a readable form of `name`. */
+  title?: string;
   /**
    * The definition version. Records keep the version they started on.
    * @default 1
@@ -100,6 +102,7 @@ export interface DefinedStep extends StepDefinition {
 /** A validated, frozen flow definition, as returned by `defineFlow`. */
 export interface FlowDefinition {
   readonly name: string;
+  readonly title: string;
   readonly version: number;
   readonly steps: readonly DefinedStep[];
   readonly ttlMs: number;

@@ -32,6 +32,7 @@ export function flowRepresentation(definition: FlowDefinition, record: FlowRecor
   return {
     flowId,
     flow: record.flow,
+    title: definition.title,
     definitionVersion: record.definitionVersion,
     version: record.version,
     status: current ? "in_progress" : "completed",
