@@ -35,6 +35,12 @@ const settings = {
     schema: flag,
     fallback: false,
   },
+  wizard: {
+    flag: "--no-wizard",
+    env: "WAYMARK_WIZARD",
+    schema: flag,
+    fallback: true,
+  },
   logLevel: {
     flag: "--log-level",
     env: "LOG_LEVEL",
@@ -68,7 +74,7 @@ export function resolveConfig<K extends keyof Settings>(
     const setting = settings[key];
     const fromFlag = flags[key];
     const fromEnv = env[setting.env] === "" ? undefined : env[setting.env];
-    const raw = fromFlag === true ? "true" : (fromFlag ?? fromEnv);
+    const raw = typeof fromFlag === "boolean" ? String(fromFlag) : (fromFlag ?? fromEnv);
     if (raw === undefined) {
       config[key] = setting.fallback;
       continue;

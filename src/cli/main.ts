@@ -2,6 +2,7 @@ import closeWithGrace from "close-with-grace";
 import { Command } from "commander";
 import pino from "pino";
 import { createWaymark, type Waymark } from "../http/app.ts";
+import { loadWizard } from "../http/wizard-assets.ts";
 import { startServer } from "../server.ts";
 import { openStore, redact } from "../store/open.ts";
 import { generateKeyEntry } from "../token/jwe.ts";
@@ -26,13 +27,17 @@ program
     "answer 428 to step writes without If-Match (env WAYMARK_REQUIRE_IF_MATCH)",
   )
   .option("--log-level <level>", "pino level, or silent (env LOG_LEVEL)")
+  // Both spellings, so that neither sets a default that would hide WAYMARK_WIZARD.
+  .option("--wizard", "serve the web wizard at / (the default; env WAYMARK_WIZARD)")
+  .option("--no-wizard", "serve the API only")
   .action(async (flags: ConfigFlags & { flows: string }) => {
     const config = resolveConfig(
-      ["port", "host", "store", "maxBodyBytes", "requireIfMatch", "logLevel"],
+      ["port", "host", "store", "maxBodyBytes", "requireIfMatch", "wizard", "logLevel"],
       flags,
     );
     const logger = pino({ level: config.logLevel });
     const flows = await loadFlows(flags.flows);
+    const wizard = config.wizard ? await loadWizard() : undefined;
     const store = await openStore(config.store, {
       keyring: () =>
         resolveKeyring({
@@ -49,6 +54,7 @@ program
         logger,
         maxBodyBytes: config.maxBodyBytes,
         requireIfMatch: config.requireIfMatch,
+        ...(wizard ? { wizard } : {}),
       });
     } catch (error) {
       await store.close();

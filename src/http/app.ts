@@ -7,6 +7,8 @@ import type { FlowStore } from "../store/types.ts";
 import { mustCloseAfter } from "./body.ts";
 import { flowRoutes } from "./flow-routes.ts";
 import { methodNotAllowed, problemResponse, problemStatus } from "./problem.ts";
+import { wizardRoutes } from "./wizard.ts";
+import type { WizardAssets } from "./wizard-assets.ts";
 
 /** The subset of a logger (pino's shape) that Waymark writes to. */
 export interface Logger {
@@ -37,6 +39,11 @@ export interface WaymarkOptions {
    * @default () => new Date()
    */
   now?: () => Date;
+  /**
+   * Serve the web wizard at `/` and `/wizard/{flow}`, built by `loadWizard()` from
+   * `waymark/wizard`. Without it only the API is served.
+   */
+  wizard?: WizardAssets;
 }
 
 /** A Web-standard request handler: mount it in any server or framework. */
@@ -82,10 +89,13 @@ export function createWaymark(options: WaymarkOptions): Waymark {
     throw methodNotAllowed("GET, HEAD");
   });
 
+  const registry = createRegistry(options.flows);
+  // Before the API: `/wizard/{flow}` would otherwise read as a flow id.
+  if (options.wizard) app.route("/", wizardRoutes(registry, options.wizard));
   app.route(
     "/",
     flowRoutes({
-      registry: createRegistry(options.flows),
+      registry,
       store: options.store,
       limits: { maxBytes: options.maxBodyBytes ?? 65_536, maxDepth: 32 },
       requireIfMatch: options.requireIfMatch ?? false,

@@ -1,0 +1,122 @@
+import { Hono } from "hono";
+import type { FlowRegistry } from "../flow/registry.ts";
+import { etagMatches } from "./conditional.ts";
+import { methodNotAllowed } from "./problem.ts";
+import type { WizardAsset, WizardAssets } from "./wizard-assets.ts";
+
+/**
+ * The page may load only its own script and stylesheet and call only its own origin:
+ * no CDN, no inline code, and no framing.
+ */
+const pageHeaders = {
+  "content-type": "text/html; charset=utf-8",
+  "cache-control": "no-cache",
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  // The flow id is in the URL's fragment, which browsers never send; this covers the rest.
+  "referrer-policy": "no-referrer",
+  "x-content-type-options": "nosniff",
+};
+
+/**
+ * The web wizard's routes: `/` (the only flow's wizard, or a list when there are several),
+ * `/wizard/{flow}` and the two assets. Pages link to everything relatively, so the
+ * handler works mounted under any path.
+ */
+export function wizardRoutes(registry: FlowRegistry, assets: WizardAssets): Hono {
+  const app = new Hono();
+  const flows = registry.names.flatMap((name) => registry.latest(name) ?? []);
+
+  app.get("/", (c) => {
+    const only = flows.length === 1 ? flows[0] : undefined;
+    return c.body(only ? wizardPage(only, "./") : indexPage(flows), 200, pageHeaders);
+  });
+  app.get("/wizard/assets/wizard.js", (c) => serveAsset(c.req.raw, assets.script));
+  app.get("/wizard/assets/wizard.css", (c) => serveAsset(c.req.raw, assets.style));
+  app.get("/wizard/:flow", (c) => {
+    const flow = registry.latest(c.req.param("flow"));
+    if (!flow) return c.body(notFoundPage(), 404, pageHeaders);
+    return c.body(wizardPage(flow, "../"), 200, pageHeaders);
+  });
+  app.all("/", () => {
+    throw methodNotAllowed("GET, HEAD");
+  });
+  app.all("/wizard/assets/:file{wizard\\.(js|css)}", () => {
+    throw methodNotAllowed("GET, HEAD");
+  });
+  return app;
+}
+
+interface Titled {
+  name: string;
+  title: string;
+}
+
+/** The wizard's shell; `root` leads from the page to where the API is mounted. */
+function wizardPage(flow: Titled, root: string): string {
+  return page(
+    flow.title,
+    `<meta name="waymark-flow" content="${escapeHtml(flow.name)}">
+<meta name="waymark-title" content="${escapeHtml(flow.title)}">
+<meta name="waymark-api" content="${root}">
+<link rel="stylesheet" href="${root}wizard/assets/wizard.css">
+<script type="module" src="${root}wizard/assets/wizard.js"></script>`,
+    `<main id="app"><h1>${escapeHtml(flow.title)}</h1><noscript><p>This form needs JavaScript. The API it uses is documented in the README.</p></noscript></main>`,
+  );
+}
+
+function indexPage(flows: readonly Titled[]): string {
+  const items = flows
+    .map(
+      (flow) => `<li><a href="wizard/${escapeHtml(flow.name)}">${escapeHtml(flow.title)}</a></li>`,
+    )
+    .join("");
+  return page(
+    "Flows",
+    `<link rel="stylesheet" href="wizard/assets/wizard.css">`,
+    `<main><h1>Flows</h1><ul>${items}</ul></main>`,
+  );
+}
+
+function notFoundPage(): string {
+  return page(
+    "Not found",
+    `<link rel="stylesheet" href="assets/wizard.css">`,
+    `<main><h1>There is no flow at this address</h1><p><a href="../">See the flows this server has</a></p></main>`,
+  );
+}
+
+function page(title: string, head: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<link rel="icon" href="data:,">
+${head}
+</head>
+<body>
+${body}
+<p id="status" class="visually-hidden" aria-live="polite"></p>
+</body>
+</html>
+`;
+}
+
+function serveAsset(request: Request, asset: WizardAsset): Response {
+  const headers = {
+    "content-type": asset.contentType,
+    "cache-control": "no-cache",
+    etag: asset.etag,
+    "x-content-type-options": "nosniff",
+  };
+  if (etagMatches(request.headers.get("if-none-match") ?? undefined, asset.etag, { weak: true })) {
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(asset.body, { status: 200, headers });
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}

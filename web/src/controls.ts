@@ -1,0 +1,234 @@
+import { h } from "./dom.ts";
+import { type Field, sameValue } from "./fields.ts";
+
+/** One field on the form: its block of label, hint, error line and inputs. */
+export interface Control {
+  field: Field;
+  element: HTMLElement;
+  /** What gets focus when the person follows the error's link. */
+  target: HTMLElement;
+  /** The value to send, or `undefined` to leave the field out. */
+  read(): unknown;
+  /**
+   * A problem the server cannot see: a number input the browser could not parse holds
+   * no value at all, so it would otherwise go out as an empty field.
+   */
+  unreadable(): string | undefined;
+  setError(message: string | undefined): void;
+}
+
+/** Builds the control for a field that is not a group, prefilled with `value`. */
+export function buildControl(field: Field, value: unknown, id: string): Control {
+  switch (field.control) {
+    case "checkbox":
+      return checkbox(field, value, id);
+    case "radios":
+      return radios(field, value, id);
+    case "select":
+      return select(field, value, id);
+    case "unsupported":
+      return unsupported(field, value, id);
+    default:
+      return textual(field, value, id);
+  }
+}
+
+function checkbox(field: Field, value: unknown, id: string): Control {
+  const error = errorLine(id);
+  const input = h("input", { ...common(field, id), type: "checkbox", checked: value === true });
+  const row = h("div", { class: "check" }, input, h("label", { for: id }, ...labelText(field)));
+  return {
+    field,
+    element: block(field, id, error, row),
+    target: input,
+    // Unticked and optional reads as "not given", so an untouched optional group stays out.
+    read: () => (input.checked ? true : field.required ? false : undefined),
+    unreadable: () => undefined,
+    setError: (message) => error.set(message, [input]),
+  };
+}
+
+/** Radio buttons; an optional field gets a "No answer" button, since a choice can't be unticked. */
+function radios(field: Field, value: unknown, id: string): Control {
+  const error = errorLine(id);
+  const choices = field.required
+    ? field.choices
+    : [...field.choices, { value: undefined, label: "No answer" }];
+  const buttons = choices.map((choice, index) =>
+    h("input", {
+      ...common(field, id),
+      id: index === 0 ? id : `${id}-${index}`,
+      type: "radio",
+      value: String(index),
+      checked: choice.value === undefined ? false : sameValue(choice.value, value),
+    }),
+  );
+  const fieldset = h(
+    "fieldset",
+    { class: "field radios" },
+    h("legend", {}, ...labelText(field)),
+    hint(field, id),
+    error.element,
+    h(
+      "div",
+      { class: "choices" },
+      ...buttons.map((button, index) =>
+        h(
+          "div",
+          { class: "check" },
+          button,
+          h("label", { for: button.id }, choices[index]?.label ?? ""),
+        ),
+      ),
+    ),
+  );
+  return {
+    field,
+    element: fieldset,
+    target: buttons[0] ?? fieldset,
+    read: () => choices[buttons.findIndex((button) => button.checked)]?.value,
+    unreadable: () => undefined,
+    setError: (message) => error.set(message, buttons),
+  };
+}
+
+function select(field: Field, value: unknown, id: string): Control {
+  const error = errorLine(id);
+  const list = h(
+    "select",
+    common(field, id),
+    h("option", { value: "" }, field.required ? "Choose…" : "No answer"),
+    ...field.choices.map((choice, index) =>
+      h("option", { value: String(index), selected: sameValue(choice.value, value) }, choice.label),
+    ),
+  );
+  return {
+    field,
+    element: block(field, id, error, list, label(field, id)),
+    target: list,
+    read: () => (list.value === "" ? undefined : field.choices[Number(list.value)]?.value),
+    unreadable: () => undefined,
+    setError: (message) => error.set(message, [list]),
+  };
+}
+
+/** A field the form cannot edit: its saved value goes back as it came. */
+function unsupported(field: Field, value: unknown, id: string): Control {
+  const error = errorLine(id);
+  const note = h("p", { id, tabindex: -1 }, `${field.label}: this form cannot edit this field.`);
+  return {
+    field,
+    element: block(field, id, error, note),
+    target: note,
+    read: () => value,
+    unreadable: () => undefined,
+    setError: (message) => error.set(message, []),
+  };
+}
+
+function textual(field: Field, value: unknown, id: string): Control {
+  const error = errorLine(id);
+  const text = typeof value === "string" || typeof value === "number" ? String(value) : undefined;
+  const input =
+    field.control === "textarea"
+      ? h("textarea", { ...common(field, id), maxlength: field.maxLength, rows: 5 }, text ?? "")
+      : h("input", {
+          ...common(field, id),
+          type: field.control,
+          value: text,
+          maxlength: field.maxLength,
+          autocomplete: field.autocomplete,
+          ...(field.control === "number"
+            ? {
+                min: field.minimum,
+                max: field.maximum,
+                step: field.integer ? 1 : "any",
+                inputmode: field.integer ? "numeric" : "decimal",
+              }
+            : {}),
+        });
+  return {
+    field,
+    element: block(field, id, error, input, label(field, id)),
+    target: input,
+    read: () => {
+      if (input.value === "") return undefined;
+      return field.control === "number" ? Number(input.value) : input.value;
+    },
+    unreadable: () =>
+      input instanceof HTMLInputElement && input.validity.badInput ? "Enter a number" : undefined,
+    setError: (message) => error.set(message, [input]),
+  };
+}
+
+function common(field: Field, id: string) {
+  return {
+    id,
+    name: field.name,
+    required: field.required,
+    "aria-describedby": field.hint ? `${id}-hint` : undefined,
+  };
+}
+
+function block(
+  field: Field,
+  id: string,
+  error: ErrorLine,
+  input: HTMLElement,
+  ...before: HTMLElement[]
+): HTMLElement {
+  return h(
+    "div",
+    { class: `field ${field.control}` },
+    ...before,
+    hint(field, id),
+    error.element,
+    input,
+  );
+}
+
+export function label(field: Field, id: string): HTMLElement {
+  return h("label", { for: id }, ...labelText(field));
+}
+
+/** The label, and a star for a required field (its input carries `required` for assistive tech). */
+export function labelText(field: Field): (string | HTMLElement)[] {
+  return field.required
+    ? [field.label, h("span", { class: "required", "aria-hidden": "true" }, " *")]
+    : [field.label, h("span", { class: "optional" }, " (optional)")];
+}
+
+export function hint(field: Field, id: string): HTMLElement | false {
+  return field.hint !== undefined && h("p", { class: "hint", id: `${id}-hint` }, field.hint);
+}
+
+export interface ErrorLine {
+  element: HTMLElement;
+  set(message: string | undefined, inputs: readonly HTMLElement[]): void;
+}
+
+/** The message line beside a field, tied to its inputs with aria-describedby and aria-invalid. */
+export function errorLine(id: string): ErrorLine {
+  const element = h("p", { class: "error", id: `${id}-error`, hidden: true });
+  return {
+    element,
+    set(message, inputs) {
+      element.hidden = message === undefined;
+      element.replaceChildren(
+        ...(message === undefined
+          ? []
+          : [h("span", { class: "visually-hidden" }, "Error: "), message]),
+      );
+      for (const input of inputs) {
+        const described = (input.getAttribute("aria-describedby") ?? "")
+          .split(" ")
+          .filter((token) => token !== "" && token !== element.id);
+        if (message !== undefined) described.push(element.id);
+        if (described.length > 0) input.setAttribute("aria-describedby", described.join(" "));
+        else input.removeAttribute("aria-describedby");
+        if (message === undefined) input.removeAttribute("aria-invalid");
+        else input.setAttribute("aria-invalid", "true");
+      }
+    },
+  };
+}
