@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../src/cli/config.ts";
 
-const all = ["port", "host", "store", "maxBodyBytes", "requireIfMatch", "logLevel"] as const;
+const all = [
+  "port",
+  "host",
+  "store",
+  "maxBodyBytes",
+  "requireIfMatch",
+  "wizard",
+  "logLevel",
+] as const;
 
 describe("configuration", () => {
   it("uses the defaults when nothing is set", () => {
@@ -11,6 +19,7 @@ describe("configuration", () => {
       store: "sqlite:./waymark.db",
       maxBodyBytes: 65_536,
       requireIfMatch: false,
+      wizard: true,
       logLevel: "info",
     });
   });
@@ -22,6 +31,7 @@ describe("configuration", () => {
       WAYMARK_STORE: "sqlite:/var/lib/waymark.db",
       WAYMARK_MAX_BODY_BYTES: "1024",
       WAYMARK_REQUIRE_IF_MATCH: "true",
+      WAYMARK_WIZARD: "false",
       LOG_LEVEL: "warn",
     };
     expect(resolveConfig(all, {}, env)).toEqual({
@@ -30,6 +40,7 @@ describe("configuration", () => {
       store: "sqlite:/var/lib/waymark.db",
       maxBodyBytes: 1024,
       requireIfMatch: true,
+      wizard: false,
       logLevel: "warn",
     });
     const flags = { port: "5000", host: "::1", store: "sqlite::memory:", requireIfMatch: true };
@@ -38,6 +49,15 @@ describe("configuration", () => {
       host: "::1",
       store: "sqlite::memory:",
       requireIfMatch: true,
+    });
+  });
+
+  it("takes --no-wizard (false from the command line) over WAYMARK_WIZARD", () => {
+    expect(resolveConfig(["wizard"], { wizard: false }, { WAYMARK_WIZARD: "true" })).toEqual({
+      wizard: false,
+    });
+    expect(resolveConfig(["wizard"], { wizard: true }, { WAYMARK_WIZARD: "0" })).toEqual({
+      wizard: true,
     });
   });
 

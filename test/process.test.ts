@@ -165,6 +165,20 @@ describe("real processes on one SQLite file", () => {
 });
 
 describe("a real process", () => {
+  it("serves the web wizard at / unless started with --no-wizard", async () => {
+    const withWizard = await startServer({ store });
+    const page = await fetch(withWizard.url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<meta name="waymark-flow" content="onboarding">');
+    expect((await fetch(`${withWizard.url}/wizard/assets/wizard.js`)).status).toBe(200);
+    await withWizard.stop();
+
+    const apiOnly = await startServer({ store, args: ["--no-wizard"] });
+    expect((await fetch(apiOnly.url)).status).toBe(404);
+    expect((await fetch(`${apiOnly.url}/wizard/assets/wizard.js`)).status).toBe(404);
+    await apiOnly.stop();
+  });
+
   it("takes its port and store from PORT and WAYMARK_STORE", async () => {
     const server = await startServer({ env: { WAYMARK_STORE: store } });
     const { flowId } = await create(server);

@@ -28,15 +28,22 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `waymark serve` for the onboarding example on a free port and waits until
- * `/healthz` answers. `env` is added to the environment; the store comes from
- * `WAYMARK_STORE` there, or `store`.
+ * Starts `waymark serve` for the onboarding example (or the `flows` file) on `port`, or a
+ * free one, and waits until `/healthz` answers. `env` is added to the environment; the
+ * store comes from `WAYMARK_STORE` there, or `store`.
  */
 export async function startServer(
-  options: { store?: string; env?: Record<string, string>; args?: string[] } = {},
+  options: {
+    store?: string;
+    env?: Record<string, string>;
+    args?: string[];
+    port?: number;
+    flows?: string;
+  } = {},
 ): Promise<ServerProcess> {
-  const port = await freePort();
-  const args = [cli, "serve", "--flows", "examples/onboarding/flow.ts", "--host", "127.0.0.1"];
+  const port = options.port ?? (await freePort());
+  const flows = options.flows ?? "examples/onboarding/flow.ts";
+  const args = [cli, "serve", "--flows", flows, "--host", "127.0.0.1"];
   if (options.store) args.push("--store", options.store);
   const child = spawn(process.execPath, [...args, ...(options.args ?? [])], {
     cwd: root,

@@ -1,0 +1,379 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  accessibilityViolations,
+  launchChromium,
+  phone,
+  scrollsSideways,
+  watchForErrors,
+} from "./support/browser.ts";
+import {
+  companyDetails,
+  contractorContract,
+  employeeContract,
+  personalInfo,
+  review,
+} from "./support/onboarding-data.ts";
+import { killAll, type ServerProcess, startServer } from "./support/processes.ts";
+import { onboardingWizard } from "./support/wizard-page.ts";
+
+// The web wizard in Debian's Chromium against a real `waymark serve` on SQLite.
+describe("web wizard", () => {
+  let browser: Browser;
+  let dir: string;
+  let server: ServerProcess;
+  let context: BrowserContext;
+  let page: Page;
+  let pageErrors: string[];
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser.close();
+  });
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "waymark-wizard-"));
+    server = await startServer({ store: `sqlite:${join(dir, "flows.db")}` });
+    context = await browser.newContext({ locale: "en-US" });
+    context.setDefaultTimeout(8_000);
+    page = await context.newPage();
+    pageErrors = watchForErrors(page);
+  });
+  afterEach(async () => {
+    await context.close();
+    await server.stop();
+    killAll();
+    rmSync(dir, { recursive: true, force: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  async function storedFlow(flowId: string) {
+    const response = await fetch(`${server.url}/onboarding/${flowId}`);
+    expect(response.status).toBe(200);
+    return (await response.json()) as { status: string; data: Record<string, unknown> };
+  }
+
+  it("an employee completes the onboarding from /, and the company step is skipped", async () => {
+    const wizard = onboardingWizard(page);
+    await page.goto(server.url);
+    await wizard.start();
+    expect(await wizard.progress()).toEqual([
+      "Personal information: Current (on screen)",
+      "Contract details: To do",
+      "Company details: Skipped",
+      "Review and accept: To do",
+    ]);
+    await wizard.fillPersonalInfo();
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Contract details");
+    await wizard.fillContract();
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Review and accept");
+    expect(await wizard.progress()).toEqual([
+      "Personal information: Done",
+      "Contract details: Done",
+      "Company details: Skipped",
+      "Review and accept: Current (on screen)",
+    ]);
+    expect(await page.locator(".position").textContent()).toBe("Step 3 of 3");
+    await wizard.acceptTerms();
+    await wizard.button("Finish").click();
+
+    expect(await wizard.summary()).toEqual([
+      "Personal information › First name: Ada",
+      "Personal information › Last name: Lovelace",
+      "Personal information › Email: ada@example.com",
+      "Personal information › Date of birth: December 10, 1990",
+      "Contract details › Contract type: Employee",
+      "Contract details › Start date: January 4, 2027",
+      "Contract details › Role: Engineer",
+      "Review and accept › I accept the terms: Yes",
+    ]);
+    const flow = await storedFlow(wizard.flowId());
+    expect(flow.status).toBe("completed");
+    expect(flow.data).toEqual({
+      "personal-info": personalInfo,
+      "contract-details": employeeContract,
+      review,
+    });
+  });
+
+  it("a contractor completes the onboarding, company step included", async () => {
+    const wizard = onboardingWizard(page);
+    await page.goto(`${server.url}/wizard/onboarding`);
+    await wizard.start();
+    await wizard.fillPersonalInfo();
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Contract details");
+    await wizard.fillContract({ contractType: "contractor" });
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Company details");
+    expect(await page.locator(".position").textContent()).toBe("Step 3 of 4");
+    await wizard.fillCompany();
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Review and accept");
+    await wizard.acceptTerms();
+    await wizard.button("Finish").click();
+
+    expect(await wizard.summary()).toContain("Company details › VAT ID: GB123456789");
+    const flow = await storedFlow(wizard.flowId());
+    expect(flow.status).toBe("completed");
+    expect(flow.data).toEqual({
+      "personal-info": personalInfo,
+      "contract-details": contractorContract,
+      "company-details": companyDetails,
+      review,
+    });
+  });
+
+  it("a reload, and the continue-later link in a new browser session, resume at the current step", async () => {
+    const wizard = onboardingWizard(page);
+    await page.goto(server.url);
+    await wizard.start();
+    await wizard.fillPersonalInfo();
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Contract details");
+    const flowId = wizard.flowId();
+    expect(flowId).toMatch(/^[0-9a-f-]{36}$/);
+
+    await page.reload();
+    await wizard.expectStep("Contract details");
+    expect(wizard.flowId()).toBe(flowId);
+
+    const link = await page.getByLabel("Link to continue later").inputValue();
+    expect(link).toBe(`${server.url}/#${flowId}`);
+    const later = await browser.newContext();
+    try {
+      const other = await later.newPage();
+      await other.goto(link);
+      const resumed = onboardingWizard(other);
+      await resumed.expectStep("Contract details");
+      await resumed.fillContract();
+      await resumed.button("Continue").click();
+      await resumed.expectStep("Review and accept");
+    } finally {
+      await later.close();
+    }
+    // The first tab learns of the other session's write when it next reads the flow.
+    await page.reload();
+    await wizard.expectStep("Review and accept");
+  });
+
+  it("Back shows the saved answers, and changing them re-plans the flow", async () => {
+    const wizard = onboardingWizard(page);
+    await page.goto(server.url);
+    await wizard.start();
+    await wizard.fillPersonalInfo();
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Contract details");
+    await wizard.fillContract({ contractType: "contractor" });
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Company details");
+
+    await wizard.button("Back").click();
+    await wizard.expectStep("Contract details");
+    expect(await page.getByRole("radio", { name: "Contractor" }).isChecked()).toBe(true);
+    expect(await wizard.field("Start date").inputValue()).toBe(employeeContract.startDate);
+    expect(await wizard.field("Role").inputValue()).toBe(employeeContract.role);
+    expect(await wizard.progress()).toContain("Contract details: Editing (on screen)");
+
+    await wizard.button("Back").click();
+    await wizard.expectStep("Personal information");
+    expect(await wizard.field("First name").inputValue()).toBe(personalInfo.firstName);
+    expect(await wizard.field("Date of birth").inputValue()).toBe(personalInfo.dateOfBirth);
+    expect(await wizard.button("Back").count()).toBe(0);
+
+    // Unchanged answers save as they are and lead back to where the flow stands.
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Company details");
+    await wizard.button("Back").click();
+    await wizard.expectStep("Contract details");
+    await page.getByRole("radio", { name: "Employee" }).check();
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Review and accept");
+    expect(await wizard.progress()).toEqual([
+      "Personal information: Done",
+      "Contract details: Done",
+      "Company details: Skipped",
+      "Review and accept: Current (on screen)",
+    ]);
+    const flow = await storedFlow(wizard.flowId());
+    expect(flow.data["contract-details"]).toEqual(employeeContract);
+  });
+
+  it("shows the server's errors beside their fields, keeps the values, and clears them once fixed", async () => {
+    const wizard = onboardingWizard(page);
+    await page.goto(server.url);
+    await wizard.start();
+    await wizard.fillPersonalInfo({ email: "ada.example.com", dateOfBirth: "2020-01-01" });
+    await wizard.button("Continue").click();
+
+    const summary = page.getByRole("alert");
+    await summary.getByText("There is a problem").waitFor();
+    expect(await page.evaluate(() => document.activeElement?.className)).toBe("error-summary");
+    expect(await summary.getByRole("listitem").allTextContents()).toEqual([
+      "Enter an email address like name@example.com",
+    ]);
+    const email = wizard.field("Email");
+    expect(await email.getAttribute("aria-invalid")).toBe("true");
+    const described = (await email.getAttribute("aria-describedby")) ?? "";
+    expect(await page.locator(`[id="${described}"]`).textContent()).toBe(
+      "Error: Enter an email address like name@example.com",
+    );
+    expect(await wizard.field("First name").getAttribute("aria-invalid")).toBeNull();
+    expect(await wizard.field("First name").inputValue()).toBe("Ada");
+    expect(await email.inputValue()).toBe("ada.example.com");
+    // Nothing was saved.
+    expect((await storedFlow(wizard.flowId())).data).toEqual({});
+
+    // The age rule runs on the server once the shape is right; its error replaces the first.
+    await email.fill(personalInfo.email);
+    await wizard.button("Continue").click();
+    await summary.getByText("You must be at least 18 years old").waitFor();
+    expect(await email.getAttribute("aria-invalid")).toBeNull();
+    expect(await wizard.field("Date of birth").getAttribute("aria-invalid")).toBe("true");
+    await summary.getByRole("button", { name: "You must be at least 18 years old" }).click();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("field-dateOfBirth");
+
+    await wizard.field("Date of birth").fill(personalInfo.dateOfBirth);
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Contract details");
+    expect(await page.getByRole("alert").count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("step-title");
+    expect((await storedFlow(wizard.flowId())).data).toEqual({ "personal-info": personalInfo });
+  });
+
+  it("an unknown or malformed link gets a page that starts again", async () => {
+    const wizard = onboardingWizard(page);
+    for (const id of ["00000000-0000-4000-8000-000000000000", "not-a-flow"]) {
+      await page.goto(`${server.url}/#${id}`);
+      await page.getByRole("heading", { name: "This link has expired or is not valid" }).waitFor();
+    }
+    await wizard.button("Start again").click();
+    await wizard.expectStep("Personal information");
+    expect(wizard.flowId()).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("fits a 390 px phone screen without sideways scrolling, on every screen", async () => {
+    await page.setViewportSize(phone);
+    const wizard = onboardingWizard(page);
+    await page.goto(server.url);
+    expect(await scrollsSideways(page)).toBe(false);
+    await wizard.start();
+    expect(await scrollsSideways(page)).toBe(false);
+    await wizard.fillPersonalInfo({ email: "not an email" });
+    await wizard.button("Continue").click();
+    await page.getByRole("alert").waitFor();
+    expect(await scrollsSideways(page)).toBe(false);
+    await wizard.field("Email").fill(personalInfo.email);
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Contract details");
+    await wizard.fillContract({ contractType: "contractor" });
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Company details");
+    expect(await scrollsSideways(page)).toBe(false);
+    await wizard.fillCompany();
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Review and accept");
+    await wizard.acceptTerms();
+    await wizard.button("Finish").click();
+    expect(await wizard.summary()).toHaveLength(10);
+    expect(await scrollsSideways(page)).toBe(false);
+  });
+
+  it("can be completed with the keyboard alone, with focus always visible", async () => {
+    const wizard = onboardingWizard(page);
+    const focused = () =>
+      page.evaluate(() => {
+        const element = document.activeElement as HTMLElement;
+        return {
+          name: element.getAttribute("name") ?? element.id ?? element.textContent,
+          text: element.textContent,
+          outline: getComputedStyle(element).outlineStyle,
+        };
+      });
+    /** Presses Tab until the named field has focus: a date input's picker takes a stop too. */
+    const tabTo = async (name: string) => {
+      for (let presses = 0; presses < 4; presses++) {
+        await page.keyboard.press("Tab");
+        if ((await focused()).name === name) return;
+      }
+      throw new Error(`Tab never reached ${name}`);
+    };
+    await page.goto(server.url);
+    await page.keyboard.press("Tab");
+    expect(await focused()).toMatchObject({ text: "Start", outline: "solid" });
+    await page.keyboard.press("Enter");
+    await wizard.expectStep("Personal information");
+
+    await page.keyboard.press("Tab");
+    expect((await focused()).name).toBe("firstName");
+    await page.keyboard.type("Ada");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("Lovelace");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("ada@example.com");
+    await page.keyboard.press("Tab");
+    expect((await focused()).name).toBe("dateOfBirth");
+    await page.keyboard.type("12101990");
+    await page.keyboard.press("Enter");
+    await wizard.expectStep("Contract details");
+
+    await page.keyboard.press("Tab");
+    expect((await focused()).name).toBe("contractType");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("01042027");
+    await tabTo("role");
+    await page.keyboard.type("Engineer");
+    await page.keyboard.press("Enter");
+    await wizard.expectStep("Company details");
+
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(companyDetails.companyName);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(companyDetails.vatId);
+    await page.keyboard.press("Enter");
+    await wizard.expectStep("Review and accept");
+
+    await page.keyboard.press("Tab");
+    expect((await focused()).name).toBe("acceptTerms");
+    await page.keyboard.press("Space");
+    await page.keyboard.press("Tab");
+    expect(await focused()).toMatchObject({ text: "Back", outline: "solid" });
+    await page.keyboard.press("Tab");
+    expect(await focused()).toMatchObject({ text: "Finish", outline: "solid" });
+    await page.keyboard.press("Enter");
+    expect(await wizard.summary()).toContain("Contract details › Contract type: Contractor");
+  });
+
+  it("has no accessibility violations axe-core can find, on any screen", async () => {
+    const wizard = onboardingWizard(page);
+    await page.goto(server.url);
+    await page.getByRole("button", { name: "Start" }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await wizard.start();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await wizard.button("Continue").click();
+    await page.getByRole("alert").waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await wizard.fillPersonalInfo();
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Contract details");
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await wizard.fillContract();
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Review and accept");
+    await wizard.acceptTerms();
+    await wizard.button("Finish").click();
+    await wizard.summary();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.goto(`${server.url}/#not-a-flow`);
+    await page.getByRole("button", { name: "Start again" }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+  });
+});
