@@ -234,6 +234,9 @@ describe("web wizard under restarts, tokens and other flows", () => {
     expect(await page.getByLabel("Link to continue later").inputValue()).toBe(
       `${server.url}/#${tokens[2]}`,
     );
+    expect(
+      await page.getByText("This link changes after every step", { exact: false }).count(),
+    ).toBe(1);
     await wizard.button("Back").click();
     await wizard.expectStep("Contract details");
     expect(await wizard.field("Role").inputValue()).toBe("Engineer");

@@ -375,5 +375,13 @@ describe("web wizard", () => {
     await page.goto(`${server.url}/#not-a-flow`);
     await page.getByRole("button", { name: "Start again" }).waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
+
+    // The dark colour scheme keeps its contrast too.
+    await page.emulateMedia({ colorScheme: "dark" });
+    await wizard.button("Start again").click();
+    await wizard.expectStep("Personal information");
+    await wizard.button("Continue").click();
+    await page.getByRole("alert").waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
   });
 });

@@ -187,7 +187,7 @@ function block(
   );
 }
 
-export function label(field: Field, id: string): HTMLElement {
+function label(field: Field, id: string): HTMLElement {
   return h("label", { for: id }, ...labelText(field));
 }
 
@@ -198,10 +198,12 @@ export function labelText(field: Field): (string | HTMLElement)[] {
     : [field.label, h("span", { class: "optional" }, " (optional)")];
 }
 
+/** The schema's `description` under the label, referenced by the inputs' aria-describedby. */
 export function hint(field: Field, id: string): HTMLElement | false {
   return field.hint !== undefined && h("p", { class: "hint", id: `${id}-hint` }, field.hint);
 }
 
+/** A field's error message element and the way to set or clear it. */
 export interface ErrorLine {
   element: HTMLElement;
   set(message: string | undefined, inputs: readonly HTMLElement[]): void;
