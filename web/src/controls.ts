@@ -57,7 +57,7 @@ function radios(field: Field, value: unknown, id: string): Control {
   const buttons = choices.map((choice, index) =>
     h("input", {
       ...common(field, id),
-      id: index === 0 ? id : `${id}-${index}`,
+      id: index === 0 ? id : `${id}--${index}`,
       type: "radio",
       value: String(index),
       checked: choice.value === undefined ? false : sameValue(choice.value, value),
@@ -166,7 +166,7 @@ function common(field: Field, id: string) {
     id,
     name: field.name,
     required: field.required,
-    "aria-describedby": field.hint ? `${id}-hint` : undefined,
+    "aria-describedby": field.hint ? `${id}--hint` : undefined,
   };
 }
 
@@ -200,7 +200,7 @@ export function labelText(field: Field): (string | HTMLElement)[] {
 
 /** The schema's `description` under the label, referenced by the inputs' aria-describedby. */
 export function hint(field: Field, id: string): HTMLElement | false {
-  return field.hint !== undefined && h("p", { class: "hint", id: `${id}-hint` }, field.hint);
+  return field.hint !== undefined && h("p", { class: "hint", id: `${id}--hint` }, field.hint);
 }
 
 /** A field's error message element and the way to set or clear it. */
@@ -211,7 +211,7 @@ export interface ErrorLine {
 
 /** The message line beside a field, tied to its inputs with aria-describedby and aria-invalid. */
 export function errorLine(id: string): ErrorLine {
-  const element = h("p", { class: "error", id: `${id}-error`, hidden: true });
+  const element = h("p", { class: "error", id: `${id}--error`, hidden: true });
   return {
     element,
     set(message, inputs) {

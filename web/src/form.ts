@@ -32,6 +32,7 @@ export function renderFields(
 ): StepFields {
   const controls = new Map<string, Control>();
   const ids = new Set<string>();
+  // Ids never hold "--": the hints, errors and radio buttons derived from them add it.
   const uniqueId = (path: string) => {
     const base = `field${path.replace(/[^A-Za-z0-9]+/g, "-")}`;
     let id = base;
