@@ -118,6 +118,33 @@ describe("web wizard under restarts, tokens and other flows", () => {
     await server.stop();
   });
 
+  it("a write whose answer was lost is recognised as saved when sent again", async () => {
+    const server = await startServer({ store: `sqlite:${join(dir, "flows.db")}` });
+    const wizard = onboardingWizard(page);
+    await page.goto(server.url);
+    await wizard.start();
+    await wizard.fillPersonalInfo();
+    // The write reaches the server, but the connection drops before the answer arrives.
+    await page.route(
+      /\/step\/1$/,
+      async (route) => {
+        await route.fetch();
+        await route.abort("connectionreset");
+      },
+      { times: 1 },
+    );
+    await wizard.button("Continue").click();
+    await page.getByText("Your answers were not saved", { exact: false }).waitFor();
+    const flow = await (await fetch(`${server.url}/onboarding/${wizard.flowId()}`)).json();
+    expect(flow.data).toEqual({ "personal-info": personalInfo });
+
+    // Sent again with the old ETag: 412, but the flow holds exactly these answers.
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Contract details");
+    expect(await page.locator("#notice").count()).toBe(0);
+    await server.stop();
+  });
+
   it("sends one write however often Finish is pressed while the summary loads", async () => {
     const server = await startServer({ store: `sqlite:${join(dir, "flows.db")}` });
     const wizard = onboardingWizard(page);

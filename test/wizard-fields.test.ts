@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { onboarding } from "../examples/onboarding/flow.ts";
 import { type Field, fieldsOf, readable } from "../web/src/fields.ts";
 import { summaryRows } from "../web/src/summary.ts";
@@ -80,6 +81,25 @@ describe("wizard: fields from JSON Schema", () => {
     ]);
     expect(fields.tags?.control).toBe("unsupported");
     expect(fields["a/b~c"]?.path).toBe("/a~1b~0c");
+  });
+
+  it("reads nullable enumerations, untyped const true and exclusive bounds", () => {
+    const schema = z.toJSONSchema(
+      z.strictObject({
+        tier: z.enum(["gold", "silver"]).nullable().meta({ title: "Tier" }),
+        agree: z.literal(true),
+        count: z.int().positive().lt(10),
+        share: z.number().gt(0),
+      }),
+    );
+    const fields = byName(fieldsOf(schema as Record<string, unknown>));
+    expect(fields.tier).toMatchObject({ control: "radios", label: "Tier" });
+    expect(fields.tier?.choices.map((choice) => choice.value)).toEqual(["gold", "silver"]);
+    expect(byName(fieldsOf({ properties: { agree: { const: true } } })).agree?.control).toBe(
+      "checkbox",
+    );
+    expect(fields.count).toMatchObject({ control: "number", minimum: 1, maximum: 9 });
+    expect(fields.share).toMatchObject({ control: "number", minimum: 0 });
   });
 
   it("makes identifiers readable and leaves other spellings alone", () => {

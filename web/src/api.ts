@@ -66,6 +66,9 @@ export interface Api {
   submit(href: string, data: unknown, etag: string | null): Promise<Outcome<Flow>>;
 }
 
+/** How long a call may take before the page says the server could not be reached. */
+const requestTimeoutMs = 20_000;
+
 /**
  * A client for one flow of the API mounted at `base`. Links from representations are
  * relative to the mount point, so they are resolved against `base` too.
@@ -90,6 +93,8 @@ export function createApi(base: URL, flowName: string): Api {
         headers,
         // Revalidate with the ETag every time: a cached representation may be stale.
         cache: "no-cache",
+        // A server that takes the connection but never answers counts as unreachable.
+        signal: AbortSignal.timeout(requestTimeoutMs),
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       });
     } catch {

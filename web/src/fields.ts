@@ -80,7 +80,7 @@ const autocompleteByName: Readonly<Record<string, string>> = {
 export function fieldsOf(schema: JsonSchema, path = "", root: JsonSchema = schema): Field[] {
   const required = new Set(strings(schema.required));
   return Object.entries(objectOf(schema.properties)).map(([name, property]) =>
-    fieldOf(name, resolve(objectOf(property), root), required.has(name), path, root),
+    fieldOf(name, nonNull(resolve(objectOf(property), root), root), required.has(name), path, root),
   );
 }
 
@@ -104,12 +104,12 @@ function fieldOf(
     choices: [],
     children: [],
     integer: type === "integer",
-    minimum: numberOf(schema.minimum),
-    maximum: numberOf(schema.maximum),
+    minimum: bound(schema.minimum, schema.exclusiveMinimum, type === "integer" ? 1 : 0),
+    maximum: bound(schema.maximum, schema.exclusiveMaximum, type === "integer" ? -1 : 0),
     maxLength: numberOf(schema.maxLength),
     autocomplete: autocompleteByName[name.replace(/[-_]/g, "").toLowerCase()],
   };
-  if (type === "boolean") return { ...field, control: "checkbox" };
+  if (type === "boolean" || schema.const === true) return { ...field, control: "checkbox" };
   if (choices)
     return { ...field, control: choices.length <= maxRadios ? "radios" : "select", choices };
   if (type === "object")
@@ -154,8 +154,12 @@ function choicesOf(schema: JsonSchema, root: JsonSchema): Choice[] | undefined {
       }));
   }
   const members = Array.isArray(schema.oneOf) ? schema.oneOf : schema.anyOf;
-  if (!Array.isArray(members) || members.length === 0) return undefined;
-  const options = members.map((member) => resolve(objectOf(member), root));
+  if (!Array.isArray(members)) return undefined;
+  // A nullable enumeration is the choices plus `{ type: "null" }`: empty means absent here.
+  const options = members
+    .map((member) => resolve(objectOf(member), root))
+    .filter((option) => option.type !== "null");
+  if (options.length === 0) return undefined;
   if (!options.every((option) => "const" in option)) return undefined;
   return options
     .filter((option) => option.const !== null)
@@ -163,6 +167,24 @@ function choicesOf(schema: JsonSchema, root: JsonSchema): Choice[] | undefined {
       value: option.const,
       label: typeof option.title === "string" ? option.title : readable(String(option.const)),
     }));
+}
+
+/**
+ * `anyOf: [X, { type: "null" }]` (a nullable X) read as X with the outer title and
+ * description: an empty field is sent as absent, never as null.
+ */
+function nonNull(schema: JsonSchema, root: JsonSchema): JsonSchema {
+  const members = Array.isArray(schema.anyOf) ? schema.anyOf : schema.oneOf;
+  if (!Array.isArray(members)) return schema;
+  const rest = members
+    .map((member) => resolve(objectOf(member), root))
+    .filter((member) => member.type !== "null");
+  const only = rest[0];
+  const nullable = rest.length === 1 && rest.length < members.length;
+  // A lone `const` stays a choice of one, for choicesOf.
+  if (!nullable || only === undefined || "const" in only) return schema;
+  const { anyOf: _anyOf, oneOf: _oneOf, ...outer } = schema;
+  return { ...only, ...outer };
 }
 
 /** The schema's type, ignoring "null" in a type list (an empty field is sent as absent). */
@@ -194,6 +216,17 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item) => typeof item === "string") : [];
+}
+
+/**
+ * An inclusive bound for a number input: `inclusive` as given, else the exclusive one
+ * nudged by `step` for integers (a browser has no exclusive bounds; the server decides).
+ */
+function bound(inclusive: unknown, exclusive: unknown, step: number): number | undefined {
+  const given = numberOf(inclusive);
+  if (given !== undefined) return given;
+  const open = numberOf(exclusive);
+  return open === undefined ? undefined : open + step;
 }
 
 function numberOf(value: unknown): number | undefined {

@@ -1,5 +1,5 @@
 import { createApi, type Flow, type Problem } from "./api.ts";
-import { fieldsOf, readable } from "./fields.ts";
+import { fieldsOf, readable, sameValue } from "./fields.ts";
 import {
   doneScreen,
   failureScreen,
@@ -36,6 +36,8 @@ let busy = false;
 let generation = 0;
 /** Whether a write here gave the flow a new id (token mode), making older links stale. */
 let linkMoves = false;
+/** Where this browser keeps its unfinished flow's id, so the bare address can offer it. */
+const rememberedKey = `waymark:${flowName}:unfinished`;
 
 window.addEventListener("hashchange", () => void open(true));
 void open(false);
@@ -52,8 +54,15 @@ async function open(focus: boolean): Promise<void> {
   const flowId = flowIdInUrl();
   if (flowId === "") {
     latest = undefined;
+    const unfinished = remembered();
+    const resume = unfinished
+      ? () => {
+          history.replaceState(history.state, "", `#${unfinished}`);
+          void open(true);
+        }
+      : undefined;
     show(
-      startScreen(flowTitle, () => void start()),
+      startScreen(flowTitle, () => void start(), resume),
       focus,
     );
     return;
@@ -97,11 +106,12 @@ async function submit(step: StepView, screen: StepScreen): Promise<void> {
   screen.setBusy(true);
   await exclusive(async (current) => {
     announce("Saving…");
-    const result = await api.submit(step.href, screen.fields.read(), before.etag);
+    const data = screen.fields.read();
+    const result = await api.submit(step.href, data, before.etag);
     if (!current()) return;
     if (!result.ok) {
       announce("");
-      await refused(result.problem, screen, current);
+      await refused(result.problem, { step, data }, screen, current);
       return;
     }
     if (result.value.flowId !== before.flow.flowId) linkMoves = true;
@@ -112,15 +122,17 @@ async function submit(step: StepView, screen: StepScreen): Promise<void> {
 }
 
 /** What a refused write shows: errors beside fields, the flow as it now stands, or why. */
-async function refused(problem: Problem, screen: StepScreen, current: () => boolean) {
+async function refused(
+  problem: Problem,
+  sent: { step: StepView; data: unknown },
+  screen: StepScreen,
+  current: () => boolean,
+) {
   const say = (message: string) => screen.showErrors([{ message, target: undefined }]);
   if (problem.status === 422 && problem.errors && problem.errors.length > 0) {
     screen.showErrors(screen.fields.showErrors(problem.errors));
   } else if (problem.status === 412 || problem.status === 409) {
-    await reload(
-      "This flow was changed in another window or tab. This is where it stands now.",
-      current,
-    );
+    await reload(sent, current);
   } else if (problem.status === 404 || problem.status === 410) {
     showProblem(problem, () => void open(true));
   } else if (problem.status === 0) {
@@ -134,11 +146,31 @@ async function refused(problem: Problem, screen: StepScreen, current: () => bool
   }
 }
 
-async function reload(notice: string, current: () => boolean): Promise<void> {
+/**
+ * After a 412 or 409: shows the flow as it now stands. When it already holds what was
+ * sent, the earlier attempt was saved and only its answer was lost, so nothing is said;
+ * otherwise another window or tab moved the flow on.
+ */
+async function reload(
+  sent: { step: StepView; data: unknown },
+  current: () => boolean,
+): Promise<void> {
   const result = await api.flow(latest?.flow.flowId ?? flowIdInUrl());
   if (!current()) return;
-  if (result.ok) await showFlow(result.value, result.etag, { focus: true, notice }, current);
-  else showProblem(result.problem, () => void open(true));
+  if (!result.ok) {
+    showProblem(result.problem, () => void open(true));
+    return;
+  }
+  const landed = sameValue(result.value.data[sent.step.name], sent.data);
+  const notice = landed
+    ? undefined
+    : "This flow was changed in another window or tab. This is where it stands now; answers you had typed here were not saved.";
+  await showFlow(
+    result.value,
+    result.etag,
+    { focus: true, ...(notice ? { notice } : {}) },
+    current,
+  );
 }
 
 /** Runs one write-like action at a time, holding `busy` until its screen is shown. */
@@ -160,6 +192,7 @@ async function showFlow(
   current: () => boolean,
 ): Promise<void> {
   latest = { flow, etag };
+  remember(flow);
   // In token mode every write gives a new id: the address follows without a history entry.
   if (flowIdInUrl() !== flow.flowId) history.replaceState(history.state, "", `#${flow.flowId}`);
   const step = flow.currentStep;
@@ -207,6 +240,7 @@ async function summary(flow: Flow): Promise<Screen> {
 function showProblem(problem: Problem, retry: () => void): void {
   if (problem.status === 404 || problem.status === 410) {
     latest = undefined;
+    forget();
     show(
       goneScreen(flowTitle, () => void start()),
       true,
@@ -233,6 +267,29 @@ async function copy(input: HTMLInputElement): Promise<void> {
   } catch {
     input.select();
     announce("Link selected: copy it with your keyboard or menu");
+  }
+}
+
+/** Keeps an unfinished flow's id in this browser; a completed one is forgotten. */
+function remember(flow: Flow): void {
+  if (flow.status === "completed") forget();
+  else storage(() => localStorage.setItem(rememberedKey, flow.flowId));
+}
+
+function remembered(): string | undefined {
+  return storage(() => localStorage.getItem(rememberedKey)) ?? undefined;
+}
+
+function forget(): void {
+  storage(() => localStorage.removeItem(rememberedKey));
+}
+
+/** Storage may be off (private windows, policies): the page works without it. */
+function storage<T>(use: () => T): T | undefined {
+  try {
+    return use();
+  } catch {
+    return undefined;
   }
 }
 

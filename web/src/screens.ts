@@ -13,7 +13,7 @@ export interface Screen {
 }
 
 /** The part of a step the form needs; the current step's comes from the flow itself. */
-export type StepView = Pick<Step, "number" | "title" | "href" | "schema" | "data">;
+export type StepView = Pick<Step, "number" | "name" | "title" | "href" | "schema" | "data">;
 
 /** A step's form, with the hooks the controller drives after a submit. */
 export interface StepScreen extends Screen {
@@ -37,14 +37,33 @@ export interface StepScreenOptions {
   onCopy(input: HTMLInputElement): void;
 }
 
-/** The first screen: nothing is created until the person presses Start. */
-export function startScreen(flowTitle: string, onStart: () => void): Screen {
-  return message(
+/**
+ * The first screen: nothing is created until the person presses Start. With a flow left
+ * unfinished in this browser, it offers to continue that one first.
+ */
+export function startScreen(
+  flowTitle: string,
+  onStart: () => void,
+  onResume: (() => void) | undefined,
+): Screen {
+  if (!onResume) {
+    return message(
+      flowTitle,
+      flowTitle,
+      "Your answers are saved after each step, so you can stop at any time and continue later from the same link.",
+      { label: "Start", action: onStart },
+    );
+  }
+  const screen = message(
     flowTitle,
     flowTitle,
-    "Your answers are saved after each step, so you can stop at any time and continue later from the same link.",
-    { label: "Start", action: onStart },
+    "You have started this before in this browser. Continue where you left off, or start again from the beginning.",
+    { label: "Continue where you left off", action: onResume },
   );
+  screen.nodes.push(
+    h("button", { type: "button", class: "secondary", onclick: onStart }, "Start again"),
+  );
+  return screen;
 }
 
 /** For a link to a flow that is unknown, malformed or expired. */
