@@ -54,16 +54,13 @@ export function startScreen(
       { label: "Start", action: onStart },
     );
   }
-  const screen = message(
+  return message(
     flowTitle,
     flowTitle,
     "You have started this before in this browser. Continue where you left off, or start again from the beginning.",
     { label: "Continue where you left off", action: onResume },
+    { label: "Start again", action: onStart },
   );
-  screen.nodes.push(
-    h("button", { type: "button", class: "secondary", onclick: onStart }, "Start again"),
-  );
-  return screen;
 }
 
 /** For a link to a flow that is unknown, malformed or expired. */
@@ -84,11 +81,18 @@ export function failureScreen(flowTitle: string, reason: string, onRetry: () => 
   });
 }
 
+interface Choice {
+  label: string;
+  action: () => void;
+}
+
+/** A heading, a sentence and a button or two: the screens around the steps. */
 function message(
   title: string,
   heading: string,
   text: string,
-  button: { label: string; action: () => void },
+  primary: Choice,
+  secondary?: Choice,
 ): Screen {
   const focus = h("h1", { tabindex: -1 }, heading);
   return {
@@ -97,7 +101,17 @@ function message(
     nodes: [
       focus,
       h("p", { class: "lead" }, text),
-      h("button", { type: "button", class: "primary", onclick: button.action }, button.label),
+      h(
+        "div",
+        { class: "buttons" },
+        h("button", { type: "button", class: "primary", onclick: primary.action }, primary.label),
+        secondary &&
+          h(
+            "button",
+            { type: "button", class: "secondary", onclick: secondary.action },
+            secondary.label,
+          ),
+      ),
     ],
   };
 }
