@@ -1,18 +1,14 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { beforeEach, describe, expect, it } from "vitest";
 import { generateKeyEntry } from "../src/token/jwe.ts";
-import { launchChromium, watchForErrors } from "./support/browser.ts";
 import {
   companyDetails,
   contractorContract,
   personalInfo,
   review,
 } from "./support/onboarding-data.ts";
-import { killAll, startServer } from "./support/processes.ts";
-import { onboardingWizard } from "./support/wizard-page.ts";
+import { startServer } from "./support/processes.ts";
+import { onboardingWizard, useWizardSession } from "./support/wizard-page.ts";
 
 function flowIdOf(page: Page): string {
   return decodeURIComponent(new URL(page.url()).hash.slice(1));
@@ -21,42 +17,21 @@ function flowIdOf(page: Page): string {
 // The web wizard in Debian's Chromium when servers die, state lives in tokens, flows
 // expire, and schemas hold more than the onboarding example's fields.
 describe("web wizard under restarts, tokens and other flows", () => {
-  let browser: Browser;
-  let dir: string;
+  const session = useWizardSession();
   let context: BrowserContext;
   let page: Page;
-  let pageErrors: string[];
+  let store: string;
 
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser.close();
-  });
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), "waymark-wizard-"));
-    context = await browser.newContext({ locale: "en-US" });
-    context.setDefaultTimeout(8_000);
-    page = await context.newPage();
-    pageErrors = watchForErrors(page);
-  });
-  afterEach(async () => {
-    await context.close();
-    killAll();
-    rmSync(dir, { recursive: true, force: true });
-    expect(pageErrors).toEqual([]);
+  beforeEach(() => {
+    ({ context, page, store } = session);
   });
 
   it("carries on after the server is killed between two steps while the page stays open", async () => {
-    const store = `sqlite:${join(dir, "flows.db")}`;
     const first = await startServer({ store });
     const port = Number(new URL(first.url).port);
     const wizard = onboardingWizard(page);
     await page.goto(first.url);
-    await wizard.start();
-    await wizard.fillPersonalInfo();
-    await wizard.button("Continue").click();
-    await wizard.expectStep("Contract details");
+    await wizard.throughPersonalInfo();
 
     await first.stop("SIGKILL");
     await wizard.fillContract({ contractType: "contractor" });
@@ -89,13 +64,10 @@ describe("web wizard under restarts, tokens and other flows", () => {
   });
 
   it("a tab left behind by a write in another tab says so and shows where the flow stands", async () => {
-    const server = await startServer({ store: `sqlite:${join(dir, "flows.db")}` });
+    const server = await startServer({ store });
     const wizard = onboardingWizard(page);
     await page.goto(server.url);
-    await wizard.start();
-    await wizard.fillPersonalInfo();
-    await wizard.button("Continue").click();
-    await wizard.expectStep("Contract details");
+    await wizard.throughPersonalInfo();
 
     const otherTab = await context.newPage();
     await otherTab.goto(page.url());
@@ -119,7 +91,7 @@ describe("web wizard under restarts, tokens and other flows", () => {
   });
 
   it("a write whose answer was lost is recognised as saved when sent again", async () => {
-    const server = await startServer({ store: `sqlite:${join(dir, "flows.db")}` });
+    const server = await startServer({ store });
     const wizard = onboardingWizard(page);
     await page.goto(server.url);
     await wizard.start();
@@ -146,7 +118,7 @@ describe("web wizard under restarts, tokens and other flows", () => {
   });
 
   it("sends one write however often Finish is pressed while the summary loads", async () => {
-    const server = await startServer({ store: `sqlite:${join(dir, "flows.db")}` });
+    const server = await startServer({ store });
     const wizard = onboardingWizard(page);
     await page.goto(server.url);
     await wizard.start();
@@ -179,7 +151,7 @@ describe("web wizard under restarts, tokens and other flows", () => {
   });
 
   it("drops an answer overtaken by a newer link opened in the same tab", async () => {
-    const server = await startServer({ store: `sqlite:${join(dir, "flows.db")}` });
+    const server = await startServer({ store });
     const other = (await (await fetch(`${server.url}/onboarding`, { method: "POST" })).json()) as {
       flowId: string;
     };
@@ -213,7 +185,7 @@ describe("web wizard under restarts, tokens and other flows", () => {
   });
 
   it("keeps the link and offers to try again when reading the flow fails for now", async () => {
-    const server = await startServer({ store: `sqlite:${join(dir, "flows.db")}` });
+    const server = await startServer({ store });
     const wizard = onboardingWizard(page);
     await page.goto(server.url);
     await wizard.start();
@@ -282,7 +254,7 @@ describe("web wizard under restarts, tokens and other flows", () => {
 
   it("an expired flow gets the page that starts again", async () => {
     const server = await startServer({
-      store: `sqlite:${join(dir, "flows.db")}`,
+      store,
       flows: "test/fixtures/field-types-flow.ts",
     });
     const created = await fetch(`${server.url}/short-lived`, { method: "POST" });
@@ -302,7 +274,7 @@ describe("web wizard under restarts, tokens and other flows", () => {
 
   it("builds forms for numbers, selects, radios with titles, checkboxes, long text and nested objects", async () => {
     const server = await startServer({
-      store: `sqlite:${join(dir, "flows.db")}`,
+      store,
       flows: "test/fixtures/field-types-flow.ts",
     });
     await page.goto(server.url);

@@ -1,15 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  accessibilityViolations,
-  launchChromium,
-  phone,
-  scrollsSideways,
-  watchForErrors,
-} from "./support/browser.ts";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { accessibilityViolations, phone, scrollsSideways } from "./support/browser.ts";
 import {
   companyDetails,
   contractorContract,
@@ -17,38 +8,23 @@ import {
   personalInfo,
   review,
 } from "./support/onboarding-data.ts";
-import { killAll, type ServerProcess, startServer } from "./support/processes.ts";
-import { onboardingWizard } from "./support/wizard-page.ts";
+import { type ServerProcess, startServer } from "./support/processes.ts";
+import { onboardingWizard, useWizardSession } from "./support/wizard-page.ts";
 
 // The web wizard in Debian's Chromium against a real `waymark serve` on SQLite.
 describe("web wizard", () => {
+  const session = useWizardSession();
   let browser: Browser;
-  let dir: string;
-  let server: ServerProcess;
   let context: BrowserContext;
   let page: Page;
-  let pageErrors: string[];
+  let server: ServerProcess;
 
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser.close();
-  });
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), "waymark-wizard-"));
-    server = await startServer({ store: `sqlite:${join(dir, "flows.db")}` });
-    context = await browser.newContext({ locale: "en-US" });
-    context.setDefaultTimeout(8_000);
-    page = await context.newPage();
-    pageErrors = watchForErrors(page);
+    ({ browser, context, page } = session);
+    server = await startServer({ store: session.store });
   });
   afterEach(async () => {
-    await context.close();
     await server.stop();
-    killAll();
-    rmSync(dir, { recursive: true, force: true });
-    expect(pageErrors).toEqual([]);
   });
 
   async function storedFlow(flowId: string) {
@@ -109,10 +85,7 @@ describe("web wizard", () => {
   it("a contractor completes the onboarding, company step included", async () => {
     const wizard = onboardingWizard(page);
     await page.goto(`${server.url}/wizard/onboarding`);
-    await wizard.start();
-    await wizard.fillPersonalInfo();
-    await wizard.button("Continue").click();
-    await wizard.expectStep("Contract details");
+    await wizard.throughPersonalInfo();
     await wizard.fillContract({ contractType: "contractor" });
     await wizard.button("Continue").click();
     await wizard.expectStep("Company details");
@@ -137,10 +110,7 @@ describe("web wizard", () => {
   it("a reload, and the continue-later link in a new browser session, resume at the current step", async () => {
     const wizard = onboardingWizard(page);
     await page.goto(server.url);
-    await wizard.start();
-    await wizard.fillPersonalInfo();
-    await wizard.button("Continue").click();
-    await wizard.expectStep("Contract details");
+    await wizard.throughPersonalInfo();
     const flowId = wizard.flowId();
     expect(flowId).toMatch(/^[0-9a-f-]{36}$/);
 
@@ -170,10 +140,7 @@ describe("web wizard", () => {
   it("the bare address, in a browser closed and opened again, offers the unfinished flow", async () => {
     const wizard = onboardingWizard(page);
     await page.goto(server.url);
-    await wizard.start();
-    await wizard.fillPersonalInfo();
-    await wizard.button("Continue").click();
-    await wizard.expectStep("Contract details");
+    await wizard.throughPersonalInfo();
     const flowId = wizard.flowId();
 
     // Closing the browser keeps its profile's storage; the page kept only the flow id there.
@@ -215,10 +182,7 @@ describe("web wizard", () => {
   it("Back shows the saved answers, and changing them re-plans the flow", async () => {
     const wizard = onboardingWizard(page);
     await page.goto(server.url);
-    await wizard.start();
-    await wizard.fillPersonalInfo();
-    await wizard.button("Continue").click();
-    await wizard.expectStep("Contract details");
+    await wizard.throughPersonalInfo();
     await wizard.fillContract({ contractType: "contractor" });
     await wizard.button("Continue").click();
     await wizard.expectStep("Company details");

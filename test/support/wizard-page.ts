@@ -1,5 +1,53 @@
-import type { Page } from "playwright-core";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
+import { launchChromium, watchForErrors } from "./browser.ts";
 import { companyDetails, employeeContract, personalInfo } from "./onboarding-data.ts";
+import { killAll } from "./processes.ts";
+
+/** What each wizard test gets: its own browser context, page and SQLite file. */
+export interface WizardSession {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** A `sqlite:` store URL in the test's own temporary folder. */
+  store: string;
+}
+
+/**
+ * Registers the hooks of a wizard test file: one Chromium for the file; for each test a
+ * fresh context (en-US, 8 s action timeout), a page whose script errors fail the test,
+ * and a temporary folder; afterwards every server process is killed and the folder
+ * removed. The returned object holds the current test's values.
+ */
+export function useWizardSession(): WizardSession {
+  const session = {} as WizardSession;
+  let dir = "";
+  let pageErrors: string[] = [];
+  beforeAll(async () => {
+    session.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await session.browser.close();
+  });
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "waymark-wizard-"));
+    session.store = `sqlite:${join(dir, "flows.db")}`;
+    session.context = await session.browser.newContext({ locale: "en-US" });
+    session.context.setDefaultTimeout(8_000);
+    session.page = await session.context.newPage();
+    pageErrors = watchForErrors(session.page);
+  });
+  afterEach(async () => {
+    await session.context.close();
+    killAll();
+    rmSync(dir, { recursive: true, force: true });
+    expect(pageErrors).toEqual([]);
+  });
+  return session;
+}
 
 /** Drives the onboarding wizard the way a person does: by labels, roles and buttons. */
 export function onboardingWizard(page: Page) {
@@ -16,6 +64,13 @@ export function onboardingWizard(page: Page) {
     async start() {
       await button("Start").click();
       await this.expectStep("Personal information");
+    },
+    /** Starts a flow and saves valid personal information: the contract step is on screen. */
+    async throughPersonalInfo() {
+      await this.start();
+      await this.fillPersonalInfo();
+      await button("Continue").click();
+      await this.expectStep("Contract details");
     },
     async fillPersonalInfo(data: Partial<typeof personalInfo> = {}) {
       const values = { ...personalInfo, ...data };
