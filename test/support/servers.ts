@@ -1,7 +1,15 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import {
+  accessSync,
+  chownSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import { freePort } from "./processes.ts";
 
@@ -78,6 +86,25 @@ export async function startPostgres(): Promise<TestServer> {
   };
 }
 
+/** Throws an install hint unless `command` is on the PATH: a missing tool is a failure. */
+function requireCommand(command: string, aptPackage: string): void {
+  const found = (process.env.PATH ?? "").split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!found) throw new Error(`${command} is not installed: apt-get install -y ${aptPackage}`);
+}
+
+/** Checked first, so a missing tool fails with its hint, not as a node that did not start. */
+function requireRedis(): void {
+  requireCommand("redis-server", "redis-server");
+  requireCommand("redis-cli", "redis-tools");
+}
+
 /** Starts `redis-server` on `port` in `dir` and resolves once it answers PING. */
 async function redisServer(port: number, dir: string, extra: string[] = []): Promise<ChildProcess> {
   const child = spawn(
@@ -127,6 +154,7 @@ async function stopChild(child: ChildProcess | undefined): Promise<void> {
 export async function startRedis({
   persistent = false,
 } = {}): Promise<TestServer & { signal(signal: NodeJS.Signals): void }> {
+  requireRedis();
   const dir = mkdtempSync(join(tmpdir(), "waymark-redis-"));
   const port = await freePort();
   // A later directive overrides the "--appendonly no" every server starts with.
@@ -150,6 +178,7 @@ export async function startRedis({
 
 /** A three-master Redis Cluster on free ports; `url` lists the nodes, comma-separated. */
 export async function startRedisCluster(): Promise<TestServer> {
+  requireRedis();
   const dir = mkdtempSync(join(tmpdir(), "waymark-cluster-"));
   const ports = [await freePort(), await freePort(), await freePort()];
   // The bus port defaults to port + 10000, which may be taken or past 65535: pick it too.
@@ -169,7 +198,7 @@ export async function startRedisCluster(): Promise<TestServer> {
   const booted = await Promise.allSettled(ports.map(boot));
   let children = booted.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
   try {
-    if (children.length < ports.length) throw new Error("a Redis Cluster node did not start");
+    for (const result of booted) if (result.status === "rejected") throw result.reason;
     await run("redis-cli", [
       "--cluster",
       "create",

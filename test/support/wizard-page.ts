@@ -30,7 +30,8 @@ export function useWizardSession(): WizardSession {
     session.browser = await launchChromium();
   });
   afterAll(async () => {
-    await session.browser.close();
+    // Unset when Chromium failed to launch: that failure is the one to report.
+    await (session.browser as WizardSession["browser"] | undefined)?.close();
   });
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), "waymark-wizard-"));
