@@ -82,6 +82,96 @@ describe("defineFlow", () => {
   });
 });
 
+describe("defineFlow(...).step", () => {
+  const step = (name: string): StepDefinition =>
+    defineStep({ name, schema: z.strictObject({ x: z.string() }) });
+  const start = () => defineFlow({ name: "demo", ttl: "1h" });
+
+  it("numbers, titles and freezes the definition each step returns", () => {
+    const defined = start().step(step("first-step")).step(step("second"));
+    expect(defined.steps.map((s) => [s.number, s.name, s.title])).toEqual([
+      [1, "first-step", "First step"],
+      [2, "second", "Second"],
+    ]);
+    expect(defined).toMatchObject({ name: "demo", title: "Demo", version: 1, ttlMs: hour });
+    expect(Object.isFrozen(defined)).toBe(true);
+    expect(Object.isFrozen(defined.steps)).toBe(true);
+    expect(defined.steps.every((s) => Object.isFrozen(s))).toBe(true);
+    expect(defined.steps[1]?.jsonSchema).toMatchObject({ additionalProperties: false });
+  });
+
+  it("returns a new definition from each step and leaves the previous one unchanged", () => {
+    const one = start().step(step("a"));
+    const two = one.step(step("b"));
+    const other = one.step(step("c"));
+    expect(two).not.toBe(one);
+    expect(one.steps.map((s) => s.name)).toEqual(["a"]);
+    expect(two.steps.map((s) => s.name)).toEqual(["a", "b"]);
+    expect(other.steps.map((s) => s.name)).toEqual(["a", "c"]);
+    expect(two.steps[0]).toBe(one.steps[0]);
+  });
+
+  it("keeps the settings in every definition", () => {
+    const onComplete = () => {};
+    const begun = defineFlow({ name: "demo", title: "Demo!", version: 3, ttl: "2h", onComplete });
+    const defined = begun.step(step("a")).step(step("b"));
+    expect(defined).toMatchObject({ title: "Demo!", version: 3, ttlMs: 2 * hour, onComplete });
+  });
+
+  it("is not a definition before its first step, and is frozen", () => {
+    const begun = start();
+    expect(begun).not.toHaveProperty("steps");
+    expect(Object.isFrozen(begun)).toBe(true);
+  });
+
+  it("validates the settings before any step is added", () => {
+    expect(() => defineFlow({ name: "demo", ttl: "soon" })).toThrow('flow "demo": ttl must be');
+    expect(() => defineFlow({ name: "Demo", ttl: "1h" })).toThrow('flow "Demo": the name must');
+  });
+
+  it("throws naming a step that repeats a name", () => {
+    const defined = start().step(step("a")).step(step("b"));
+    expect(() => defined.step(step("a"))).toThrow('flow "demo": step 3 repeats the name "a"');
+  });
+
+  it("throws naming a step with a bad name or without a schema", () => {
+    const defined = start().step(step("a"));
+    expect(() => defined.step(step("Bad"))).toThrow(
+      'flow "demo", step 2 "Bad": the name must be kebab-case',
+    );
+    const bare = { name: "no-schema" } as unknown as StepDefinition;
+    expect(() => defined.step(bare)).toThrow(
+      'flow "demo", step 2 "no-schema": the step needs a schema implementing Standard Schema',
+    );
+  });
+
+  it("adds steps to a flow defined with a steps list", () => {
+    const listed = defineFlow({ name: "demo", ttl: "1h", steps: [step("a")] });
+    const defined = listed.step(step("b"));
+    expect(defined.steps.map((s) => [s.number, s.name])).toEqual([
+      [1, "a"],
+      [2, "b"],
+    ]);
+    expect(listed.steps).toHaveLength(1);
+  });
+
+  it("builds the onboarding example: four steps, company details for contractors only", () => {
+    expect(onboarding.steps.map((s) => s.name)).toEqual([
+      "personal-info",
+      "contract-details",
+      "company-details",
+      "review",
+    ]);
+    const [, , companyDetails] = onboarding.steps;
+    const contract = (contractType: string) => ({
+      "contract-details": { contractType, startDate: "2026-07-01", role: "Engineer" },
+    });
+    expect(companyDetails.when?.(contract("contractor"))).toBe(true);
+    expect(companyDetails.when?.(contract("employee"))).toBe(false);
+    expect(companyDetails.when?.({})).toBe(false);
+  });
+});
+
 describe("parseDuration", () => {
   it.each([
     [5_000, 5_000],

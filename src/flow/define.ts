@@ -1,8 +1,11 @@
 import type { StandardJSONSchemaV1, StandardSchemaV1 } from "@standard-schema/spec";
 import type {
+  DefinedFlow,
   DefinedStep,
+  FlowBuilder,
   FlowDefinition,
   FlowDefinitionInput,
+  FlowSettings,
   JsonSchema,
   StepDefinition,
 } from "./types.ts";
@@ -13,8 +16,28 @@ const unitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as co
 /** Ten years: far past any flow's life, and far inside what a Date can hold. */
 const maxTtlMs = 10 * 366 * 86_400_000;
 
+/** A flow's settings, validated; what every definition of it shares. */
+type Settled = Omit<FlowDefinition, "steps">;
+
 /**
- * Types one step: `check` receives the schema's output type. Returns the step unchanged.
+ * A flow as built at run time, where steps are a plain array. The signatures of
+ * `defineFlow` lay the typed {@link DefinedFlow} over it.
+ */
+interface Built extends FlowDefinition {
+  step(step: StepDefinition): Built;
+}
+
+/** The definitions of steps written as `Steps`: names and schemas kept. */
+type DefinedSteps<Steps extends readonly StepDefinition[]> = {
+  readonly [K in keyof Steps]: Steps[K] extends StepDefinition<infer Name, infer Schema>
+    ? DefinedStep<Name, Schema>
+    : never;
+};
+
+/**
+ * Types one step for the `steps` list of {@link defineFlow}: keeps its name as a literal
+ * type, and `check` receives the schema's output type. Returns the step unchanged. In a
+ * `.step` chain, pass the step object directly instead.
  *
  * @example
  * defineStep({
@@ -22,24 +45,57 @@ const maxTtlMs = 10 * 366 * 86_400_000;
  *   schema: z.strictObject({ acceptTerms: z.literal(true) }),
  * })
  */
-export function defineStep<Schema extends StandardSchemaV1>(
-  step: StepDefinition<Schema>,
-): StepDefinition {
-  return step as StepDefinition;
+export function defineStep<const Name extends string, Schema extends StandardSchemaV1>(
+  step: StepDefinition<Name, Schema>,
+): StepDefinition<Name, Schema> {
+  return step;
 }
 
 /**
  * Validates and freezes a flow definition. A broken definition (bad or duplicate step
  * names, a step without a schema or JSON Schema, a bad ttl) throws naming the step.
  *
+ * Give the settings, then add each step with `.step`: each step's `when` and `check`
+ * see the earlier steps' data typed by step name. Every `.step` returns a new frozen
+ * {@link FlowDefinition}; the last one is the flow. Passing `steps` (made by
+ * {@link defineStep}) defines every step at once, with loosely typed `when` data.
+ *
  * @example
- * export const signup = defineFlow({
- *   name: "signup",
- *   ttl: "7d",
- *   steps: [defineStep({ name: "email", schema: z.strictObject({ email: z.email() }) })],
- * });
+ * export const signup = defineFlow({ name: "signup", ttl: "7d" })
+ *   .step({ name: "account", schema: z.strictObject({ email: z.email() }) })
+ *   .step({
+ *     name: "company",
+ *     schema: z.strictObject({ name: z.string() }),
+ *     when: (data) => data.account?.email.endsWith("@corp.example") ?? false,
+ *   });
  */
-export function defineFlow(input: FlowDefinitionInput): FlowDefinition {
+export function defineFlow<const Steps extends readonly StepDefinition[]>(
+  input: FlowDefinitionInput<Steps>,
+): DefinedFlow<DefinedSteps<Steps>>;
+/**
+ * Starts a flow from its settings, validated now; add the steps with `.step`. Without a
+ * step it is not yet a {@link FlowDefinition}.
+ *
+ * @example
+ * defineFlow({ name: "signup", ttl: "7d" }).step({ name: "account", schema: account })
+ */
+export function defineFlow(settings: FlowSettings): FlowBuilder<readonly []>;
+export function defineFlow(
+  input: FlowSettings & { steps?: readonly StepDefinition[] },
+): Built | Pick<Built, "step"> {
+  const settled = settle(input);
+  if (input.steps === undefined) {
+    return Object.freeze({ step: (step: StepDefinition) => addStep(settled, [], step) });
+  }
+  if (!Array.isArray(input.steps) || input.steps.length === 0) {
+    throw new Error(`flow "${settled.name}": a flow needs at least one step`);
+  }
+  const steps: DefinedStep[] = [];
+  for (const step of input.steps) steps.push(settleStep(settled, steps, step));
+  return withSteps(settled, steps);
+}
+
+function settle(input: FlowSettings): Settled {
   const where = `flow "${String(input.name)}"`;
   if (typeof input.name !== "string" || !namePattern.test(input.name)) {
     throw new Error(`${where}: the name must be kebab-case (letters, digits, dashes)`);
@@ -48,32 +104,40 @@ export function defineFlow(input: FlowDefinitionInput): FlowDefinition {
   if (!Number.isSafeInteger(version) || version < 1) {
     throw new Error(`${where}: version must be a positive integer`);
   }
-  if (!Array.isArray(input.steps) || input.steps.length === 0) {
-    throw new Error(`${where}: a flow needs at least one step`);
-  }
-  const seen = new Set<string>();
-  const steps = input.steps.map((step, index) => {
-    const defined = defineStepAt(step, index + 1, where);
-    if (seen.has(defined.name)) {
-      throw new Error(`${where}: step ${index + 1} repeats the name "${defined.name}"`);
-    }
-    seen.add(defined.name);
-    return defined;
-  });
-  return Object.freeze({
+  return {
     name: input.name,
     title: input.title ?? readableName(input.name),
     version,
-    steps: Object.freeze(steps),
     ttlMs: parseDuration(input.ttl, where),
     ...(input.onComplete ? { onComplete: input.onComplete } : {}),
+  };
+}
+
+function withSteps(settled: Settled, steps: readonly DefinedStep[]): Built {
+  return Object.freeze({
+    ...settled,
+    steps: Object.freeze(steps),
+    step: (step: StepDefinition) => addStep(settled, steps, step),
   });
 }
 
-function defineStepAt(step: StepDefinition, number: number, where: string): DefinedStep {
-  const label = `${where}, step ${number}${typeof step?.name === "string" ? ` "${step.name}"` : ""}`;
+function addStep(settled: Settled, earlier: readonly DefinedStep[], step: StepDefinition): Built {
+  return withSteps(settled, [...earlier, settleStep(settled, earlier, step)]);
+}
+
+/** Validates the step that follows `earlier` and settles its number, title and JSON Schema. */
+function settleStep(
+  { name: flow }: Settled,
+  earlier: readonly DefinedStep[],
+  step: StepDefinition,
+): DefinedStep {
+  const number = earlier.length + 1;
+  const label = `flow "${flow}", step ${number}${typeof step?.name === "string" ? ` "${step.name}"` : ""}`;
   if (typeof step?.name !== "string" || !namePattern.test(step.name)) {
     throw new Error(`${label}: the name must be kebab-case (letters, digits, dashes)`);
+  }
+  if (earlier.some((other) => other.name === step.name)) {
+    throw new Error(`flow "${flow}": step ${number} repeats the name "${step.name}"`);
   }
   if (typeof step.schema?.["~standard"]?.validate !== "function") {
     throw new Error(`${label}: the step needs a schema implementing Standard Schema`);

@@ -1,22 +1,38 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { FieldError } from "../errors.ts";
 
-/** A JSON Schema document (draft 2020-12), as handed to clients to build forms. */
+/**
+ * A JSON Schema document (draft 2020-12), as handed to clients to build forms.
+ * @example { type: "object", properties: { email: { type: "string" } }, required: ["email"] }
+ */
 export type JsonSchema = Readonly<Record<string, unknown>>;
 
-/** The saved data of a flow: each done step's data, keyed by step name. */
+/**
+ * The saved data of a flow, loosely typed: each done step's data, keyed by step name.
+ * {@link FlowDataOf} gives the typed form for one flow.
+ * @example { "personal-info": { email: "ada@example.com" } }
+ */
 export type FlowData = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 
-/** What a step's `check` hook receives besides the step's own data. */
-export interface CheckContext {
+/**
+ * What a step's `check` hook receives besides the step's own data. `Data` is the type of
+ * the other steps' data: typed by step name in a `.step` chain, {@link FlowData} otherwise.
+ *
+ * @example
+ * check: ({ count }, { now, flow }) =>
+ *   count <= (flow.plan?.tier === "pro" ? 100 : 5) ? [] : [{ path: "/count", message: "Too many" }]
+ */
+export interface CheckContext<Data = FlowData> {
   /** The time of the request, passed in by the caller (the engine has no clock). */
   now: Date;
-  /** The saved data of the flow's other steps. */
-  flow: FlowData;
+  /** The saved data of the flow's other steps; in a `.step` chain, the earlier ones, typed. */
+  flow: Data;
 }
 
 /**
- * One step of a flow.
+ * One step of a flow, as written: `Name` is its name, `Schema` validates its data, and
+ * `Data` is what its `when` and `check` see of the other steps (typed by step name when
+ * the step is added with `.step`, loosely typed {@link FlowData} otherwise).
  *
  * @example
  * {
@@ -25,9 +41,13 @@ export interface CheckContext {
  *   when: (data) => data["contract-details"]?.contractType === "contractor",
  * }
  */
-export interface StepDefinition<Schema extends StandardSchemaV1 = StandardSchemaV1> {
+export interface StepDefinition<
+  Name extends string = string,
+  Schema extends StandardSchemaV1 = StandardSchemaV1,
+  Data = FlowData,
+> {
   /** Kebab-case name, unique in the flow; it addresses the step and keys its data. */
-  name: string;
+  name: Name;
   /** A human-readable title for clients; defaults to a readable form of `name`. */
   title?: string;
   /**
@@ -40,23 +60,28 @@ export interface StepDefinition<Schema extends StandardSchemaV1 = StandardSchema
    * Standard JSON Schema (Zod 4 does).
    */
   jsonSchema?: JsonSchema;
+  // Method syntax (not a property holding a function) keeps the parameters bivariant, so
+  // a step typed against its flow's data is still a StepDefinition the engine can call.
   /**
    * Whether the step applies, given the data saved so far. A step whose `when` is false
    * is skipped and its data dropped.
    * @default () => true
    */
-  when?(data: FlowData): boolean;
+  when?(data: Data): boolean;
   /**
    * Rules that need context (the time, other steps), run after the schema passed.
    * Returns field errors, or nothing when the data is acceptable.
    */
   check?(
     data: StandardSchemaV1.InferOutput<Schema>,
-    context: CheckContext,
+    context: CheckContext<Data>,
   ): readonly FieldError[] | undefined;
 }
 
-/** What a completion handler learns about the flow that just completed. */
+/**
+ * What a completion handler learns about the flow that just completed.
+ * @example onComplete: async ({ flowId, data }) => sendWelcome(flowId, data["personal-info"])
+ */
 export interface CompletedFlow {
   /** The stable identity of the flow (in token mode, not the token): deduplicate side effects on it. */
   flowId: string;
@@ -66,8 +91,14 @@ export interface CompletedFlow {
   completedAt: Date;
 }
 
-/** The input of `defineFlow`. */
-export interface FlowDefinitionInput {
+/**
+ * The settings of a flow besides its steps: what `defineFlow` takes before `.step` adds
+ * the steps.
+ *
+ * @example
+ * const settings: FlowSettings = { name: "signup", title: "Sign up", ttl: "7d" };
+ */
+export interface FlowSettings {
   /** Kebab-case name; the flow is served under `/{name}`. */
   name: string;
   /** A human-readable title for clients; defaults to a readable form of `name`. */
@@ -77,8 +108,6 @@ export interface FlowDefinitionInput {
    * @default 1
    */
   version?: number;
-  /** The ordered steps; `defineStep` types each step's `check` from its schema. */
-  steps: readonly StepDefinition[];
   /**
    * How long a flow lives after its last change: milliseconds, or a duration such as
    * `"30m"`, `"12h"`, `"7d"`.
@@ -91,27 +120,156 @@ export interface FlowDefinitionInput {
   onComplete?: (flow: CompletedFlow) => void | Promise<void>;
 }
 
-/** A step as `defineFlow` settles it: numbered, titled, with its JSON Schema. */
-export interface DefinedStep extends StepDefinition {
+/**
+ * The input of `defineFlow` with every step given at once (steps made by `defineStep`).
+ * Step names and schemas are kept in the definition's type; `when` and `check` see
+ * loosely typed data. Add steps with `.step` instead for typed `when` and `check`.
+ *
+ * @example
+ * const input: FlowDefinitionInput = { name: "signup", ttl: "7d", steps: [account] };
+ */
+export interface FlowDefinitionInput<
+  Steps extends readonly StepDefinition[] = readonly StepDefinition[],
+> extends FlowSettings {
+  /** The ordered steps; `defineStep` types each step's `check` from its schema. */
+  steps: Steps;
+}
+
+/**
+ * A step as `defineFlow` settles it: numbered, titled, with its JSON Schema. Its `when`
+ * and `check` take plain {@link FlowData}, which is what the engine passes them.
+ *
+ * @example
+ * onboarding.steps[1].number // 2
+ */
+export interface DefinedStep<
+  Name extends string = string,
+  Schema extends StandardSchemaV1 = StandardSchemaV1,
+> extends StepDefinition<Name, Schema> {
   /** 1-based position in the flow. */
   readonly number: number;
   readonly title: string;
   readonly jsonSchema: JsonSchema;
 }
 
-/** A validated, frozen flow definition, as returned by `defineFlow`. */
-export interface FlowDefinition {
+/**
+ * A validated, frozen flow definition. `Steps` is the tuple of its steps' names and
+ * schemas; the default means any flow, and every typed definition is one.
+ *
+ * @example
+ * function serve(definition: FlowDefinition) {} // takes any flow, typed or not
+ * serve(onboarding);
+ */
+export interface FlowDefinition<Steps extends readonly DefinedStep[] = readonly DefinedStep[]> {
   readonly name: string;
   readonly title: string;
   readonly version: number;
-  readonly steps: readonly DefinedStep[];
+  readonly steps: Steps;
   readonly ttlMs: number;
   readonly onComplete?: (flow: CompletedFlow) => void | Promise<void>;
 }
 
 /**
+ * Adds a step to a flow. `.step` returns a new definition, leaving this one unchanged.
+ * The new step's `when` and `check` see the earlier steps' data, typed by step name
+ * ({@link FlowDataOf}). A step name used twice is a compile error and throws.
+ *
+ * @example
+ * defineFlow({ name: "signup", ttl: "7d" })
+ *   .step({ name: "account", schema: z.strictObject({ email: z.email() }) })
+ *   .step({
+ *     name: "company",
+ *     schema: z.strictObject({ name: z.string() }),
+ *     when: (data) => data.account?.email.endsWith("@corp.example") ?? false,
+ *   });
+ */
+export interface FlowBuilder<Steps extends readonly DefinedStep[]> {
+  step<const Name extends string, Schema extends StandardSchemaV1>(
+    step: StepDefinition<NewStepName<Name, Steps>, Schema, FlowDataOf<FlowDefinition<Steps>>>,
+  ): DefinedFlow<readonly [...Steps, DefinedStep<Name, Schema>]>;
+}
+
+/**
+ * What `defineFlow` and `.step` return: a {@link FlowDefinition}, usable wherever one is
+ * (a registry, `createWaymark`), that more steps can be added to.
+ *
+ * @example
+ * const flows: FlowDefinition[] = [onboarding]; // a DefinedFlow is a FlowDefinition
+ */
+export interface DefinedFlow<Steps extends readonly DefinedStep[] = readonly DefinedStep[]>
+  extends FlowDefinition<Steps>,
+    FlowBuilder<Steps> {}
+
+/** `Name`, or a type no name matches (a compile error) when one of `Steps` has it. */
+type NewStepName<
+  Name extends string,
+  Steps extends readonly DefinedStep[],
+> = string extends Steps[number]["name"]
+  ? Name
+  : Name extends Steps[number]["name"]
+    ? `a step name other than "${Name}", which is taken`
+    : Name;
+
+/**
+ * The names of a flow's steps.
+ *
+ * @example
+ * type Names = StepName<typeof onboarding>; // "personal-info" | "contract-details" | …
+ */
+export type StepName<Flow extends FlowDefinition> = Flow["steps"][number]["name"];
+
+/** The step of `Flow` called `Name`. */
+type StepNamed<Flow extends FlowDefinition, Name extends StepName<Flow>> = Extract<
+  Flow["steps"][number],
+  { name: Name }
+>;
+
+/**
+ * What a client sends for a step: its schema's input type.
+ *
+ * @example
+ * const body: StepInput<typeof onboarding, "contract-details"> = {
+ *   contractType: "contractor",
+ *   startDate: "2026-07-01",
+ *   role: "Engineer",
+ * };
+ */
+export type StepInput<
+  Flow extends FlowDefinition,
+  Name extends StepName<Flow>,
+> = StandardSchemaV1.InferInput<StepNamed<Flow, Name>["schema"]>;
+
+/**
+ * What a step saves: its schema's output type (what `check` receives).
+ *
+ * @example
+ * type Contract = StepOutput<typeof onboarding, "contract-details">;
+ * // { contractType: "employee" | "contractor"; startDate: string; role: string }
+ */
+export type StepOutput<
+  Flow extends FlowDefinition,
+  Name extends StepName<Flow>,
+> = StandardSchemaV1.InferOutput<StepNamed<Flow, Name>["schema"]>;
+
+/**
+ * A flow's saved data, typed: each step's output keyed by step name, each optional (a
+ * step may not be done yet, or was skipped). The typed form of {@link FlowData}.
+ *
+ * @example
+ * function contractType(data: FlowDataOf<typeof onboarding>) {
+ *   return data["contract-details"]?.contractType; // "employee" | "contractor" | undefined
+ * }
+ */
+export type FlowDataOf<Flow extends FlowDefinition> = {
+  readonly [Step in Flow["steps"][number] as Step["name"]]?: Readonly<
+    StandardSchemaV1.InferOutput<Step["schema"]>
+  >;
+};
+
+/**
  * What a store keeps for one flow. Everything else in the representation (step
  * statuses, the current step, completion) is derived from it and the definition.
+ * @example createRecord(onboarding, { id: randomUUID(), now: new Date() }) // version 1, data {}
  */
 export interface FlowRecord {
   /** Unguessable id (a UUIDv4, 122 random bits). */
@@ -131,10 +289,16 @@ export interface FlowRecord {
   expiresAt: number;
 }
 
-/** Where a step stands in a flow. */
+/**
+ * Where a step stands in a flow.
+ * @example planSteps(onboarding, {}).map((step) => step.status) // ["current", "pending", …]
+ */
 export type StepStatus = "done" | "current" | "pending" | "skipped";
 
-/** A step's position, name and status in one flow. */
+/**
+ * A step's position, name and status in one flow.
+ * @example { number: 1, name: "personal-info", title: "Personal information", status: "done" }
+ */
 export interface StepState {
   number: number;
   name: string;
