@@ -1,8 +1,7 @@
 import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
+import { describeStoreConformance, sampleRecord } from "waymark/testing";
 import { createPostgresStore } from "../src/store/postgres.ts";
-import { describeStoreConformance } from "./store/conformance.ts";
-import { sampleRecord } from "./support/records.ts";
 
 /** A new, empty database on the run's PostgreSQL server; dropped by the returned function. */
 async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {

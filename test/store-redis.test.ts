@@ -1,6 +1,6 @@
 import { inject } from "vitest";
+import { describeStoreConformance } from "waymark/testing";
 import { createRedisStore, type RedisStoreOptions } from "../src/store/redis.ts";
-import { describeStoreConformance } from "./store/conformance.ts";
 
 /** A store on its own key prefix, so tests sharing the run's servers never meet. */
 function factory(connection: () => RedisStoreOptions) {

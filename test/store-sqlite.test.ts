@@ -3,9 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { describeStoreConformance, sampleRecord } from "waymark/testing";
 import { createSqliteStore } from "../src/store/sqlite.ts";
-import { describeStoreConformance } from "./store/conformance.ts";
-import { sampleRecord } from "./support/records.ts";
 
 describeStoreConformance("SQLite file", {
   async open() {

@@ -6,12 +6,15 @@ import type { FlowStore } from "../../src/store/types.ts";
  */
 export function wrapStore(inner: FlowStore, before: (method: string) => void): FlowStore {
   return Object.fromEntries(
-    Object.entries(inner).map(([name, method]) => [
+    Object.entries(inner).map(([name, member]) => [
       name,
-      async (...args: unknown[]) => {
-        before(name);
-        return (method as (...a: unknown[]) => Promise<unknown>)(...args);
-      },
+      // Methods are wrapped; data members such as `capabilities` pass through unchanged.
+      typeof member !== "function"
+        ? member
+        : async (...args: unknown[]) => {
+            before(name);
+            return (member as (...a: unknown[]) => Promise<unknown>)(...args);
+          },
     ]),
   ) as unknown as FlowStore;
 }

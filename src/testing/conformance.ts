@@ -1,8 +1,30 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { FlowStore } from "../../src/store/types.ts";
-import { hour, sampleRecord } from "../support/records.ts";
+import type { FlowStore } from "../store/types.ts";
+import { hour, sampleRecord } from "./records.ts";
 
-/** Opens a fresh, empty store; `reopen` gives a second handle on the same data. */
+/**
+ * Opens stores for {@link describeStoreConformance}: `open` is called before every test
+ * and gives a real, empty store (`store`), a way to open a second handle on the same data
+ * (`reopen`, as a second server would; the suite closes the handles it opens this way),
+ * and `cleanup`, called after the test to close `store` and drop its data (a temporary
+ * file, database or key prefix).
+ *
+ * @example
+ * const factory: StoreFactory = {
+ *   async open() {
+ *     const url = await createEmptyDatabase();
+ *     const store = await createMyStore({ url });
+ *     return {
+ *       store,
+ *       reopen: () => createMyStore({ url }),
+ *       cleanup: async () => {
+ *         await store.close();
+ *         await dropDatabase(url);
+ *       },
+ *     };
+ *   },
+ * };
+ */
 export interface StoreFactory {
   open(): Promise<{
     store: FlowStore;
@@ -12,8 +34,29 @@ export interface StoreFactory {
 }
 
 /**
- * Every behaviour a store must have, registered once per backend. Each backend's test
- * file calls this with a factory for a real, empty store.
+ * Registers, with vitest, every behaviour a {@link FlowStore} must have: create once,
+ * load, compare-and-set save (one winner among concurrent writers, across handles),
+ * delete at an expected version, purge of expired records and idempotency keys, the
+ * idempotency claim, finish and release rules with their leases, large and unicode
+ * records, `ping`, and calls after `close` rejecting. It uses the store only through
+ * `FlowStore`, so it checks any backend; call it at the top level of a vitest test file,
+ * once per backend (or configuration), with a factory for real, empty stores.
+ *
+ * @example
+ * // test/my-store.test.ts
+ * import { describeStoreConformance } from "waymark/testing";
+ *
+ * describeStoreConformance("My store", {
+ *   async open() {
+ *     const prefix = `test:${crypto.randomUUID()}:`;
+ *     const store = await createMyStore({ url: process.env.MY_STORE_URL, prefix });
+ *     return {
+ *       store,
+ *       reopen: () => createMyStore({ url: process.env.MY_STORE_URL, prefix }),
+ *       cleanup: () => store.close(),
+ *     };
+ *   },
+ * });
  */
 export function describeStoreConformance(name: string, factory: StoreFactory): void {
   describe(`${name} store conformance`, () => {
@@ -272,8 +315,12 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       await store.create(record);
       await new Promise((resolve) => setTimeout(resolve, 300));
       const loaded = await store.load(record.id);
-      if (store.expiresByItself) expect(loaded).toBeUndefined();
+      if (store.capabilities.expiresByItself) expect(loaded).toBeUndefined();
       else expect(loaded).toEqual(record);
+    });
+
+    it("declares its capabilities", () => {
+      expect(typeof store.capabilities.expiresByItself).toBe("boolean");
     });
 
     it("answers ping while open", async () => {

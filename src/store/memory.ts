@@ -1,0 +1,160 @@
+import { WaymarkError } from "../errors.ts";
+import type { FlowRecord } from "../flow/types.ts";
+import type { FlowStore, StoredResponse } from "./types.ts";
+
+/**
+ * Options of {@link createMemoryStore}.
+ *
+ * @example { shareWith: firstStore }
+ */
+export interface MemoryStoreOptions {
+  /**
+   * Another memory store whose records and idempotency keys this one uses, as two servers
+   * share one database: a second handle in the same process, closed on its own. Leave it
+   * out for a new, empty store.
+   */
+  shareWith?: FlowStore;
+}
+
+/** An idempotency key as kept: a claim, and once finished, its response. */
+interface KeyEntry {
+  fingerprint: string;
+  token: string;
+  flowId: string;
+  /** Epoch milliseconds; 0 once released, so the next claim takes over at once. */
+  leaseUntil: number;
+  keepUntil: number;
+  response?: StoredResponse;
+}
+
+/** What handles on the same data share. */
+interface MemoryData {
+  readonly flows: Map<string, FlowRecord>;
+  readonly keys: Map<string, KeyEntry>;
+}
+
+/** The data behind each memory store, so `shareWith` finds it without exposing it. */
+const dataOf = new WeakMap<FlowStore, MemoryData>();
+
+/**
+ * A store that keeps flows in this process's memory, in a `Map`. Records and responses
+ * are copied in and out as JSON, as the other stores keep them, so changing an object after saving it, or
+ * one that `load` returned, never changes what is stored. It keeps every store contract
+ * (compare-and-set, create once, versioned delete, purge, idempotency leases) and passes
+ * the conformance suite; after `close` every call rejects with `store-unavailable`.
+ *
+ * It is not shared between processes, and nothing survives a restart: it does not give
+ * Waymark's "any instance serves any request". Use it for tests, demos and
+ * single-process development; serve real traffic from SQLite, PostgreSQL or Redis.
+ *
+ * @example
+ * const store = createMemoryStore();
+ * const waymark = createWaymark({ flows: [onboarding], store });
+ * @example
+ * // Two handles on the same data, as two instances on one database would have.
+ * const first = createMemoryStore();
+ * const second = createMemoryStore({ shareWith: first });
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
+  const data = options.shareWith === undefined ? newData() : dataOf.get(options.shareWith);
+  if (data === undefined)
+    throw new TypeError("shareWith must be a store made by createMemoryStore");
+  const { flows, keys } = data;
+  let closed = false;
+  // Every method body runs without awaiting, so each one is atomic: concurrent calls
+  // interleave only between operations, as they would on a real backend.
+  const open = () => {
+    if (closed) throw new WaymarkError("store-unavailable", "The memory store is closed");
+  };
+
+  const store: FlowStore = {
+    capabilities: { expiresByItself: false },
+    async create(record) {
+      open();
+      if (flows.has(record.id)) return false;
+      flows.set(record.id, copy(record));
+      return true;
+    },
+    async load(id) {
+      open();
+      const record = flows.get(id);
+      return record === undefined ? undefined : copy(record);
+    },
+    async save(record, expectedVersion) {
+      open();
+      if (flows.get(record.id)?.version !== expectedVersion) return false;
+      flows.set(record.id, copy(record));
+      return true;
+    },
+    async delete(id, expectedVersion) {
+      open();
+      const record = flows.get(id);
+      if (record === undefined) return false;
+      if (expectedVersion !== undefined && record.version !== expectedVersion) return false;
+      return flows.delete(id);
+    },
+    async purgeExpired(now) {
+      open();
+      const at = now.getTime();
+      for (const [key, entry] of keys) if (entry.keepUntil <= at) keys.delete(key);
+      let purged = 0;
+      for (const [id, record] of flows) {
+        if (record.expiresAt <= at) {
+          flows.delete(id);
+          purged += 1;
+        }
+      }
+      return purged;
+    },
+    async claimIdempotencyKey(key, claim) {
+      open();
+      const entry = keys.get(key);
+      if (entry === undefined || entry.keepUntil <= claim.now) {
+        const { fingerprint, token, flowId, leaseUntil, keepUntil } = claim;
+        keys.set(key, { fingerprint, token, flowId, leaseUntil, keepUntil });
+        return { claimed: true, flowId };
+      }
+      const unfinished = entry.response === undefined;
+      if (entry.fingerprint === claim.fingerprint && unfinished && entry.leaseUntil <= claim.now) {
+        entry.token = claim.token;
+        entry.leaseUntil = claim.leaseUntil;
+        return { claimed: true, flowId: entry.flowId };
+      }
+      const { fingerprint, response } = entry;
+      return {
+        claimed: false,
+        entry: response === undefined ? { fingerprint } : { fingerprint, response: copy(response) },
+      };
+    },
+    async finishIdempotencyKey(key, token, response) {
+      open();
+      const entry = keys.get(key);
+      if (entry?.token !== token || entry.response !== undefined) return;
+      entry.response = copy(response);
+      entry.leaseUntil = 0;
+    },
+    async releaseIdempotencyKey(key, token) {
+      open();
+      const entry = keys.get(key);
+      if (entry?.token !== token || entry.response !== undefined) return;
+      entry.leaseUntil = 0;
+    },
+    async ping() {
+      open();
+    },
+    async close() {
+      closed = true;
+    },
+  };
+  dataOf.set(store, data);
+  return store;
+}
+
+function newData(): MemoryData {
+  return { flows: new Map(), keys: new Map() };
+}
+
+/** A deep copy through JSON, as every other store keeps records: nothing non-JSON survives. */
+function copy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
