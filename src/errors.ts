@@ -1,3 +1,5 @@
+import type { FieldError } from "./contract/problem.ts";
+
 /**
  * The closed set of failure causes Waymark reports. Each layer raises these codes; only
  * the HTTP layer knows which status each one becomes (see `src/http/problem.ts`).
@@ -31,22 +33,14 @@ export const errorCodes = [
   "precondition-required",
   "headers-too-large",
   "store-unavailable",
+  "definition-error",
   "internal-error",
 ] as const;
 
 /** One of {@link errorCodes}. */
 export type ErrorCode = (typeof errorCodes)[number];
 
-/**
- * A field-level problem with submitted data. `path` is a JSON Pointer into the step
- * data (`""` for the whole body, `/email` for a field).
- *
- * @example { path: "/dateOfBirth", message: "Must be at least 18 years old" }
- */
-export interface FieldError {
-  path: string;
-  message: string;
-}
+export type { FieldError } from "./contract/problem.ts";
 
 /** Options for {@link WaymarkError}. */
 export interface WaymarkErrorOptions {

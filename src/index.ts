@@ -1,3 +1,4 @@
+export type * from "./contract/index.ts";
 export { type ErrorCode, errorCodes, type FieldError, WaymarkError } from "./errors.ts";
 export { defineFlow, defineStep, parseDuration } from "./flow/define.ts";
 export {
@@ -14,16 +15,46 @@ export { createRegistry, type FlowRegistry } from "./flow/registry.ts";
 export type {
   CheckContext,
   CompletedFlow,
+  DefinedFlow,
   DefinedStep,
+  FlowBuilder,
   FlowData,
+  FlowDataOf,
   FlowDefinition,
   FlowDefinitionInput,
   FlowRecord,
+  FlowSettings,
   JsonSchema,
   StepDefinition,
+  StepInput,
+  StepName,
+  StepOutput,
   StepState,
   StepStatus,
 } from "./flow/types.ts";
-export { createWaymark, type Logger, type Waymark, type WaymarkOptions } from "./http/app.ts";
+export {
+  createWaymark,
+  type HandlerOptions,
+  type Logger,
+  type Waymark,
+  type WaymarkOptions,
+} from "./http/app.ts";
 export { problemType } from "./http/problem.ts";
-export type { FlowStore } from "./store/types.ts";
+export {
+  createFlowService,
+  type FlowKeeping,
+  type FlowService,
+  type FlowServiceOptions,
+  type FlowView,
+  type StepView,
+  type SubmitOutcome,
+} from "./service/flows.ts";
+export type { Preconditions } from "./service/preconditions.ts";
+export type {
+  FlowStore,
+  IdempotencyClaim,
+  IdempotencyClaimResult,
+  IdempotencyEntry,
+  StoreCapabilities,
+  StoredResponse,
+} from "./store/types.ts";

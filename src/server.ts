@@ -9,7 +9,8 @@ import type { FlowStore } from "./store/types.ts";
 /** Options of {@link startServer}. */
 export interface ServerOptions {
   waymark: Waymark;
-  store: FlowStore;
+  /** The store to purge and close; none in token mode. */
+  store?: FlowStore | undefined;
   port: number;
   host: string;
   logger: Logger;
@@ -50,6 +51,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   const sweep = async () => {
+    if (!store) return;
     try {
       const purged = await store.purgeExpired(new Date());
       if (purged > 0) logger.info({ purged }, "purged expired flows");
@@ -57,7 +59,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger.error({ err: error instanceof Error ? error.name : typeof error }, "purge failed");
     }
   };
-  const intervalMs = store.expiresByItself ? 0 : (options.purgeIntervalMs ?? 60_000);
+  const intervalMs =
+    !store || store.capabilities.expiresByItself ? 0 : (options.purgeIntervalMs ?? 60_000);
   const timer = intervalMs > 0 ? setInterval(sweep, intervalMs).unref() : undefined;
 
   const address = server.address() as AddressInfo;
@@ -69,7 +72,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await new Promise<void>((resolve, reject) =>
         server.close((error) => (error ? reject(error) : resolve())),
       );
-      await store.close();
+      await store?.close();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createSqliteStore } from "../src/store/sqlite.ts";
 import {
   companyDetails,
   contractorContract,
@@ -147,7 +148,8 @@ describe("HTTP errors: flow state", () => {
   });
 
   it("an expired flow is 410 on GET and PUT; DELETE still answers 204", async () => {
-    const client = createHttpClient();
+    const store = createSqliteStore({ path: ":memory:" });
+    const client = createHttpClient({ store });
     const { path } = await client.start();
     await client.putOk(path, 1, personalInfo);
 
@@ -159,7 +161,7 @@ describe("HTTP errors: flow state", () => {
     await expectProblem(await client.send("GET", `${path}/step/1`), 410, "flow-expired");
     await expectProblem(await client.put(path, 2, employeeContract), 410, "flow-expired");
     await expectProblem(await client.put(path, 1, personalInfo), 410, "flow-expired");
-    expect((await client.store.load(path.split("/")[2] ?? ""))?.version).toBe(2);
+    expect((await store.load(path.split("/")[2] ?? ""))?.version).toBe(2);
 
     const deleted = await client.send("DELETE", path);
     expect(deleted.status).toBe(204);
@@ -167,14 +169,15 @@ describe("HTTP errors: flow state", () => {
   });
 
   it("DELETE answers 204 and erases the flow: GET, PUT and DELETE then answer 404", async () => {
-    const client = createHttpClient();
+    const store = createSqliteStore({ path: ":memory:" });
+    const client = createHttpClient({ store });
     const { path, flow } = await client.start();
     await client.putOk(path, 1, personalInfo);
 
     const response = await client.send("DELETE", path);
     expect(response.status).toBe(204);
     expect(await response.text()).toBe("");
-    expect(await client.store.load(flow.flowId)).toBeUndefined();
+    expect(await store.load(flow.flowId)).toBeUndefined();
 
     await expectProblem(await client.send("GET", path), 404, "flow-not-found");
     await expectProblem(await client.put(path, 2, employeeContract), 404, "flow-not-found");

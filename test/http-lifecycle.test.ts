@@ -25,7 +25,7 @@ describe("onComplete", () => {
     });
   }
 
-  it("is called exactly once, with the flow id and data, after the completing write", async () => {
+  it("runs once, as part of the completing write, with the stable flow id and the data", async () => {
     const store = createSqliteStore({ path: ":memory:" });
     const versionsSeen: Array<number | undefined> = [];
     const handler = vi.fn(async (flow: CompletedFlow) => {
@@ -52,8 +52,9 @@ describe("onComplete", () => {
         data: { "personal-info": personalInfo, "contract-details": employeeContract, review },
       }),
     );
-    // The handler runs once the completing write is durable.
-    expect(versionsSeen).toEqual([4]);
+    // It runs before the completing write is saved: a handler that throws refuses it.
+    expect(versionsSeen).toEqual([3]);
+    expect((await store.load(flowId))?.version).toBe(4);
 
     // A retried final step is a no-op: same answer, and the handler does not run again.
     const again = await send("PUT", `${path}/step/4`, review);
@@ -61,9 +62,10 @@ describe("onComplete", () => {
     expect(handler).toHaveBeenCalledTimes(1);
   });
 
-  it("a failing handler does not fail the completing request", async () => {
+  it("a failing handler refuses the completing write, which a retry then completes", async () => {
+    let failures = 1;
     const handler = vi.fn(() => {
-      throw new Error("mail server down");
+      if (failures-- > 0) throw new TypeError("mail server down for ada@example.com");
     });
     const logged: Array<Record<string, unknown>> = [];
     const waymark = createWaymark({
@@ -72,24 +74,38 @@ describe("onComplete", () => {
       now: () => startTime,
       logger: { info: () => {}, error: (fields) => logged.push(fields) },
     });
-    const put = (path: string, json: unknown) =>
+    const send = (method: string, path: string, json?: unknown) =>
       waymark.fetch(
         new Request(`${origin}${path}`, {
-          method: "PUT",
-          body: JSON.stringify(json),
-          headers: { "content-type": "application/json" },
+          method,
+          ...(json === undefined
+            ? {}
+            : { body: JSON.stringify(json), headers: { "content-type": "application/json" } }),
         }),
       );
-    const created = await waymark.fetch(new Request(`${origin}/onboarding`, { method: "POST" }));
+    const created = await send("POST", "/onboarding");
     const path = created.headers.get("location") ?? "";
-    await put(`${path}/step/1`, personalInfo);
-    await put(`${path}/step/2`, employeeContract);
+    await send("PUT", `${path}/step/1`, personalInfo);
+    await send("PUT", `${path}/step/2`, employeeContract);
 
-    const done = await put(`${path}/step/4`, review);
+    await expectProblem(await send("PUT", `${path}/step/4`, review), 500, "definition-error");
+    const unchanged = (await (await send("GET", path)).json()) as FlowView;
+    expect(unchanged).toMatchObject({ status: "in_progress", version: 3 });
+    expect(logged).toEqual([
+      expect.objectContaining({
+        code: "definition-error",
+        flow: "onboarding",
+        hook: "onComplete",
+        err: expect.objectContaining({ class: "TypeError" }),
+      }),
+    ]);
+    // The message may quote personal data: it is never logged.
+    expect(JSON.stringify(logged)).not.toContain("ada@example.com");
+
+    const done = await send("PUT", `${path}/step/4`, review);
     expect(done.status).toBe(200);
     expect(((await done.json()) as FlowView).status).toBe("completed");
-    expect(handler).toHaveBeenCalledTimes(1);
-    expect(logged).toEqual([expect.objectContaining({ flow: "onboarding", err: "Error" })]);
+    expect(handler).toHaveBeenCalledTimes(2);
   });
 });
 

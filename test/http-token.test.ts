@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createTokenStore } from "../src/store/token.ts";
 import { generateKeyEntry, openToken, parseKeyring, sealToken } from "../src/token/jwe.ts";
+import { createTokenMode } from "../src/token/mode.ts";
 import {
   companyDetails,
   contractorContract,
@@ -17,7 +17,7 @@ const keys = `${generateKeyEntry("k2")},${generateKeyEntry("k1")}`;
 function tokenClient(spec = keys, maxTokenBytes?: number) {
   const keyring = parseKeyring(spec);
   return createHttpClient({
-    store: createTokenStore(maxTokenBytes ? { keyring, maxTokenBytes } : { keyring }),
+    tokens: createTokenMode(maxTokenBytes ? { keyring, maxTokenBytes } : { keyring }),
   });
 }
 

@@ -19,17 +19,17 @@ describe("HTTP: the web wizard's pages and assets", () => {
     expect(response.headers.get("referrer-policy")).toBe("no-referrer");
     const html = await response.text();
     expect(html).toContain('<meta name="waymark-flow" content="onboarding">');
-    expect(html).toContain('<meta name="waymark-api" content="./">');
-    expect(html).toContain('<script type="module" src="./wizard/assets/wizard.js">');
+    expect(html).toContain('<meta name="waymark-api" content="/">');
+    expect(html).toContain('<script type="module" src="/wizard/assets/wizard.js">');
     // Offline: nothing is loaded from another origin.
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
   });
 
-  it("serves each flow's wizard at /wizard/{flow}, linking back to the API relatively", async () => {
+  it("serves each flow's wizard at /wizard/{flow}, linking to the API by absolute paths", async () => {
     const client = createHttpClient({ wizard });
     const html = await (await client.send("GET", "/wizard/onboarding")).text();
-    expect(html).toContain('<meta name="waymark-api" content="../">');
-    expect(html).toContain('<link rel="stylesheet" href="../wizard/assets/wizard.css">');
+    expect(html).toContain('<meta name="waymark-api" content="/">');
+    expect(html).toContain('<link rel="stylesheet" href="/wizard/assets/wizard.css">');
     const missing = await client.send("GET", "/wizard/offboarding");
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain("There is no flow at this address");
@@ -38,9 +38,22 @@ describe("HTTP: the web wizard's pages and assets", () => {
   it("lists the flows at / when there are several, escaping their titles", async () => {
     const client = createHttpClient({ wizard, flows: [onboarding, fieldTypes] });
     const html = await (await client.send("GET", "/")).text();
-    expect(html).toContain('<a href="wizard/onboarding">Onboarding</a>');
-    expect(html).toContain('<a href="wizard/field-types">Field &#60;types&#62; &#38; more</a>');
+    expect(html).toContain('<a href="/wizard/onboarding">Onboarding</a>');
+    expect(html).toContain('<a href="/wizard/field-types">Field &#60;types&#62; &#38; more</a>');
     expect(html).not.toContain("<types>");
+  });
+
+  it("under a basePath, serves the page at /api and /api/ with every link under /api", async () => {
+    const client = createHttpClient({ wizard, basePath: "/api" });
+    for (const path of ["/api", "/api/"]) {
+      const html = await (await client.send("GET", path)).text();
+      expect(html).toContain('<meta name="waymark-api" content="/api/">');
+      expect(html).toContain('<script type="module" src="/api/wizard/assets/wizard.js">');
+      expect(html).toContain('<link rel="stylesheet" href="/api/wizard/assets/wizard.css">');
+    }
+    const script = await client.send("GET", "/api/wizard/assets/wizard.js");
+    expect(script.status).toBe(200);
+    expect((await client.send("GET", "/wizard/assets/wizard.js")).status).toBe(404);
   });
 
   it("serves the script and stylesheet with ETags, answering 304 when unchanged", async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateKeyEntry } from "../src/token/jwe.ts";
 import { killAll, type ServerProcess, startServer } from "./support/processes.ts";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
@@ -76,5 +77,33 @@ describe("the README walkthrough, run with curl as printed", () => {
     expect(JSON.parse(more[2] ?? "")).toMatchObject({ name: "personal-info", status: "done" });
     expect(JSON.parse(more[3] ?? "")).toMatchObject({ status: 412 });
     expect(more.slice(4)).toEqual(["204", "404"]);
+  });
+});
+
+describe("the README's token-mode walkthrough, run with curl as printed", () => {
+  let dir: string;
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "waymark-readme-token-"));
+    const keys = generateKeyEntry("readme");
+    server = await startServer({ env: { WAYMARK_STORE: "token", WAYMARK_TOKEN_KEYS: keys } });
+  });
+  afterAll(() => {
+    killAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("completes the flow by carrying the newest token forward", async () => {
+    const script = block("token").replace("BASE=http://localhost:3000", `BASE=${server.url}`);
+    const { stdout } = await run("bash", ["-euo", "pipefail", "-c", script], { cwd: dir });
+    const answers = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { version: number; status: string; flowId: string });
+    expect(answers.map((answer) => answer.version)).toEqual([2, 3, 4, 4]);
+    expect(answers.at(-1)?.status).toBe("completed");
+    // Each change sealed a new token.
+    expect(new Set(answers.map((answer) => answer.flowId)).size).toBe(3);
   });
 });

@@ -6,6 +6,7 @@ import { loadWizard } from "../http/wizard-assets.ts";
 import { startServer } from "../server.ts";
 import { openStore, redact } from "../store/open.ts";
 import { generateKeyEntry } from "../token/jwe.ts";
+import { createTokenMode } from "../token/mode.ts";
 import { type ConfigFlags, resolveConfig } from "./config.ts";
 import { loadFlows } from "./load-flows.ts";
 import { resolveKeyring } from "./token-keys.ts";
@@ -38,26 +39,31 @@ program
     const logger = pino({ level: config.logLevel });
     const flows = await loadFlows(flags.flows);
     const wizard = config.wizard ? await loadWizard() : undefined;
-    const store = await openStore(config.store, {
-      keyring: () =>
-        resolveKeyring({
-          spec: process.env.WAYMARK_TOKEN_KEYS,
-          production: process.env.NODE_ENV === "production",
-          notice: (message) => logger.warn(message),
-        }),
-    });
+    const keeping =
+      config.store === "token"
+        ? {
+            tokens: createTokenMode({
+              keyring: resolveKeyring({
+                spec: process.env.WAYMARK_TOKEN_KEYS,
+                production: process.env.NODE_ENV === "production",
+                notice: (message) => logger.warn(message),
+              }),
+            }),
+          }
+        : { store: await openStore(config.store) };
+    const { store } = keeping;
     let waymark: Waymark;
     try {
       waymark = createWaymark({
         flows,
-        store,
+        ...keeping,
         logger,
         maxBodyBytes: config.maxBodyBytes,
         requireIfMatch: config.requireIfMatch,
         ...(wizard ? { wizard } : {}),
       });
     } catch (error) {
-      await store.close();
+      await store?.close();
       throw new Error(`cannot serve flows from ${flags.flows}: ${(error as Error).message}`);
     }
     const server = await startServer({

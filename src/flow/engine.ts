@@ -9,6 +9,7 @@ import type {
   StepState,
   StepStatus,
 } from "./types.ts";
+import { runUserCode } from "./user-code.ts";
 
 /** The outcome of {@link submitStep}: the next record, or why nothing changes. */
 export type SubmitResult =
@@ -67,7 +68,7 @@ export function planSteps(definition: FlowDefinition, data: FlowData): StepState
   let currentFound = false;
   return definition.steps.map((step) => {
     let status: StepStatus;
-    if (!applies(step, data)) status = "skipped";
+    if (!applies(definition, step, data)) status = "skipped";
     else if (Object.hasOwn(data, step.name)) status = "done";
     else if (currentFound) status = "pending";
     else {
@@ -141,7 +142,7 @@ export async function submitStep(
   }
 
   const { [step.name]: _, ...others } = record.data;
-  const validated = await validateStep(step, input, { now, flow: others });
+  const validated = await validateStep(definition, step, input, { now, flow: others });
   if (!validated.ok) return current ? validated : refused(completedFlow());
 
   const data = replan(definition, { ...record.data, [step.name]: validated.value }, step, now);
@@ -209,6 +210,7 @@ function outOfOrder(
 type Validated = { ok: true; value: Record<string, unknown> } | { ok: false; error: WaymarkError };
 
 async function validateStep(
+  definition: FlowDefinition,
   step: DefinedStep,
   input: unknown,
   context: { now: Date; flow: FlowData },
@@ -222,12 +224,17 @@ async function validateStep(
   if (!isPlainObject(input)) return invalid([{ path: "", message: "Expected a JSON object" }]);
   const refused = screen(step, input);
   if (refused.length > 0) return invalid(refused);
-  const result = await step.schema["~standard"].validate(input);
+  const site = { flow: definition.name, step: step.name };
+  const result = await runUserCode({ ...site, hook: "schema" }, () =>
+    step.schema["~standard"].validate(input),
+  );
   if (result.issues) return invalid(result.issues.map(toFieldError));
   if (!isPlainObject(result.value)) {
     return invalid([{ path: "", message: "The step schema must produce an object" }]);
   }
-  const problems = step.check?.(result.value, context) ?? [];
+  const value = result.value;
+  const problems =
+    runUserCode({ ...site, hook: "check" }, () => step.check?.(value, context)) ?? [];
   if (problems.length > 0) return invalid(problems);
   return { ok: true, value: result.value };
 }
@@ -246,10 +253,12 @@ function replan(
   for (const step of definition.steps) {
     const saved = data[step.name];
     if (saved === undefined) continue;
-    if (!applies(step, data)) delete data[step.name];
+    if (!applies(definition, step, data)) delete data[step.name];
     else if (step.number > changed.number && step.check) {
       const { [step.name]: _, ...others } = data;
-      if ((step.check(saved, { now, flow: others }) ?? []).length > 0) delete data[step.name];
+      const site = { flow: definition.name, step: step.name, hook: "check" } as const;
+      const problems = runUserCode(site, () => step.check?.(saved, { now, flow: others })) ?? [];
+      if (problems.length > 0) delete data[step.name];
     }
   }
   return data;
@@ -292,8 +301,10 @@ function storable(text: string): boolean {
   return text.isWellFormed() && !text.includes("\u0000");
 }
 
-function applies(step: DefinedStep, data: FlowData): boolean {
-  return step.when ? step.when(data) : true;
+function applies(definition: FlowDefinition, step: DefinedStep, data: FlowData): boolean {
+  if (!step.when) return true;
+  const site = { flow: definition.name, step: step.name, hook: "when" } as const;
+  return runUserCode(site, () => Boolean(step.when?.(data)));
 }
 
 function toFieldError(issue: StandardSchemaV1.Issue): FieldError {

@@ -1,9 +1,8 @@
 import { Hono } from "hono";
 import { routePath } from "hono/route";
 import { WaymarkError } from "../errors.ts";
-import { createRegistry } from "../flow/registry.ts";
 import type { FlowDefinition } from "../flow/types.ts";
-import type { FlowStore } from "../store/types.ts";
+import { createFlowService, type FlowKeeping } from "../service/flows.ts";
 import { mustCloseAfter } from "./body.ts";
 import { flowRoutes } from "./flow-routes.ts";
 import { methodNotAllowed, problemResponse, problemStatus } from "./problem.ts";
@@ -16,12 +15,24 @@ export interface Logger {
   error(fields: Record<string, unknown>, message: string): void;
 }
 
-/** Options of {@link createWaymark}. */
-export interface WaymarkOptions {
-  /** The flows to serve, each under `/{name}`; several versions of one flow may be given. */
+/**
+ * Options of {@link createWaymark}: the flows, and either `store` (a `FlowStore`, where
+ * records live between requests) or `tokens` (token mode from `waymark/token`: no store,
+ * the flow id is the sealed flow).
+ */
+export type WaymarkOptions = FlowKeeping & HandlerOptions;
+
+/** What {@link createWaymark} takes besides where flows are kept. */
+export interface HandlerOptions {
+  /** The flows to serve, each under `{basePath}/{name}`; several versions of one flow may be given. */
   flows: readonly FlowDefinition[];
-  /** Where flow records live between requests. */
-  store: FlowStore;
+  /**
+   * Where the handler is mounted: requests keep this prefix in their path, and
+   * `Location` and every `href` include it. `""` or a path such as `"/api"` (no trailing
+   * slash; letters, digits, `-`, `_`, `.`, `~` per segment).
+   * @default ""
+   */
+  basePath?: string;
   /**
    * Largest request body accepted, in bytes.
    * @default 65536
@@ -48,19 +59,38 @@ export interface WaymarkOptions {
 
 /** A Web-standard request handler: mount it in any server or framework. */
 export interface Waymark {
+  /** Answers one request; never rejects (failures are problem+json responses). */
   fetch(request: Request): Promise<Response>;
+  /** Where it is mounted: `""` or a prefix such as `"/api"`, as given to `createWaymark`. */
+  readonly basePath: string;
 }
 
+/** A base path: empty, or `/segment` repeated, with no trailing slash. */
+const basePathPattern = /^(?:\/[A-Za-z0-9._~-]+)*$/;
+
 /**
- * Builds the HTTP API for a set of flows over one store.
+ * Builds the HTTP API (and, with `wizard`, the web wizard) for a set of flows: one
+ * Web-standard `fetch` handler to mount in any server or framework (`waymark/node` for
+ * node:http, Express and Fastify).
  *
+ * @throws Error for a malformed `basePath`, a reserved flow name or a version defined twice.
  * @example
- * const waymark = createWaymark({ flows: [onboarding], store: createSqliteStore({ path: "./waymark.db" }) });
- * serve({ fetch: waymark.fetch, port: 3000 });
+ * const waymark = createWaymark({
+ *   flows: [onboarding],
+ *   store: createSqliteStore({ path: "./waymark.db" }),
+ *   basePath: "/api",
+ * });
+ * http.createServer(toNodeListener(waymark)).listen(3000);
  */
 export function createWaymark(options: WaymarkOptions): Waymark {
-  const app = new Hono();
+  const base = options.basePath === "/" ? "" : (options.basePath ?? "");
+  if (!basePathPattern.test(base)) {
+    throw new Error(`basePath "${base}" must be empty or like "/api": no trailing slash`);
+  }
   const logger = options.logger;
+  const service = createFlowService(options);
+  // Not strict: `/api` and `/api/` both lead to the wizard when mounted under `/api`.
+  const app = new Hono({ strict: false }).basePath(base || "/");
 
   app.use(async (c, next) => {
     const started = performance.now();
@@ -79,7 +109,7 @@ export function createWaymark(options: WaymarkOptions): Waymark {
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
-    await options.store.ping();
+    await service.store?.ping();
     return c.json({ status: "ready" });
   });
   app.all("/healthz", () => {
@@ -89,18 +119,16 @@ export function createWaymark(options: WaymarkOptions): Waymark {
     throw methodNotAllowed("GET, HEAD");
   });
 
-  const registry = createRegistry(options.flows);
   // Before the API: `/wizard/{flow}` would otherwise read as a flow id.
-  if (options.wizard) app.route("/", wizardRoutes(registry, options.wizard));
+  if (options.wizard) app.route("/", wizardRoutes(service.registry, options.wizard, base));
   app.route(
     "/",
     flowRoutes({
-      registry,
-      store: options.store,
+      service,
+      base,
       limits: { maxBytes: options.maxBodyBytes ?? 65_536, maxDepth: 32 },
       requireIfMatch: options.requireIfMatch ?? false,
       now: options.now ?? (() => new Date()),
-      ...(logger ? { logger } : {}),
     }),
   );
 
@@ -108,13 +136,21 @@ export function createWaymark(options: WaymarkOptions): Waymark {
     problemResponse(new WaymarkError("route-not-found", "There is nothing at this address")),
   );
   app.onError((error, c) => {
-    if (!(error instanceof WaymarkError) || problemStatus(error.code) >= 500) {
+    if (error instanceof WaymarkError && error.code === "definition-error") {
+      // The flow, step and hook, and the class of what the definition threw: never its message.
+      const { flow, step, hook } = error.extensions;
+      const err = describe(error.cause);
+      logger?.error(
+        { route: routePath(c), code: error.code, flow, step, hook, err },
+        "definition failed",
+      );
+    } else if (!(error instanceof WaymarkError) || problemStatus(error.code) >= 500) {
       logger?.error({ route: routePath(c), err: describe(error) }, "request failed");
     }
     return problemResponse(error, mustCloseAfter(error) ? { connection: "close" } : {});
   });
 
-  return { fetch: (request) => Promise.resolve(app.fetch(request)) };
+  return { fetch: (request) => Promise.resolve(app.fetch(request)), basePath: base };
 }
 
 /** An error's name, code and stack, without its message: messages can quote data. */
@@ -125,5 +161,10 @@ function describe(error: unknown): Record<string, unknown> {
     ?.split("\n")
     .filter((line) => /^\s+at /.test(line))
     .join("\n");
-  return { name: error.name, code: (error as { code?: unknown }).code, stack: frames };
+  return {
+    name: error.name,
+    class: error.constructor.name,
+    code: (error as { code?: unknown }).code,
+    stack: frames,
+  };
 }

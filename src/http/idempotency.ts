@@ -17,12 +17,13 @@ const keyPattern = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
  * different body is 422; the same key while the first request runs is 409. The key's
  * claim fixes the flow id, so a retry after a failure — or after the first request's
  * process died — creates that same flow, never a second one; `create` must therefore
- * accept an id that may already exist. Only successful responses are kept.
+ * accept an id that may already exist. Only successful responses are kept. Token mode
+ * (no store) refuses a key: 400 `idempotency-key-unsupported`.
  */
 export async function idempotent(
   request: Request,
   scope: string,
-  { store, limits, now }: { store: FlowStore; limits: BodyLimits; now: Date },
+  { store, limits, now }: { store: FlowStore | undefined; limits: BodyLimits; now: Date },
   create: (flowId: string) => Promise<StoredResponse>,
 ): Promise<Response> {
   const key = request.headers.get("idempotency-key");
@@ -34,6 +35,12 @@ export async function idempotent(
     );
   }
   const body = await readBody(request, limits);
+  if (!store) {
+    throw new WaymarkError(
+      "idempotency-key-unsupported",
+      "Without a store there is nowhere to remember an Idempotency-Key: send the request without it",
+    );
+  }
   const fingerprint = createHash("sha256").update(scope).update("\0").update(body).digest("hex");
   const scoped = `${scope}:${key}`;
   const at = now.getTime();

@@ -37,6 +37,7 @@ const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> =
   "precondition-required": { status: 428, title: "If-Match is required" },
   "headers-too-large": { status: 431, title: "The request headers are too large" },
   "store-unavailable": { status: 503, title: "The store is unavailable" },
+  "definition-error": { status: 500, title: "The flow definition failed" },
   "internal-error": { status: 500, title: "Internal server error" },
 };
 

@@ -1,34 +1,39 @@
-import { planSteps } from "../flow/engine.ts";
-import type { DefinedStep, FlowDefinition, FlowRecord } from "../flow/types.ts";
+import type {
+  CurrentStep,
+  FlowRepresentation,
+  StepRepresentation,
+} from "../contract/representation.ts";
+import type { FlowRecord } from "../flow/types.ts";
+import type { FlowView, StepView } from "../service/flows.ts";
 
 /**
- * The path of a flow, relative to where the handler is mounted. `flowId` is what clients
- * address the flow by: the record's id, or in token mode the sealed record itself; both
- * are URL-safe as they are (the routes refuse any other id).
+ * The path of a flow: `basePath`, the flow's name and what clients address it by (the
+ * record's id, or in token mode the sealed record; both URL-safe as they are).
  */
-export function flowPath(record: FlowRecord, flowId: string): string {
-  return `/${record.flow}/${flowId}`;
+export function flowPath(base: string, record: FlowRecord, flowId: string): string {
+  return `${base}/${record.flow}/${flowId}`;
 }
 
 function stepPath(self: string, step: { number: number }): string {
   return `${self}/step/${step.number}`;
 }
 
-/** The strong ETag of a record: it changes exactly when the record changes. */
-export function etag(record: FlowRecord): string {
-  return `"v${record.version}"`;
-}
-
 /**
  * The flow as clients see it: everything needed to drive it without knowing the
- * definition in advance.
+ * definition in advance. Links include `base`, where the handler is mounted.
  */
-export function flowRepresentation(definition: FlowDefinition, record: FlowRecord, flowId: string) {
-  // One plan serves the statuses, the current step and completion.
-  const plan = planSteps(definition, record.data);
+export function flowRepresentation(view: FlowView, base: string): FlowRepresentation {
+  const { definition, record, flowId, plan } = view;
   const state = plan.find((step) => step.status === "current");
   const current = state ? definition.steps[state.number - 1] : undefined;
-  const self = flowPath(record, flowId);
+  const self = flowPath(base, record, flowId);
+  const currentStep: CurrentStep | undefined = current && {
+    number: current.number,
+    name: current.name,
+    title: current.title,
+    href: stepPath(self, current),
+    schema: current.jsonSchema,
+  };
   return {
     flowId,
     flow: record.flow,
@@ -36,51 +41,33 @@ export function flowRepresentation(definition: FlowDefinition, record: FlowRecor
     definitionVersion: record.definitionVersion,
     version: record.version,
     status: current ? "in_progress" : "completed",
-    steps: plan.map((step) => ({
-      ...step,
-      href: stepPath(self, step),
-    })),
-    ...(current ? { currentStep: currentStepRepresentation(self, current) } : {}),
-    data: record.data,
+    steps: plan.map((step) => ({ ...step, href: stepPath(self, step) })),
+    ...(currentStep ? { currentStep } : {}),
+    data: record.data as FlowRepresentation["data"],
     createdAt: iso(record.createdAt),
     updatedAt: iso(record.updatedAt),
     expiresAt: iso(record.expiresAt),
     links: {
       self: { href: self },
-      ...(current ? { current: { href: stepPath(self, current) } } : {}),
+      ...(currentStep ? { current: { href: currentStep.href } } : {}),
     },
   };
 }
 
 /** One step: its status, saved data and JSON Schema, to prefill a form. */
-export function stepRepresentation(
-  definition: FlowDefinition,
-  record: FlowRecord,
-  step: DefinedStep,
-  flowId: string,
-) {
-  const state = planSteps(definition, record.data)[step.number - 1];
-  const self = flowPath(record, flowId);
+export function stepRepresentation(view: StepView, base: string): StepRepresentation {
+  const { record, step, flowId, plan } = view;
+  const self = flowPath(base, record, flowId);
   return {
     flowId,
     number: step.number,
     name: step.name,
     title: step.title,
-    status: state?.status,
-    data: record.data[step.name] ?? null,
+    status: plan[step.number - 1]?.status ?? "pending",
+    data: (record.data[step.name] as Record<string, unknown> | undefined) ?? null,
     schema: step.jsonSchema,
     href: stepPath(self, step),
     links: { flow: { href: self } },
-  };
-}
-
-function currentStepRepresentation(self: string, step: DefinedStep) {
-  return {
-    number: step.number,
-    name: step.name,
-    title: step.title,
-    href: stepPath(self, step),
-    schema: step.jsonSchema,
   };
 }
 

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { FlowRegistry } from "../flow/registry.ts";
-import { etagMatches } from "./conditional.ts";
+import { etagMatches } from "../service/preconditions.ts";
 import { methodNotAllowed } from "./problem.ts";
 import type { WizardAsset, WizardAssets } from "./wizard-assets.ts";
 
@@ -20,23 +20,24 @@ const pageHeaders = {
 
 /**
  * The web wizard's routes: `/` (the only flow's wizard, or a list when there are several),
- * `/wizard/{flow}` and the two assets. Pages link to everything relatively, so the
- * handler works mounted under any path.
+ * `/wizard/{flow}` and the two assets. Pages link to everything by absolute paths under
+ * `base`, where the handler is mounted, so `/api` and `/api/` serve the same page.
  */
-export function wizardRoutes(registry: FlowRegistry, assets: WizardAssets): Hono {
+export function wizardRoutes(registry: FlowRegistry, assets: WizardAssets, base: string): Hono {
   const app = new Hono();
   const flows = registry.names.flatMap((name) => registry.latest(name) ?? []);
+  const root = `${base}/`;
 
   app.get("/", (c) => {
     const only = flows.length === 1 ? flows[0] : undefined;
-    return c.body(only ? wizardPage(only, "./") : indexPage(flows), 200, pageHeaders);
+    return c.body(only ? wizardPage(only, root) : indexPage(flows, root), 200, pageHeaders);
   });
   app.get("/wizard/assets/wizard.js", (c) => serveAsset(c.req.raw, assets.script));
   app.get("/wizard/assets/wizard.css", (c) => serveAsset(c.req.raw, assets.style));
   app.get("/wizard/:flow", (c) => {
     const flow = registry.latest(c.req.param("flow"));
-    if (!flow) return c.body(notFoundPage(), 404, pageHeaders);
-    return c.body(wizardPage(flow, "../"), 200, pageHeaders);
+    if (!flow) return c.body(notFoundPage(root), 404, pageHeaders);
+    return c.body(wizardPage(flow, root), 200, pageHeaders);
   });
   app.all("/", () => {
     throw methodNotAllowed("GET, HEAD");
@@ -52,7 +53,7 @@ interface Titled {
   title: string;
 }
 
-/** The wizard's shell; `root` leads from the page to where the API is mounted. */
+/** The wizard's shell; `root` is where the API is mounted, ending in `/`. */
 function wizardPage(flow: Titled, root: string): string {
   return page(
     flow.title,
@@ -65,24 +66,25 @@ function wizardPage(flow: Titled, root: string): string {
   );
 }
 
-function indexPage(flows: readonly Titled[]): string {
+function indexPage(flows: readonly Titled[], root: string): string {
   const items = flows
     .map(
-      (flow) => `<li><a href="wizard/${escapeHtml(flow.name)}">${escapeHtml(flow.title)}</a></li>`,
+      (flow) =>
+        `<li><a href="${root}wizard/${escapeHtml(flow.name)}">${escapeHtml(flow.title)}</a></li>`,
     )
     .join("");
   return page(
     "Flows",
-    `<link rel="stylesheet" href="wizard/assets/wizard.css">`,
+    `<link rel="stylesheet" href="${root}wizard/assets/wizard.css">`,
     `<main><h1>Flows</h1><ul>${items}</ul></main>`,
   );
 }
 
-function notFoundPage(): string {
+function notFoundPage(root: string): string {
   return page(
     "Not found",
-    `<link rel="stylesheet" href="assets/wizard.css">`,
-    `<main><h1>There is no flow at this address</h1><p><a href="../">See the flows this server has</a></p></main>`,
+    `<link rel="stylesheet" href="${root}wizard/assets/wizard.css">`,
+    `<main><h1>There is no flow at this address</h1><p><a href="${root}">See the flows this server has</a></p></main>`,
   );
 }
 

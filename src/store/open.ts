@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import type { Keyring } from "../token/jwe.ts";
 import type { FlowStore } from "./types.ts";
 
 /**
@@ -14,13 +13,9 @@ import type { FlowStore } from "./types.ts";
  */
 export async function openStore(
   url: string,
-  { mustExist = false, keyring }: { mustExist?: boolean; keyring?: () => Keyring } = {},
+  { mustExist = false }: { mustExist?: boolean } = {},
 ): Promise<FlowStore> {
-  if (url === "token") {
-    if (!keyring) throw new Error("token mode holds no flows to inspect or purge");
-    const { createTokenStore } = await import("./token.ts");
-    return createTokenStore({ keyring: keyring() });
-  }
+  if (url === "token") throw new Error("token mode keeps no flows: there is no store to open");
   const scheme = url.slice(0, url.indexOf(":") + 1);
   if (scheme === "sqlite:") {
     const { createSqliteStore } = await import("./sqlite.ts");

@@ -91,6 +91,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   }
 
   return {
+    capabilities: { expiresByItself: false },
     async create(record) {
       const { rowCount } = await query(
         `INSERT INTO waymark_flows (id, flow, version, expires_at, record)

@@ -134,7 +134,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
     async delete(id, expectedVersion) {
       return run(() => connection.waymarkDelete(flowKey(id), expectedVersion));
     },
-    expiresByItself: true,
+    capabilities: { expiresByItself: true },
     async purgeExpired(now) {
       // Redis expires keys by itself, so servers never call this on a timer; run on demand
       // it catches keys left without a TTL, and keys due by `now` that Redis's own clock

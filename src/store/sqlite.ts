@@ -104,6 +104,7 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
   const run = <T>(operation: () => T) => retryWhileBusy(operation, waitMs);
 
   return {
+    capabilities: { expiresByItself: false },
     async create(record) {
       const { id, flow, version, expiresAt } = record;
       const json = JSON.stringify(record);

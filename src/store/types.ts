@@ -1,8 +1,10 @@
 import type { FlowRecord } from "../flow/types.ts";
 
 /**
- * Where flow records live between requests. Small on purpose: every backend (SQLite,
- * PostgreSQL, Redis) implements these methods and passes one conformance suite.
+ * Where flow records live between requests, keyed by `record.id`. Small on purpose:
+ * every backend (SQLite, PostgreSQL, Redis, memory) implements these methods and passes
+ * one conformance suite (`waymark/testing`). Token mode is not a store: there the flow
+ * id carries the record itself (see `waymark/token`).
  *
  * A step write costs one `load` and one `save`. Failures to reach the backend throw a
  * `WaymarkError` with code `store-unavailable`.
@@ -14,22 +16,8 @@ import type { FlowRecord } from "../flow/types.ts";
  * }
  */
 export interface FlowStore {
-  /**
-   * The backend deletes a record at its `expiresAt` by itself (Redis key expiry), so
-   * servers skip their periodic purge; `waymark purge` still sweeps on demand.
-   */
-  readonly expiresByItself?: boolean;
-  /**
-   * The flow id clients address this record by. Stores keep records under `record.id`
-   * and leave this out; the token carrier returns the sealed record itself.
-   */
-  locate?(record: FlowRecord): string;
-  /**
-   * The ETag of the record at this flow id. Stores leave this out (`"v{version}"`); the
-   * token carrier tags each token, since replayed tokens can grow branches that share a
-   * version.
-   */
-  etag?(record: FlowRecord, flowId: string): string;
+  /** What this backend does differently from the others, declared once. */
+  readonly capabilities: StoreCapabilities;
   /**
    * Inserts a new record; false, writing nothing, when a record with its id exists (a
    * retried create under an idempotency key reuses the id it was first given).
@@ -72,6 +60,20 @@ export interface FlowStore {
   ping(): Promise<void>;
   /** Releases connections and files. */
   close(): Promise<void>;
+}
+
+/**
+ * How one backend differs from the others. Servers read these instead of asking which
+ * backend they have.
+ *
+ * @example if (!store.capabilities.expiresByItself) setInterval(() => store.purgeExpired(new Date()), 60_000);
+ */
+export interface StoreCapabilities {
+  /**
+   * The backend deletes a record at its `expiresAt` by itself (Redis key expiry), so
+   * servers skip their periodic purge; `waymark purge` still sweeps on demand.
+   */
+  readonly expiresByItself: boolean;
 }
 
 /** A claim on an idempotency key. */

@@ -1,42 +1,65 @@
 import { WaymarkError } from "../errors.ts";
 import { isPlainObject } from "../flow/json.ts";
 import type { FlowRecord } from "../flow/types.ts";
-import { type Keyring, openToken, sealToken, TokenError } from "../token/jwe.ts";
-import type { FlowStore } from "./types.ts";
+import { type Keyring, openToken, sealToken, TokenError } from "./jwe.ts";
 
-/** Options of {@link createTokenStore}. */
-export interface TokenStoreOptions {
-  /** The keys: the first seals, all open. */
+/** Options of {@link createTokenMode}. */
+export interface TokenModeOptions {
+  /** The keys: the first seals, all open. Build one with `parseKeyring`. */
   keyring: Keyring;
   /**
-   * Largest token issued; a write whose flow would seal larger is refused (422).
+   * Largest token issued, in bytes; a write whose flow would seal larger is refused
+   * (422 `token-too-large`), and a longer flow id is refused unopened.
    * @default 8192
    */
   maxTokenBytes?: number;
 }
 
 /**
- * Token mode: no store at all. The flow id *is* the flow record, sealed in a compact JWE
- * (`dir` + `A256GCM`), so the server writes nothing anywhere and every write hands the
- * client a new flow id. There is nothing to delete, purge, compare-and-set or
- * deduplicate: an older token still opens until it expires (the client rewinds its own
- * flow), and `Idempotency-Key` is refused.
- *
- * @example const store = createTokenStore({ keyring: parseKeyring(process.env.WAYMARK_TOKEN_KEYS!) });
+ * Token mode: how flow ids map to records when there is no store. The flow id *is* the
+ * record, sealed in a compact JWE (`dir` + `A256GCM`), so nothing is kept anywhere and
+ * every write hands the client a new flow id. It addresses flows; it persists nothing,
+ * so there is nothing to compare-and-set, delete, purge or deduplicate.
  */
-export function createTokenStore(options: TokenStoreOptions): FlowStore {
+export interface TokenMode {
+  readonly kind: "token";
+  /**
+   * The flow id of a record: the record sealed.
+   * @throws WaymarkError `token-too-large` when the token would pass `maxTokenBytes`.
+   */
+  seal(record: FlowRecord): string;
+  /**
+   * The record a flow id holds.
+   * @throws WaymarkError `invalid-flow-token` for a token that is too long, malformed,
+   * altered, sealed with a key not held, or that holds no flow record.
+   */
+  open(flowId: string): FlowRecord;
+  /**
+   * The strong ETag of a token: from its GCM authentication tag, since replayed older
+   * tokens can grow branches that share a version number.
+   */
+  etag(flowId: string): string;
+}
+
+/**
+ * Creates token mode for `createWaymark({ flows, tokens })`. An older token still opens
+ * until it expires (its holder rewinds their own flow), and `Idempotency-Key` is refused
+ * (400 `idempotency-key-unsupported`).
+ *
+ * @throws Error when `maxTokenBytes` is not a positive integer.
+ * @example
+ * import { createTokenMode, parseKeyring } from "waymark/token";
+ * const tokens = createTokenMode({ keyring: parseKeyring(process.env.WAYMARK_TOKEN_KEYS ?? "") });
+ * const waymark = createWaymark({ flows: [onboarding], tokens });
+ */
+export function createTokenMode(options: TokenModeOptions): TokenMode {
   const maxTokenBytes = options.maxTokenBytes ?? 8192;
-  const unsupported = () => {
-    throw new WaymarkError(
-      "idempotency-key-unsupported",
-      "Without a store there is nowhere to remember an Idempotency-Key: send the request without it",
-    );
-  };
+  if (!Number.isSafeInteger(maxTokenBytes) || maxTokenBytes < 1) {
+    throw new Error("maxTokenBytes must be a positive integer");
+  }
   return {
-    expiresByItself: true,
-    // The GCM tag authenticates this exact token: two branches never share it.
-    etag: (_record, flowId) => `"t${flowId.slice(flowId.lastIndexOf(".") + 1)}"`,
-    locate(record) {
+    kind: "token",
+    seal(record) {
       const token = sealToken(record, options.keyring);
       if (token.length > maxTokenBytes) {
         throw new WaymarkError(
@@ -47,16 +70,13 @@ export function createTokenStore(options: TokenStoreOptions): FlowStore {
       }
       return token;
     },
-    async create() {
-      return true;
-    },
-    async load(id) {
-      if (id.length > maxTokenBytes) {
+    open(flowId) {
+      if (flowId.length > maxTokenBytes) {
         throw new WaymarkError("invalid-flow-token", "The flow token is longer than any issued");
       }
       let record: unknown;
       try {
-        record = openToken(id, options.keyring);
+        record = openToken(flowId, options.keyring);
       } catch (error) {
         if (!(error instanceof TokenError)) throw error;
         throw new WaymarkError(
@@ -69,20 +89,8 @@ export function createTokenStore(options: TokenStoreOptions): FlowStore {
       }
       return record;
     },
-    async save() {
-      return true;
-    },
-    async delete() {
-      return true;
-    },
-    async purgeExpired() {
-      return 0;
-    },
-    claimIdempotencyKey: unsupported,
-    finishIdempotencyKey: unsupported,
-    releaseIdempotencyKey: unsupported,
-    async ping() {},
-    async close() {},
+    // The GCM tag authenticates this exact token: two branches never share it.
+    etag: (flowId) => `"t${flowId.slice(flowId.lastIndexOf(".") + 1)}"`,
   };
 }
 

@@ -1,6 +1,8 @@
 import { expect } from "vitest";
-import { createWaymark, type FlowStore, type WaymarkOptions } from "waymark";
+import { createWaymark, type FlowStore, type HandlerOptions } from "waymark";
+import type { FlowRepresentation as FlowView, ProblemDocument as Problem } from "waymark/contract";
 import { createSqliteStore } from "waymark/store/sqlite";
+import type { TokenMode } from "waymark/token";
 import { onboarding } from "../../examples/onboarding/flow.ts";
 
 /** The origin every test request is addressed to; nothing listens on it. */
@@ -12,6 +14,13 @@ export const startTime = new Date("2030-01-15T09:00:00.000Z");
 export const hourMs = 3_600_000;
 export const dayMs = 24 * hourMs;
 
+// The tests read responses through the contract's own types.
+export type {
+  FlowRepresentation as FlowView,
+  ProblemDocument as Problem,
+  StepRepresentation as StepView,
+  StepStatus,
+} from "waymark/contract";
 /** Valid data for each onboarding step (the applicant is an adult on `startTime`). */
 export {
   companyDetails,
@@ -20,49 +29,6 @@ export {
   personalInfo,
   review,
 } from "./onboarding-data.ts";
-
-export type StepStatus = "done" | "current" | "pending" | "skipped";
-
-/** The flow representation, as the contract describes it. */
-export interface FlowView {
-  flowId: string;
-  flow: string;
-  version: number;
-  status: "in_progress" | "completed";
-  steps: Array<{ number: number; name: string; title: string; status: StepStatus; href: string }>;
-  currentStep?: {
-    number: number;
-    name: string;
-    title: string;
-    href: string;
-    schema: Record<string, unknown>;
-  };
-  data: Record<string, Record<string, unknown>>;
-  createdAt: string;
-  updatedAt: string;
-  expiresAt: string;
-  links: Record<string, { href: string }>;
-}
-
-/** One step as `GET …/step/{step}` answers it. */
-export interface StepView {
-  flowId: string;
-  number: number;
-  name: string;
-  status: StepStatus;
-  data: Record<string, unknown> | null;
-  schema: Record<string, unknown>;
-}
-
-/** An RFC 9457 problem document. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: Array<{ path: string; message: string }>;
-  [extension: string]: unknown;
-}
 
 /** What a request may carry: a JSON value (sent as application/json) or a raw body. */
 export interface RequestOptions {
@@ -75,10 +41,13 @@ export interface RequestOptions {
  * A Waymark over an in-memory SQLite store and a hand-driven clock, plus shorthands for
  * calling its `fetch` without a socket.
  */
-export function createHttpClient(options: Partial<Omit<WaymarkOptions, "now">> = {}) {
+export function createHttpClient(
+  options: Partial<Omit<HandlerOptions, "now">> & { store?: FlowStore; tokens?: TokenMode } = {},
+) {
   let now = startTime;
-  const store: FlowStore = options.store ?? createSqliteStore({ path: ":memory:" });
-  const waymark = createWaymark({ flows: [onboarding], ...options, store, now: () => now });
+  const { store: given, tokens, ...rest } = options;
+  const keeping = tokens ? { tokens } : { store: given ?? createSqliteStore({ path: ":memory:" }) };
+  const waymark = createWaymark({ flows: [onboarding], ...rest, ...keeping, now: () => now });
 
   function send(method: string, path: string, request: RequestOptions = {}): Promise<Response> {
     const headers = new Headers(request.headers);
@@ -132,7 +101,8 @@ export function createHttpClient(options: Partial<Omit<WaymarkOptions, "now">> =
 
   return {
     waymark,
-    store,
+    /** The store behind the handler; undefined in token mode. */
+    store: keeping.store,
     send,
     start,
     put,

@@ -1,57 +1,30 @@
-/** A JSON Schema document as the API hands it out. */
-export type JsonSchema = { readonly [keyword: string]: unknown };
+import type {
+  FieldError,
+  FlowRepresentation,
+  ProblemDocument,
+  StepRepresentation,
+} from "../../src/contract/index.ts";
 
-/** Where a step stands: the API's `steps[].status`. */
-export type StepStatus = "done" | "current" | "pending" | "skipped";
-
-/** One step in a flow representation. */
-export interface StepState {
-  number: number;
-  name: string;
-  title: string;
-  status: StepStatus;
-  href: string;
-}
+// The page shares the server's contract types (types only: no server code is bundled).
+export type {
+  FieldError,
+  JsonSchema,
+  StepStatus,
+  StepSummary as StepState,
+} from "../../src/contract/index.ts";
 
 /** `GET /{flow}/{flowId}`: everything needed to drive the flow. */
-export interface Flow {
-  flowId: string;
-  flow: string;
-  title: string;
-  status: "in_progress" | "completed";
-  steps: StepState[];
-  currentStep?: { number: number; name: string; title: string; href: string; schema: JsonSchema };
-  data: Record<string, Record<string, unknown>>;
-  expiresAt: string;
-}
+export type Flow = FlowRepresentation;
 
 /** `GET /{flow}/{flowId}/step/{n}`: one step with its saved data. */
-export interface Step {
-  number: number;
-  name: string;
-  title: string;
-  status: StepStatus;
-  data: Record<string, unknown> | null;
-  schema: JsonSchema;
-  href: string;
-}
-
-/** A field-level error of a 422 problem; `path` is a JSON Pointer into the step data. */
-export interface FieldError {
-  path: string;
-  message: string;
-}
+export type Step = StepRepresentation;
 
 /**
  * A problem+json answer, or one made up for a failure that never reached the API:
  * status 0 when the server could not be reached.
  */
-export interface Problem {
-  status: number;
-  title: string;
-  detail?: string;
-  errors?: FieldError[];
-}
+export type Problem = Pick<ProblemDocument, "status" | "title"> &
+  Partial<Pick<ProblemDocument, "detail" | "errors">>;
 
 /** A call's result: the representation and its ETag, or the problem. */
 export type Outcome<T> =
@@ -70,13 +43,13 @@ export interface Api {
 const requestTimeoutMs = 20_000;
 
 /**
- * A client for one flow of the API mounted at `base`. Links from representations are
- * relative to the mount point, so they are resolved against `base` too.
+ * A client for one flow of the API mounted at `base`. The flow's name resolves against
+ * `base`; links from representations are absolute paths (they include the base path).
  *
  * @example const api = createApi(new URL("/", location.href), "onboarding");
  */
 export function createApi(base: URL, flowName: string): Api {
-  const resolve = (path: string) => new URL(path.replace(/^\/+/, ""), base);
+  const resolve = (path: string) => new URL(path, base);
 
   async function call<T>(
     method: string,

@@ -1,0 +1,15 @@
+/**
+ * The HTTP contract's shapes, shared by the server, clients and the web wizard. Types
+ * only: importing this module loads no server code.
+ */
+export type { FieldError, ProblemDocument } from "./problem.ts";
+export type {
+  CurrentStep,
+  FlowRepresentation,
+  FlowStatus,
+  JsonSchema,
+  Link,
+  StepRepresentation,
+  StepStatus,
+  StepSummary,
+} from "./representation.ts";

@@ -1,0 +1,82 @@
+/** A JSON Schema document (draft 2020-12), as the API hands it out to build forms. */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+/** Where a step stands in one flow. */
+export type StepStatus = "done" | "current" | "pending" | "skipped";
+
+/** Where a flow stands: `completed` once every applicable step is done (then read-only). */
+export type FlowStatus = "in_progress" | "completed";
+
+/** A link in a representation: a path that includes the handler's `basePath`. */
+export interface Link {
+  href: string;
+}
+
+/** One step's position, name and status in a flow representation. */
+export interface StepSummary {
+  /** 1-based position in the definition; `PUT {href}` submits the step. */
+  number: number;
+  name: string;
+  title: string;
+  status: StepStatus;
+  href: string;
+}
+
+/** The step to do next, with the JSON Schema its data must match. */
+export interface CurrentStep {
+  number: number;
+  name: string;
+  title: string;
+  href: string;
+  schema: JsonSchema;
+}
+
+/**
+ * `GET /{flow}/{flowId}`, and the answer to every write: everything a client needs to
+ * drive the flow without knowing its definition in advance.
+ *
+ * @example
+ * const flow: FlowRepresentation = await (await fetch(location)).json();
+ * if (flow.currentStep) await fetch(flow.currentStep.href, { method: "PUT", body });
+ */
+export interface FlowRepresentation<Data = Record<string, Record<string, unknown>>> {
+  /** What the flow is addressed by: a store key, or in token mode the sealed flow itself. */
+  flowId: string;
+  /** The flow definition's name. */
+  flow: string;
+  title: string;
+  /** The definition version the flow started on. */
+  definitionVersion: number;
+  /** Grows by one with each change; the ETag says the same. */
+  version: number;
+  status: FlowStatus;
+  steps: StepSummary[];
+  /** Absent once the flow is completed. */
+  currentStep?: CurrentStep;
+  /** Each done step's data, keyed by step name. */
+  data: Data;
+  /** RFC 3339 timestamps. */
+  createdAt: string;
+  updatedAt: string;
+  /** When the flow expires unless it changes before then (sliding). */
+  expiresAt: string;
+  links: { self: Link; current?: Link };
+}
+
+/**
+ * `GET /{flow}/{flowId}/step/{step}`: one step, its saved data (null until done) and
+ * its JSON Schema, to prefill a form.
+ *
+ * @example const step: StepRepresentation = await (await fetch(flow.steps[0].href)).json();
+ */
+export interface StepRepresentation<Data = Record<string, unknown>> {
+  flowId: string;
+  number: number;
+  name: string;
+  title: string;
+  status: StepStatus;
+  data: Data | null;
+  schema: JsonSchema;
+  href: string;
+  links: { flow: Link };
+}

@@ -1,0 +1,301 @@
+import { randomUUID } from "node:crypto";
+import { WaymarkError } from "../errors.ts";
+import {
+  createRecord,
+  expired,
+  findStep,
+  isExpired,
+  planSteps,
+  submitStep,
+} from "../flow/engine.ts";
+import { isPlainObject } from "../flow/json.ts";
+import { createRegistry, type FlowRegistry } from "../flow/registry.ts";
+import type { DefinedStep, FlowDefinition, FlowRecord, StepState } from "../flow/types.ts";
+import { runUserCode } from "../flow/user-code.ts";
+import type { FlowStore } from "../store/types.ts";
+import type { TokenMode } from "../token/mode.ts";
+import {
+  checkPreconditions,
+  hasEntityTags,
+  type Preconditions,
+  staleEtag,
+} from "./preconditions.ts";
+
+/**
+ * Where flows are kept: records in a store under their id, or no store at all, with
+ * each flow sealed in its own flow id (token mode).
+ */
+export type FlowKeeping =
+  | { store: FlowStore; tokens?: never }
+  | { tokens: TokenMode; store?: never };
+
+/** Options of {@link createFlowService}. */
+export type FlowServiceOptions = FlowKeeping & {
+  /** The flows served; several versions of one flow may be given. */
+  flows: readonly FlowDefinition[];
+};
+
+/** A flow as one request found or left it: what every use case answers with. */
+export interface FlowView {
+  definition: FlowDefinition;
+  record: FlowRecord;
+  /** What clients address the flow by: the record's id, or in token mode the sealed record. */
+  flowId: string;
+  /** The strong entity tag of this state of the flow. */
+  etag: string;
+  /** Each step's status for the record's data, planned once. */
+  plan: StepState[];
+}
+
+/** A flow and one of its steps, from {@link FlowService.readStep}. */
+export interface StepView extends FlowView {
+  step: DefinedStep;
+}
+
+/** What {@link FlowService.submit} did. */
+export interface SubmitOutcome extends FlowView {
+  /** False for a resubmission that changes nothing: same version, same ETag. */
+  changed: boolean;
+}
+
+/**
+ * The operations of a flow, as plain functions: flow name, flow id, body, preconditions
+ * and the time in; a {@link FlowView} out, or a thrown `WaymarkError`. They load,
+ * apply the engine, compare-and-set and retry; they know no HTTP. A failed call writes
+ * nothing.
+ */
+export interface FlowService {
+  readonly registry: FlowRegistry;
+  /** Whether flows are kept in a store (false in token mode: nothing to deduplicate or delete). */
+  readonly store: FlowStore | undefined;
+  /**
+   * Starts a flow on the newest version of its definition. `id` fixes the new record's
+   * id (an idempotency key's claim does); an existing record with that id is returned
+   * instead of a second one being made.
+   * @throws WaymarkError `unknown-flow`, `definition-error`, `store-unavailable`.
+   */
+  start(flow: string, input: { now: Date; id?: string }): Promise<FlowView>;
+  /**
+   * The live flow a flow id names.
+   * @throws WaymarkError `unknown-flow`, `flow-not-found`, `invalid-flow-token`,
+   * `definition-retired`, `flow-expired`.
+   */
+  read(flow: string, flowId: string, input: { now: Date }): Promise<FlowView>;
+  /**
+   * One step of a live flow, by 1-based number or name.
+   * @throws WaymarkError as {@link FlowService.read}, and `step-not-found`.
+   */
+  readStep(flow: string, flowId: string, step: string, input: { now: Date }): Promise<StepView>;
+  /**
+   * Submits a step's data. The body is the step's data, or the seed's envelope
+   * `{ "personalInfo": { … } }`. Completing the flow runs its `onComplete` before the
+   * write is saved. A lost compare-and-set is retried (a few times, with jitter) unless
+   * `If-Match` pinned the version.
+   * @throws WaymarkError as {@link FlowService.readStep}, and `precondition-failed`,
+   * `step-out-of-order`, `step-not-applicable`, `flow-completed`, `invalid-step-data`,
+   * `token-too-large`, `concurrent-update`, `definition-error`.
+   */
+  submit(
+    flow: string,
+    flowId: string,
+    step: string,
+    body: unknown,
+    input: { now: Date; preconditions?: Preconditions },
+  ): Promise<SubmitOutcome>;
+  /**
+   * Erases a flow and its data, expired or not, whatever its definition. In token mode
+   * there is nothing to erase: the flow id is checked and the client drops it.
+   * @throws WaymarkError `unknown-flow`, `flow-not-found`, `invalid-flow-token`,
+   * `precondition-failed`.
+   */
+  erase(flow: string, flowId: string, input: { preconditions?: Preconditions }): Promise<void>;
+}
+
+/** Attempts at a step write whose compare-and-set keeps losing, before answering 409. */
+const maxWriteAttempts = 5;
+
+/** Flow ids are URL-safe; anything else is not found, without asking the store. */
+const idPattern = /^[A-Za-z0-9_.-]{1,12288}$/;
+
+/**
+ * Creates the use cases over one set of flows and where they are kept.
+ *
+ * @throws Error for a reserved flow name or a version defined twice.
+ * @example
+ * const flows = createFlowService({ flows: [onboarding], store: createMemoryStore() });
+ * const started = await flows.start("onboarding", { now: new Date() });
+ * await flows.submit("onboarding", started.flowId, "1", personalInfo, { now: new Date() });
+ */
+export function createFlowService(options: FlowServiceOptions): FlowService {
+  const registry = createRegistry(options.flows);
+  const { store, tokens } = options;
+
+  const etagOf = (record: FlowRecord, flowId: string) =>
+    tokens ? tokens.etag(flowId) : `"v${record.version}"`;
+
+  function view(definition: FlowDefinition, record: FlowRecord, flowId: string): FlowView {
+    const plan = planSteps(definition, record.data);
+    return { definition, record, flowId, etag: etagOf(record, flowId), plan };
+  }
+
+  function latest(flow: string): FlowDefinition {
+    const definition = registry.latest(flow);
+    if (!definition) throw unknownFlow(flow);
+    return definition;
+  }
+
+  /** The record a flow id names, expired or not. */
+  async function load(flow: string, flowId: string): Promise<FlowRecord> {
+    latest(flow);
+    const record = !idPattern.test(flowId)
+      ? undefined
+      : tokens
+        ? tokens.open(flowId)
+        : await store.load(flowId);
+    if (!record || record.flow !== flow) {
+      throw new WaymarkError("flow-not-found", `No ${flow} flow has this id`);
+    }
+    return record;
+  }
+
+  /** The live flow a flow id names, with the definition it started on. */
+  async function loadLive(flow: string, flowId: string, now: Date) {
+    const record = await load(flow, flowId);
+    const definition = registry.at(record.flow, record.definitionVersion);
+    if (!definition) {
+      throw new WaymarkError(
+        "definition-retired",
+        `This flow started on version ${record.definitionVersion} of "${record.flow}", which is no longer served`,
+      );
+    }
+    if (isExpired(record, now)) throw expired();
+    return { definition, record };
+  }
+
+  async function commit(
+    definition: FlowDefinition,
+    next: FlowRecord,
+    previous: FlowRecord,
+    completed: boolean,
+    now: Date,
+  ): Promise<string | undefined> {
+    // Sealed first: a flow too large for its token fails before any effect.
+    const flowId = tokens ? tokens.seal(next) : next.id;
+    if (completed) await complete(definition, next, now);
+    if (tokens) return flowId;
+    return (await store.save(next, previous.version)) ? flowId : undefined;
+  }
+
+  return {
+    registry,
+    store,
+
+    async start(flow, { now, id }) {
+      const definition = latest(flow);
+      const fresh = createRecord(definition, { id: id ?? randomUUID(), now });
+      // Planned before anything is kept: a definition that fails leaves nothing behind.
+      const started = view(definition, fresh, tokens ? tokens.seal(fresh) : fresh.id);
+      if (tokens || (await store.create(fresh))) return started;
+      // A retried create under an idempotency key finds the flow its first attempt made.
+      const existing = await store.load(fresh.id);
+      if (!existing) {
+        throw new WaymarkError("concurrent-update", "The flow was removed while being created");
+      }
+      return view(
+        registry.at(existing.flow, existing.definitionVersion) ?? definition,
+        existing,
+        existing.id,
+      );
+    },
+
+    async read(flow, flowId, { now }) {
+      const { definition, record } = await loadLive(flow, flowId, now);
+      return view(definition, record, flowId);
+    },
+
+    async readStep(flow, flowId, ref, { now }) {
+      const { definition, record } = await loadLive(flow, flowId, now);
+      return { ...view(definition, record, flowId), step: stepOf(definition, ref) };
+    },
+
+    async submit(flow, flowId, ref, body, { now, preconditions }) {
+      for (let attempt = 1; attempt <= maxWriteAttempts; attempt++) {
+        const { definition, record } = await loadLive(flow, flowId, now);
+        checkPreconditions(preconditions, etagOf(record, flowId));
+        const step = stepOf(definition, ref);
+        const result = await submitStep(definition, record, step, unwrap(step, body), now);
+        if (!result.ok) throw result.error;
+        if (!result.changed) return { ...view(definition, record, flowId), changed: false };
+        const saved = await commit(definition, result.record, record, result.completed, now);
+        if (saved !== undefined)
+          return { ...view(definition, result.record, saved), changed: true };
+        // Lost the compare-and-set: with If-Match the client's version is gone for good.
+        if (hasEntityTags(preconditions)) throw staleEtag();
+        await sleep(Math.random() * 5 * attempt);
+      }
+      throw new WaymarkError("concurrent-update", "The flow changed during each attempt to save");
+    },
+
+    async erase(flow, flowId, { preconditions }) {
+      const record = await load(flow, flowId);
+      checkPreconditions(preconditions, etagOf(record, flowId));
+      if (tokens) return;
+      const pinned = hasEntityTags(preconditions) ? record.version : undefined;
+      if (!(await store.delete(record.id, pinned)) && pinned !== undefined) throw staleEtag();
+    },
+  };
+}
+
+/** Runs the flow's completion handler; what it throws refuses the completing write. */
+async function complete(definition: FlowDefinition, record: FlowRecord, now: Date) {
+  const { onComplete } = definition;
+  if (!onComplete) return;
+  await runUserCode({ flow: definition.name, hook: "onComplete" }, () =>
+    onComplete({
+      // The stable identity: in token mode `flowId` changes with every write.
+      flowId: record.id,
+      flow: record.flow,
+      definitionVersion: record.definitionVersion,
+      data: record.data,
+      completedAt: now,
+    }),
+  );
+}
+
+function stepOf(definition: FlowDefinition, ref: string): DefinedStep {
+  const step = findStep(definition, ref);
+  if (!step) {
+    throw new WaymarkError(
+      "step-not-found",
+      `"${definition.name}" has no step "${ref.slice(0, 100)}"; steps are 1 to ${definition.steps.length} or their names`,
+    );
+  }
+  return step;
+}
+
+/**
+ * Accepts the seed's envelope `{ "personalInfo": { … } }` as well as the bare step data:
+ * a body whose only key is the step's name (as written or in camelCase), holding an
+ * object, is unwrapped, unless the step's schema itself has a field of that name.
+ */
+function unwrap(step: DefinedStep, body: unknown): unknown {
+  if (!isPlainObject(body)) return body;
+  const keys = Object.keys(body);
+  const [key] = keys;
+  if (keys.length !== 1 || key === undefined) return body;
+  const camel = step.name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+  const fields = step.jsonSchema.properties;
+  const isField = isPlainObject(fields) && Object.hasOwn(fields, key);
+  return (key === camel || key === step.name) && !isField && isPlainObject(body[key])
+    ? body[key]
+    : body;
+}
+
+/** The refusal for a flow name nothing is registered under. */
+export function unknownFlow(name: string): WaymarkError {
+  return new WaymarkError("unknown-flow", `There is no flow named "${name.slice(0, 100)}"`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
