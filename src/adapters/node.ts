@@ -1,0 +1,140 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { getRequestListener, RequestError } from "@hono/node-server";
+import { WaymarkError } from "../errors.ts";
+import type { Waymark } from "../http/app.ts";
+import { problemResponse } from "../http/problem.ts";
+
+/**
+ * A Node request listener, the shape `http.createServer`, Express's `app.use` and
+ * Fastify's raw request and reply take. It answers every request under the handler's
+ * `basePath`, errors included. Given Express's `next`, it passes on requests outside
+ * `basePath`; without one, it answers them 404.
+ */
+export type NodeListener = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => void;
+
+/** What a framework may have left on the request before handing it over. */
+interface MountedRequest extends IncomingMessage {
+  /** Express: the full path, before the mount path was stripped from `url`. */
+  originalUrl?: unknown;
+  /** A body parser's result, when the stream has already been read. */
+  body?: unknown;
+  /** The body's bytes, read by the host; @hono/node-server answers from it. */
+  rawBody?: unknown;
+}
+
+/** Requests whose body was read by someone else and cannot be recovered. */
+const bodyLost = new WeakSet<object>();
+
+/**
+ * Turns a Waymark into a Node request listener, for `node:http`, Express 5 and Fastify 5.
+ * It builds on `@hono/node-server`'s bridge (lazy `Request`, streamed bodies, aborts) and
+ * leaves the global `Request` and `Response` alone.
+ *
+ * - The handler sees the full path (Express's `req.originalUrl` when present), so its
+ *   `basePath` is the whole prefix: `app.use("/api", listener)` goes with
+ *   `basePath: "/api"`. Mounted without a path (`app.use(listener)`), it calls `next()`
+ *   for requests outside `basePath`, so the app's own routes after it still answer.
+ * - Mount it before any body parser: Waymark then reads the bytes itself (its size limit,
+ *   a 413 that keeps keep-alive connections usable, duplicate-key and depth checks). If a
+ *   parser such as `express.json()` has read the stream already, the parsed `req.body` is
+ *   sent on (a Buffer or string as is, anything else re-serialised as JSON); a stream read
+ *   with no `req.body` left answers 500 `internal-error` rather than an empty body.
+ * - Anything the handler throws becomes a 500 problem+json (without its message); a
+ *   malformed request target or Host header a 400 problem+json.
+ *
+ * @example
+ * // node:http
+ * import { createServer } from "node:http";
+ * import { createWaymark } from "waymark";
+ * import { toNodeListener } from "waymark/node";
+ * createServer(toNodeListener(createWaymark({ flows, store }))).listen(3000);
+ *
+ * @example
+ * // Express 5: at the path given as basePath, before express.json()
+ * const app = express();
+ * app.use("/api", toNodeListener(createWaymark({ flows, store, basePath: "/api" })));
+ * app.use(express.json());
+ *
+ * @example
+ * // Fastify 5: in an onRequest hook, which runs before Fastify reads the body
+ * const listener = toNodeListener(createWaymark({ flows, store, basePath: "/api" }));
+ * fastify.all("/api/*", {
+ *   onRequest(request, reply, done) {
+ *     reply.hijack();
+ *     listener(request.raw, reply.raw);
+ *     done();
+ *   },
+ * }, () => {});
+ *
+ * @example
+ * // Fastify 5, in a handler (after Fastify parsed the body): hand the parsed body over
+ * fastify.all("/api/*", (request, reply) => {
+ *   reply.hijack();
+ *   listener(Object.assign(request.raw, { body: request.body }), reply.raw);
+ * });
+ */
+export function toNodeListener(waymark: Waymark): NodeListener {
+  const listen = getRequestListener(
+    (request, { incoming }) =>
+      bodyLost.has(incoming)
+        ? problemResponse(
+            new WaymarkError(
+              "internal-error",
+              "The request body was read before it reached Waymark; mount it before body parsers",
+            ),
+          )
+        : waymark.fetch(request),
+    {
+      // Replacing the host application's globals is not an adapter's business.
+      overrideGlobalObjects: false,
+      errorHandler: (error) =>
+        problemResponse(
+          error instanceof RequestError
+            ? new WaymarkError("bad-request", "The request target or Host header is not valid")
+            : error,
+        ),
+    },
+  );
+
+  const base = waymark.basePath;
+  return (req, res, next) => {
+    const incoming = req as MountedRequest;
+    if (typeof incoming.originalUrl === "string") incoming.url = incoming.originalUrl;
+    if (next && !isUnder(base, incoming.url ?? "/")) return next();
+    recoverBody(incoming);
+    listen(incoming, res).catch((error: unknown) => res.destroy(asError(error)));
+  };
+}
+
+/** Whether a request target's path is `base` or below it. */
+function isUnder(base: string, target: string): boolean {
+  if (base === "") return true;
+  const path = target.split("?", 1)[0] ?? "";
+  return path === base || path.startsWith(`${base}/`);
+}
+
+/** Hands a body a parser already read back as bytes, or marks it as lost. */
+function recoverBody(req: MountedRequest): void {
+  if (req.method === "GET" || req.method === "HEAD") return;
+  if (!(req.readableEnded || req.readableDidRead) || Buffer.isBuffer(req.rawBody)) return;
+  if (req.body === undefined) {
+    bodyLost.add(req);
+    return;
+  }
+  try {
+    req.rawBody = Buffer.isBuffer(req.body)
+      ? req.body
+      : Buffer.from(typeof req.body === "string" ? req.body : JSON.stringify(req.body));
+  } catch {
+    // A value JSON cannot hold (a BigInt, a cycle) was not parsed from JSON.
+    bodyLost.add(req);
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error("The response could not be written");
+}

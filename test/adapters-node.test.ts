@@ -1,0 +1,379 @@
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { Agent, createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import express from "express";
+import Fastify, { type FastifyInstance } from "fastify";
+import { afterAll, describe, expect, it } from "vitest";
+import { createWaymark, type FlowStore, type Waymark } from "waymark";
+import { type NodeListener, toNodeListener } from "waymark/node";
+import { createSqliteStore } from "waymark/store/sqlite";
+import { onboarding } from "../examples/onboarding/flow.ts";
+import type { FlowView, Problem } from "./support/http-client.ts";
+import { employeeContract, personalInfo, review } from "./support/onboarding-data.ts";
+
+const basePath = "/api";
+const directory = mkdtempSync(join(tmpdir(), "waymark-adapters-"));
+const store: FlowStore = createSqliteStore({ path: join(directory, "flows.db") });
+const waymark = createWaymark({ flows: [onboarding], store, basePath });
+
+afterAll(async () => {
+  await store.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+/** A framework listening on 127.0.0.1 with the listener mounted. */
+interface Mounted {
+  origin: string;
+  close(): Promise<void>;
+}
+
+/** A response read whole over a node:http agent, and whether its socket was reused. */
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  reusedSocket: boolean;
+}
+
+const stepData: Record<string, unknown> = {
+  "personal-info": personalInfo,
+  "contract-details": employeeContract,
+  review,
+};
+
+/** Far over the 64 KiB limit, within what is drained, and under express.json()'s 100 KB. */
+const oversized = JSON.stringify({ ...personalInfo, firstName: "x".repeat(80_000) });
+
+async function listen(server: Server): Promise<Mounted> {
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+    },
+  };
+}
+
+function send(
+  agent: Agent,
+  url: URL,
+  method: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { agent, method, headers }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+      incoming.on("error", reject);
+      incoming.on("end", () =>
+        resolve({
+          status: incoming.statusCode ?? 0,
+          headers: incoming.headers,
+          text: Buffer.concat(chunks).toString("utf8"),
+          reusedSocket: outgoing.reusedSocket,
+        }),
+      );
+    });
+    outgoing.on("error", reject);
+    outgoing.end(body);
+  });
+}
+
+async function expectProblem(response: Response, status: number, code: string): Promise<Problem> {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json\b/);
+  const problem = JSON.parse(text) as Problem;
+  expect(problem.type).toBe(`urn:waymark:problem:${code}`);
+  return problem;
+}
+
+function putJson(url: URL, body: string, etag: string): Promise<Response> {
+  return fetch(url, {
+    method: "PUT",
+    headers: { "content-type": "application/json", "if-match": etag },
+    body,
+  });
+}
+
+/**
+ * Walks the onboarding flow to completion through a mounted listener, following only the
+ * `Location` and `href`s it answers with; checks 422, 412 and 413 on the way.
+ */
+async function walkThrough(origin: string): Promise<void> {
+  const created = await fetch(`${origin}${basePath}/onboarding`, { method: "POST" });
+  expect(created.status, await created.clone().text()).toBe(201);
+  const location = new URL(created.headers.get("location") ?? "", origin);
+  expect(location.pathname).toMatch(/^\/api\/onboarding\/[^/]+$/);
+  const firstEtag = created.headers.get("etag") ?? "";
+  let flow = (await created.json()) as FlowView;
+  let etag = firstEtag;
+
+  for (let writes = 0; flow.currentStep; writes++) {
+    expect(writes).toBeLessThan(4);
+    const step = new URL(flow.currentStep.href, origin);
+    expect(step.pathname.startsWith(`${basePath}/`)).toBe(true);
+
+    if (flow.currentStep.name === "personal-info") {
+      const invalid = await putJson(step, JSON.stringify({ ...personalInfo, email: "x" }), etag);
+      const problem = await expectProblem(invalid, 422, "invalid-step-data");
+      expect(problem.errors?.map((error) => error.path)).toEqual(["/email"]);
+    }
+    if (flow.currentStep.name === "contract-details") {
+      const data = JSON.stringify(stepData["contract-details"]);
+      await expectProblem(await putJson(step, data, firstEtag), 412, "precondition-failed");
+    }
+
+    const written = await putJson(step, JSON.stringify(stepData[flow.currentStep.name]), etag);
+    expect(written.status, await written.clone().text()).toBe(200);
+    etag = written.headers.get("etag") ?? "";
+    flow = (await written.json()) as FlowView;
+  }
+
+  expect(flow.status).toBe("completed");
+  const read = await fetch(location);
+  expect(read.status).toBe(200);
+  expect(read.headers.get("etag")).toBe(etag);
+  const completed = (await read.json()) as FlowView;
+  expect(completed.status).toBe("completed");
+  for (const step of completed.steps) expect(step.href.startsWith(`${basePath}/`)).toBe(true);
+}
+
+/** The 413 answers a keep-alive client, which then reuses the same connection. */
+async function oversizedOnKeepAlive(origin: string): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const created = await send(agent, new URL(`${origin}${basePath}/onboarding`), "POST");
+    expect(created.status, created.text).toBe(201);
+    const flow = JSON.parse(created.text) as FlowView;
+    const step = new URL(flow.currentStep?.href ?? "", origin);
+
+    const tooLarge = await send(
+      agent,
+      step,
+      "PUT",
+      { "content-type": "application/json", "content-length": String(oversized.length) },
+      oversized,
+    );
+    expect(tooLarge.status, tooLarge.text).toBe(413);
+    expect(tooLarge.headers["content-type"]).toMatch(/^application\/problem\+json\b/);
+    expect(JSON.parse(tooLarge.text)).toMatchObject({ type: "urn:waymark:problem:body-too-large" });
+
+    const after = await send(agent, new URL(String(created.headers.location), origin), "GET");
+    expect(after.status).toBe(200);
+    expect(after.reusedSocket).toBe(true);
+    expect((JSON.parse(after.text) as FlowView).version).toBe(1);
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** Registers the walkthrough, the 413 and the 404 outside the mount for one setup. */
+function mountedTests(
+  start: (listener: NodeListener) => Promise<Mounted>,
+  outside: "problem" | "framework",
+): void {
+  let mounted: Mounted | undefined;
+  const origin = async () => {
+    mounted ??= await start(toNodeListener(waymark));
+    return mounted.origin;
+  };
+  afterAll(() => mounted?.close());
+
+  it("walks the flow to completion by following Location and hrefs, with 422 and 412", async () => {
+    await walkThrough(await origin());
+  });
+
+  it("answers an oversized body with 413 and keeps the connection usable", async () => {
+    await oversizedOnKeepAlive(await origin());
+  });
+
+  it("answers 404 outside the mount", async () => {
+    const response = await fetch(`${await origin()}/elsewhere/onboarding`, { method: "POST" });
+    if (outside === "problem") await expectProblem(response, 404, "route-not-found");
+    else expect(response.status).toBe(404);
+  });
+}
+
+describe("toNodeListener in node:http", () => {
+  mountedTests((listener) => listen(createServer(listener)), "problem");
+});
+
+describe("toNodeListener in Express 5", () => {
+  /** An Express app with routes of its own before and after the listener. */
+  function expressApp(listener: NodeListener, options: { path: boolean; json: boolean }) {
+    const app = express();
+    if (options.json) app.use(express.json());
+    app.get("/own", (_req, res) => {
+      res.json({ own: true });
+    });
+    if (options.path) app.use(basePath, listener);
+    else app.use(listener);
+    app.get("/after", (_req, res) => {
+      res.json({ after: true });
+    });
+    return listen(createServer(app));
+  }
+
+  for (const path of [false, true]) {
+    for (const json of [false, true]) {
+      const mount = path ? `app.use("${basePath}", listener)` : "app.use(listener)";
+      describe(`${mount}${json ? " after express.json()" : ""}`, () => {
+        // Outside basePath the listener calls next(): Express answers its own 404.
+        mountedTests((listener) => expressApp(listener, { path, json }), "framework");
+
+        it("leaves the app's own routes to the app", async () => {
+          const mounted = await expressApp(toNodeListener(waymark), { path, json });
+          try {
+            const response = await fetch(`${mounted.origin}/own`);
+            expect(await response.json()).toEqual({ own: true });
+            // Registered after the listener: reached through next().
+            const after = await fetch(`${mounted.origin}/after`);
+            expect(await after.json()).toEqual({ after: true });
+          } finally {
+            await mounted.close();
+          }
+        });
+      });
+    }
+  }
+});
+
+describe("toNodeListener in Fastify 5", () => {
+  async function listenFastify(route: (app: FastifyInstance) => void): Promise<Mounted> {
+    const app = Fastify();
+    route(app);
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    const { port } = app.server.address() as AddressInfo;
+    return { origin: `http://127.0.0.1:${port}`, close: () => app.close() };
+  }
+
+  describe("in an onRequest hook, before Fastify parses the body", () => {
+    mountedTests(
+      (listener) =>
+        listenFastify((app) => {
+          app.all(
+            `${basePath}/*`,
+            {
+              onRequest(request, reply, done) {
+                reply.hijack();
+                listener(request.raw, reply.raw);
+                done();
+              },
+            },
+            () => {},
+          );
+        }),
+      "framework",
+    );
+  });
+
+  describe("in a handler, after Fastify parsed the body", () => {
+    mountedTests(
+      (listener) =>
+        listenFastify((app) => {
+          app.all(`${basePath}/*`, (request, reply) => {
+            reply.hijack();
+            listener(Object.assign(request.raw, { body: request.body }), reply.raw);
+          });
+        }),
+      "framework",
+    );
+  });
+});
+
+describe("toNodeListener's own answers", () => {
+  /** Serves a stand-in handler on node:http; each request goes through `before` first. */
+  async function serveWith(
+    fake: Waymark,
+    before: (req: Parameters<NodeListener>[0], go: () => void) => void = (_req, go) => go(),
+  ) {
+    const listener = toNodeListener(fake);
+    return listen(createServer((req, res) => before(req, () => listener(req, res))));
+  }
+
+  it("turns a rejected or thrown handler error into a 500 problem on a usable connection", async () => {
+    const rejecting = await serveWith({
+      basePath: "",
+      fetch: () => Promise.reject(new Error("secret")),
+    });
+    const throwing = await serveWith({
+      basePath: "",
+      fetch: () => {
+        throw new Error("secret");
+      },
+    });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (const { origin } of [rejecting, throwing]) {
+        for (const attempt of [1, 2]) {
+          const response = await send(agent, new URL(`${origin}/x`), "GET");
+          expect(response.status).toBe(500);
+          expect(response.headers["content-type"]).toMatch(/^application\/problem\+json\b/);
+          expect(JSON.parse(response.text)).toMatchObject({
+            type: "urn:waymark:problem:internal-error",
+          });
+          expect(response.text).not.toContain("secret");
+          expect(response.reusedSocket).toBe(attempt === 2);
+        }
+      }
+    } finally {
+      agent.destroy();
+      await rejecting.close();
+      await throwing.close();
+    }
+  });
+
+  it("answers 500 rather than an empty body when the body was read and not kept", async () => {
+    const seen: string[] = [];
+    const mounted = await serveWith(
+      {
+        basePath: "",
+        fetch: async (request) => {
+          seen.push(await request.text());
+          return new Response(null, { status: 204 });
+        },
+      },
+      (req, go) => {
+        req.resume();
+        req.on("end", go);
+      },
+    );
+    try {
+      const response = await fetch(`${mounted.origin}${basePath}/onboarding/x/step/1`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(personalInfo),
+      });
+      await expectProblem(response, 500, "internal-error");
+      expect(seen).toEqual([]);
+    } finally {
+      await mounted.close();
+    }
+  });
+
+  it("answers a request with a malformed Host header with a 400 problem", async () => {
+    const mounted = await serveWith({
+      basePath: "",
+      fetch: () => Promise.resolve(new Response("reached")),
+    });
+    try {
+      const response = await send(new Agent(), new URL(`${mounted.origin}/x`), "GET", {
+        host: "bad host",
+      });
+      expect(response.status).toBe(400);
+      expect(JSON.parse(response.text)).toMatchObject({ type: "urn:waymark:problem:bad-request" });
+    } finally {
+      await mounted.close();
+    }
+  });
+});
