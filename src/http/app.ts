@@ -29,7 +29,7 @@ export interface HandlerOptions {
   /**
    * Where the handler is mounted: requests keep this prefix in their path, and
    * `Location` and every `href` include it. `""` or a path such as `"/api"` (no trailing
-   * slash; letters, digits, `-`, `_`, `.`, `~` per segment).
+   * slash; letters, digits, `-`, `_`, `.`, `~` per segment, and no `.` or `..` segment).
    * @default ""
    */
   basePath?: string;
@@ -65,8 +65,8 @@ export interface Waymark {
   readonly basePath: string;
 }
 
-/** A base path: empty, or `/segment` repeated, with no trailing slash. */
-const basePathPattern = /^(?:\/[A-Za-z0-9._~-]+)*$/;
+/** A base path: empty, or `/segment` repeated (never `.` or `..`), with no trailing slash. */
+const basePathPattern = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~-]+)*$/;
 
 /**
  * Builds the HTTP API (and, with `wizard`, the web wizard) for a set of flows: one

@@ -66,7 +66,7 @@ export interface SubmitOutcome extends FlowView {
  */
 export interface FlowService {
   readonly registry: FlowRegistry;
-  /** Whether flows are kept in a store (false in token mode: nothing to deduplicate or delete). */
+  /** The store flows are kept in; undefined in token mode (nothing to deduplicate or delete). */
   readonly store: FlowStore | undefined;
   /**
    * Starts a flow on the newest version of its definition. `id` fixes the new record's
