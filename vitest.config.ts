@@ -7,6 +7,9 @@ import { defineConfig } from "vitest/config";
 const stores = ["test/store-*.test.ts", "test/process-stores*.test.ts"];
 
 export default defineConfig({
+  // "waymark", "waymark/store/sqlite", … resolve to src/*.ts (see package.json's exports),
+  // with Vite's default conditions for server code after it.
+  ssr: { resolve: { conditions: ["waymark-source", "module", "node", "development|production"] } },
   test: {
     reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [

@@ -2,6 +2,15 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { FlowDefinition } from "../flow/types.ts";
 
+const typeScriptFile = /\.[mc]?ts$/;
+/**
+ * True in an installed package, which runs compiled JavaScript: plain Node 20 cannot
+ * import a TypeScript flow file, so tsx is registered first. Running from the sources (a
+ * checkout of the repository, the tests), a TypeScript loader is already in place.
+ */
+const compiled = import.meta.url.endsWith(".js");
+let typeScriptLoader: Promise<void> | undefined;
+
 /**
  * Imports a flow file (TypeScript or JavaScript) and returns its flow definitions: the
  * default export (one definition or a list), else every exported definition. Throws
@@ -10,6 +19,7 @@ import type { FlowDefinition } from "../flow/types.ts";
 export async function loadFlows(file: string): Promise<FlowDefinition[]> {
   let module: Record<string, unknown>;
   try {
+    if (compiled && typeScriptFile.test(file)) await registerTypeScript();
     module = await import(pathToFileURL(resolve(file)).href);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -22,6 +32,14 @@ export async function loadFlows(file: string): Promise<FlowDefinition[]> {
     throw new Error(`${file} exports no flow: export defineFlow(...) results, or a list of them`);
   }
   return flows;
+}
+
+/** Registers tsx's loader once, on the first TypeScript flow file: JavaScript needs none. */
+function registerTypeScript(): Promise<void> {
+  typeScriptLoader ??= import("tsx/esm/api").then(({ register }) => {
+    register();
+  });
+  return typeScriptLoader;
 }
 
 function isFlowDefinition(value: unknown): value is FlowDefinition {

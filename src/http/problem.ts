@@ -78,7 +78,10 @@ export function problemDocument(error: WaymarkError): Record<string, unknown> {
  * Turns anything thrown into an `application/problem+json` response. Errors that are
  * not a `WaymarkError` become a 500 without their message (it may hold data).
  */
-export function problemResponse(thrown: unknown, headers: HeadersInit = {}): Response {
+export function problemResponse(
+  thrown: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): Response {
   const error =
     thrown instanceof WaymarkError
       ? thrown
@@ -87,7 +90,7 @@ export function problemResponse(thrown: unknown, headers: HeadersInit = {}): Res
     status: problemStatus(error.code),
     headers: { "content-type": "application/problem+json", "cache-control": "no-store" },
   });
-  for (const [name, value] of new Headers(headers)) response.headers.set(name, value);
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
   if (error.code === "store-unavailable" || error.code === "idempotency-key-in-flight") {
     response.headers.set("retry-after", "1");
   }

@@ -34,15 +34,17 @@ export async function openStore(
     return createSqliteStore({ path: file, synchronous });
   }
   if (scheme === "postgres:" || scheme === "postgresql:") {
-    const { createPostgresStore } = await import("./postgres.ts");
-    return createPostgresStore({ url });
+    return withDriver("pg", scheme, async () => {
+      const { createPostgresStore } = await import("./postgres.ts");
+      return createPostgresStore({ url });
+    });
   }
   if (scheme === "redis:" || scheme === "rediss:") {
-    const { createRedisStore } = await import("./redis.ts");
+    const { createRedisStore } = await withDriver("redis", scheme, () => import("./redis.ts"));
     return createRedisStore({ url });
   }
   if (scheme === "redis+cluster:") {
-    const { createRedisStore } = await import("./redis.ts");
+    const { createRedisStore } = await withDriver("redis", scheme, () => import("./redis.ts"));
     // Credentials, when given, come once before the node list and apply to every node.
     const rest = url.slice("redis+cluster://".length);
     const at = rest.lastIndexOf("@");
@@ -57,6 +59,29 @@ export async function openStore(
   throw new Error(
     `unsupported store URL "${redact(url)}": use sqlite:./file.db, postgres://…, redis://… or redis+cluster://host:port,…`,
   );
+}
+
+/**
+ * Runs `load`, which imports the optional package `name` (a peer dependency the user
+ * installs only for the store they use), and turns its absence into an error that says
+ * what to install.
+ */
+async function withDriver<T>(name: string, scheme: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+    if (
+      code === "ERR_MODULE_NOT_FOUND" &&
+      typeof message === "string" &&
+      message.includes(`'${name}'`)
+    ) {
+      throw new Error(`the ${scheme}// store needs the "${name}" package: npm install ${name}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
 
 /** The URL without a password, for messages and logs. */
