@@ -29,7 +29,15 @@ export async function loadFlows(file: string): Promise<FlowDefinition[]> {
   const candidates = Array.isArray(exported) ? exported : [exported];
   const flows = candidates.filter(isFlowDefinition);
   if (flows.length === 0) {
-    throw new Error(`${file} exports no flow: export defineFlow(...) results, or a list of them`);
+    // defineFlow(settings) before its first .step(...) is not a flow yet.
+    const stepless = candidates.some(
+      (candidate) => typeof (candidate as { step?: unknown } | null)?.step === "function",
+    );
+    throw new Error(
+      stepless
+        ? `${file} exports a flow with no steps: add them with .step({ name, schema })`
+        : `${file} exports no flow: export defineFlow(...) results, or a list of them`,
+    );
   }
   return flows;
 }
