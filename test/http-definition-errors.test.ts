@@ -4,6 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { createWaymark, defineFlow, defineStep, type FlowRepresentation } from "waymark";
+import { createMemoryStore } from "waymark/store/memory";
 import { createSqliteStore } from "waymark/store/sqlite";
 import { createTokenMode, generateKeyEntry, parseKeyring } from "waymark/token";
 import { z } from "zod";
@@ -224,5 +225,80 @@ describe.each(Object.entries(keepings))("user code that throws, %s", (name, open
     t.trap.armed = "when";
     expect((await t.send("DELETE", path)).status).toBe(204);
     expect(t.rows()).toBe(0);
+  });
+});
+
+describe("user code that breaks its contract is a definition-error, and writes nothing", () => {
+  /** A one-step flow built from `step`, served over a memory store. */
+  async function firstWrite(step: Record<string, unknown>, body: unknown = { code: "X" }) {
+    const flow = defineFlow({ name: "broken", ttl: "1h" }).step({
+      name: "only",
+      schema: z.strictObject({ code: z.string() }),
+      ...step,
+      // The types already refuse these; the CLI loads flow files without type-checking.
+    } as never);
+    const waymark = createWaymark({
+      flows: [flow],
+      store: createMemoryStore(),
+      now: () => startTime,
+    });
+    const created = await waymark.fetch(new Request(`${origin}/broken`, { method: "POST" }));
+    const path = created.headers.get("location") ?? "";
+    const put = await waymark.fetch(
+      new Request(`${origin}${path}/step/1`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
+    );
+    const after = (await (await waymark.fetch(new Request(`${origin}${path}`))).json()) as {
+      version?: number;
+    };
+    return { put, after, created };
+  }
+
+  it.each([
+    [
+      "an async check (never awaited)",
+      { check: async () => [{ path: "/code", message: "No" }] },
+      "check",
+    ],
+    ["a check returning a string", { check: () => "nope" }, "check"],
+    ["a check returning errors without a message", { check: () => [{ path: 42 }] }, "check"],
+    [
+      "a schema whose output holds a BigInt",
+      { schema: z.strictObject({ code: z.string().transform((c) => BigInt(c.length)) }) },
+      "schema",
+    ],
+    [
+      "a schema whose output holds a Date",
+      { schema: z.strictObject({ code: z.string().transform(() => new Date(0)) }) },
+      "schema",
+    ],
+    [
+      "a schema whose output holds NaN",
+      { schema: z.strictObject({ code: z.string().transform(() => Number.NaN) }) },
+      "schema",
+    ],
+    [
+      "a schema whose output holds undefined",
+      { schema: z.strictObject({ code: z.string().transform(() => undefined) }) },
+      "schema",
+    ],
+  ])("%s", async (_, step, hook) => {
+    const { put, after } = await firstWrite(step);
+    const problem = await expectProblem(put, 500, "definition-error");
+    expect(problem).toMatchObject({ flow: "broken", step: "only", hook });
+    expect(after.version).toBe(1);
+  });
+
+  it.each([
+    ["an async when", { when: async () => false }],
+    ["a when returning a string", { when: () => "no" }],
+  ])("%s fails the create, and no flow is left behind", async (_, step) => {
+    const { created } = await firstWrite(step);
+    const problem = await expectProblem(created, 500, "definition-error");
+    expect(problem).toMatchObject({ flow: "broken", step: "only", hook: "when" });
+    expect(created.headers.get("location")).toBeNull();
   });
 });

@@ -9,7 +9,7 @@ import type {
   StepState,
   StepStatus,
 } from "./types.ts";
-import { runUserCode } from "./user-code.ts";
+import { asBoolean, asFieldErrors, assertPlainJson, runUserCode } from "./user-code.ts";
 
 /** The outcome of {@link submitStep}: the next record, or why nothing changes. */
 export type SubmitResult =
@@ -233,8 +233,10 @@ async function validateStep(
     return invalid([{ path: "", message: "The step schema must produce an object" }]);
   }
   const value = result.value;
-  const problems =
-    runUserCode({ ...site, hook: "check" }, () => step.check?.(value, context)) ?? [];
+  runUserCode({ ...site, hook: "schema" }, () => assertPlainJson(value));
+  const problems = runUserCode({ ...site, hook: "check" }, () =>
+    asFieldErrors(step.check?.(value, context)),
+  );
   if (problems.length > 0) return invalid(problems);
   return { ok: true, value: result.value };
 }
@@ -257,7 +259,9 @@ function replan(
     else if (step.number > changed.number && step.check) {
       const { [step.name]: _, ...others } = data;
       const site = { flow: definition.name, step: step.name, hook: "check" } as const;
-      const problems = runUserCode(site, () => step.check?.(saved, { now, flow: others })) ?? [];
+      const problems = runUserCode(site, () =>
+        asFieldErrors(step.check?.(saved, { now, flow: others })),
+      );
       if (problems.length > 0) delete data[step.name];
     }
   }
@@ -304,7 +308,7 @@ function storable(text: string): boolean {
 function applies(definition: FlowDefinition, step: DefinedStep, data: FlowData): boolean {
   if (!step.when) return true;
   const site = { flow: definition.name, step: step.name, hook: "when" } as const;
-  return runUserCode(site, () => Boolean(step.when?.(data)));
+  return runUserCode(site, () => asBoolean(step.when?.(data)));
 }
 
 function toFieldError(issue: StandardSchemaV1.Issue): FieldError {
