@@ -19,7 +19,7 @@ export interface ServerOptions {
    * store that expires flows by itself.
    * @default 60000
    */
-  purgeIntervalMs?: number;
+  purgeIntervalMs?: number | undefined;
 }
 
 /** A listening server. */

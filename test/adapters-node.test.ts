@@ -246,6 +246,28 @@ describe("toNodeListener in Express 5", () => {
       });
     }
   }
+
+  // A JSON string body parsed by express.json({ strict: false }) is a JSON string, not the
+  // raw text of an object: it must reach the step as a string, and be refused.
+  it("after express.json({ strict: false }), a JSON string body is data that is not an object", async () => {
+    const app = express();
+    app.use(express.json({ strict: false }));
+    app.use(basePath, toNodeListener(waymark));
+    const mounted = await listen(createServer(app));
+    try {
+      const created = await fetch(`${mounted.origin}${basePath}/onboarding`, { method: "POST" });
+      const location = created.headers.get("location") ?? "";
+      const response = await fetch(`${mounted.origin}${location}/step/1`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(JSON.stringify(personalInfo)),
+      });
+      const problem = await expectProblem(response, 422, "invalid-step-data");
+      expect(problem.errors).toEqual([{ path: "", message: "Expected a JSON object" }]);
+    } finally {
+      await mounted.close();
+    }
+  });
 });
 
 describe("toNodeListener in Fastify 5", () => {

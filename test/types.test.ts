@@ -2,6 +2,7 @@
 // at run time they only build the flows.
 import { describe, expect, expectTypeOf, it } from "vitest";
 import {
+  createWaymark,
   defineFlow,
   defineStep,
   type FieldError,
@@ -12,6 +13,7 @@ import {
   type StepName,
   type StepOutput,
 } from "waymark";
+import { createMemoryStore } from "waymark/store/memory";
 import { z } from "zod";
 import { onboarding } from "../examples/onboarding/flow.ts";
 
@@ -180,5 +182,22 @@ describe("types from a steps list", () => {
     // @ts-expect-error no step is called "nope"
     expectTypeOf<StepOutput<typeof listed, "nope">>();
     expectTypeOf(listed).toExtend<FlowDefinition>();
+  });
+});
+
+describe("options under exactOptionalPropertyTypes", () => {
+  it("take undefined for every optional setting, as settings read from the environment are", () => {
+    const fromEnv: string | undefined = process.env.WAYMARK_TEST_UNSET;
+    const waymark = createWaymark({
+      flows: [onboarding],
+      store: createMemoryStore(),
+      basePath: fromEnv,
+      maxBodyBytes: undefined,
+      requireIfMatch: undefined,
+      logger: undefined,
+      now: undefined,
+      wizard: undefined,
+    });
+    expect(waymark.basePath).toBe("");
   });
 });

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { getRequestListener, RequestError } from "@hono/node-server";
 import { WaymarkError } from "../errors.ts";
 import type { Waymark } from "../http/app.ts";
+import { jsonMediaType } from "../http/body.ts";
 import { problemResponse } from "../http/problem.ts";
 
 /**
@@ -41,7 +42,8 @@ const bodyLost = new WeakSet<object>();
  * - Mount it before any body parser: Waymark then reads the bytes itself (its size limit,
  *   a 413 that keeps keep-alive connections usable, duplicate-key and depth checks). If a
  *   parser such as `express.json()` has read the stream already, the parsed `req.body` is
- *   sent on (a Buffer or string as is, anything else re-serialised as JSON); a stream read
+ *   sent on (a Buffer as is, a string as is unless the body was JSON, anything else
+ *   re-serialised as JSON); a stream read
  *   with no `req.body` left answers 500 `internal-error` rather than an empty body.
  * - Anything the handler throws becomes a 500 problem+json (without its message); a
  *   malformed request target or Host header a 400 problem+json.
@@ -125,10 +127,14 @@ function recoverBody(req: MountedRequest): void {
     bodyLost.add(req);
     return;
   }
+  // A string is raw text from a text parser, unless the body was JSON: then it is the
+  // JSON string a parser such as express.json({ strict: false }) read.
+  const raw =
+    typeof req.body === "string" && !jsonMediaType.test(req.headers["content-type"] ?? "");
   try {
     req.rawBody = Buffer.isBuffer(req.body)
       ? req.body
-      : Buffer.from(typeof req.body === "string" ? req.body : JSON.stringify(req.body));
+      : Buffer.from(raw ? (req.body as string) : JSON.stringify(req.body));
   } catch {
     // A value JSON cannot hold (a BigInt, a cycle) was not parsed from JSON.
     bodyLost.add(req);

@@ -49,7 +49,7 @@ export interface StepDefinition<
   /** Kebab-case name, unique in the flow; it addresses the step and keys its data. */
   name: Name;
   /** A human-readable title for clients; defaults to a readable form of `name`. */
-  title?: string;
+  title?: string | undefined;
   /**
    * Validates the step's data. Use strict object schemas: unknown keys must be refused,
    * not stripped. The output must be plain JSON, since it is what the store saves.
@@ -59,7 +59,7 @@ export interface StepDefinition<
    * The JSON Schema clients get to build a form. Optional when `schema` implements
    * Standard JSON Schema (Zod 4 does).
    */
-  jsonSchema?: JsonSchema;
+  jsonSchema?: JsonSchema | undefined;
   // Method syntax (not a property holding a function) keeps the parameters bivariant, so
   // a step typed against its flow's data is still a StepDefinition the engine can call.
   /**
@@ -102,12 +102,12 @@ export interface FlowSettings {
   /** Kebab-case name; the flow is served under `/{name}`. */
   name: string;
   /** A human-readable title for clients; defaults to a readable form of `name`. */
-  title?: string;
+  title?: string | undefined;
   /**
    * The definition version. Records keep the version they started on.
    * @default 1
    */
-  version?: number;
+  version?: number | undefined;
   /**
    * How long a flow lives after its last change: milliseconds, or a duration such as
    * `"30m"`, `"12h"`, `"7d"`.
@@ -117,7 +117,7 @@ export interface FlowSettings {
    * Called once the completing write is durable. Errors are logged, not sent to the
    * client: the flow is already completed.
    */
-  onComplete?: (flow: CompletedFlow) => void | Promise<void>;
+  onComplete?: ((flow: CompletedFlow) => void | Promise<void>) | undefined;
 }
 
 /**

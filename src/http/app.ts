@@ -22,7 +22,11 @@ export interface Logger {
  */
 export type WaymarkOptions = FlowKeeping & HandlerOptions;
 
-/** What {@link createWaymark} takes besides where flows are kept. */
+/**
+ * What {@link createWaymark} takes besides where flows are kept. Every optional member
+ * also takes `undefined`, so settings read from the environment pass straight through
+ * under `exactOptionalPropertyTypes`.
+ */
 export interface HandlerOptions {
   /** The flows to serve, each under `{basePath}/{name}`; several versions of one flow may be given. */
   flows: readonly FlowDefinition[];
@@ -32,29 +36,29 @@ export interface HandlerOptions {
    * slash; letters, digits, `-`, `_`, `.`, `~` per segment, and no `.` or `..` segment).
    * @default ""
    */
-  basePath?: string;
+  basePath?: string | undefined;
   /**
    * Largest request body accepted, in bytes.
    * @default 65536
    */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /**
    * Answer 428 to a step write without `If-Match`.
    * @default false
    */
-  requireIfMatch?: boolean;
+  requireIfMatch?: boolean | undefined;
   /** Where request lines and handler errors go; never given step data. */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /**
    * The clock, read once per request and passed to the engine.
    * @default () => new Date()
    */
-  now?: () => Date;
+  now?: (() => Date) | undefined;
   /**
    * Serve the web wizard at `/` and `/wizard/{flow}`, built by `loadWizard()` from
    * `waymark/wizard`. Without it only the API is served.
    */
-  wizard?: WizardAssets;
+  wizard?: WizardAssets | undefined;
 }
 
 /** A Web-standard request handler: mount it in any server or framework. */
@@ -85,7 +89,9 @@ const basePathPattern = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~-]+)*$/;
 export function createWaymark(options: WaymarkOptions): Waymark {
   const base = options.basePath === "/" ? "" : (options.basePath ?? "");
   if (!basePathPattern.test(base)) {
-    throw new Error(`basePath "${base}" must be empty or like "/api": no trailing slash`);
+    throw new Error(
+      `basePath "${base}" must be empty or a path like "/api" or "/api/v1": each segment of letters, digits, "-", "_", "." or "~" (not "." or ".."), no query, no trailing slash`,
+    );
   }
   const logger = options.logger;
   const service = createFlowService(options);

@@ -14,7 +14,8 @@ export interface BodyLimits {
  */
 const drainFactor = 16;
 
-const jsonMediaType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+/** `application/json` and `application/*+json`, with or without parameters. */
+export const jsonMediaType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /**
  * Reads a request body as JSON: checks the media type (415), the size (413, draining the

@@ -13,7 +13,7 @@ export interface MemoryStoreOptions {
    * share one database: a second handle in the same process, closed on its own. Leave it
    * out for a new, empty store.
    */
-  shareWith?: FlowStore;
+  shareWith?: FlowStore | undefined;
 }
 
 /** An idempotency key as kept: a claim, and once finished, its response. */

@@ -57,7 +57,7 @@ export async function openStore(
     return createRedisStore({ clusterNodes: nodes.map((node) => `redis://${credentials}${node}`) });
   }
   throw new Error(
-    `unsupported store URL "${redact(url)}": use sqlite:./file.db, postgres://…, redis://… or redis+cluster://host:port,…`,
+    `unsupported store URL "${redact(url)}": use sqlite:./file.db, sqlite::memory:, postgres://…, redis://…, redis+cluster://host:port,… or token (no store)`,
   );
 }
 

@@ -14,18 +14,18 @@ export interface PostgresPool {
 /** Options of {@link createPostgresStore}: a URL, or your own `pg` Pool. */
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/database`. */
-  url?: string;
+  url?: string | undefined;
   /**
    * A `pg` Pool of your own; the store never ends it. Give it `connectionTimeoutMillis`,
    * `query_timeout` and an `error` listener: `timeoutMs` applies only to a pool the store
    * opens itself.
    */
-  pool?: PostgresPool;
+  pool?: PostgresPool | undefined;
   /**
    * How long a connection attempt or a query may take before it is a 503.
    * @default 5000
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** The schema version this code writes; recorded in `waymark_schema`. */

@@ -26,24 +26,24 @@ import type { FlowStore, IdempotencyClaim, IdempotencyClaimResult } from "./type
  */
 export interface RedisStoreOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://`) for one server. */
-  url?: string;
+  url?: string | undefined;
   /**
    * Some root nodes of a Redis Cluster, such as `["redis://127.0.0.1:7000"]`; the rest
    * of the cluster is discovered. Credentials and TLS are taken from the first one.
    */
-  clusterNodes?: string[];
+  clusterNodes?: string[] | undefined;
   /**
    * Prepended to every key, so several deployments can share one Redis. Keep braces out
    * of it: a hash tag in the prefix would put every key in one Cluster slot.
    * @default "waymark:"
    */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * Milliseconds before a command, or a connection attempt, gives up with
    * `store-unavailable`.
    * @default 2000
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** What the store uses of a standalone client or of a cluster, so both share one path. */

@@ -21,13 +21,13 @@ export interface SqliteStoreOptions {
    * power loss at the cost of an fsync per commit.
    * @default "normal"
    */
-  synchronous?: "normal" | "full";
+  synchronous?: "normal" | "full" | undefined;
   /**
    * How long an operation waits for another process's lock before giving up (503). The
    * wait is asynchronous: other requests keep being served meanwhile.
    * @default 5000
    */
-  busyTimeoutMs?: number;
+  busyTimeoutMs?: number | undefined;
 }
 
 const schemaVersion = 2;

@@ -12,7 +12,7 @@ export interface TokenModeOptions {
    * (422 `token-too-large`), and a longer flow id is refused unopened.
    * @default 8192
    */
-  maxTokenBytes?: number;
+  maxTokenBytes?: number | undefined;
 }
 
 /**
