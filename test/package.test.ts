@@ -3,7 +3,6 @@
 // and the CLI against that installed copy, which has no TypeScript sources and no
 // repository around it. Slow by nature (a build, an install, two tsc runs): under a minute.
 import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import {
   copyFileSync,
   existsSync,
@@ -19,7 +18,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "./support/processes.ts";
+import { freePort, runToEnd } from "./support/processes.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const addon = "node_modules/better-sqlite3/build/Release/better_sqlite3.node";
@@ -347,22 +346,8 @@ describe.concurrent("the packed package", { timeout: 90_000 }, () => {
 });
 
 /** Runs a command to its end in `cwd`; resolves its exit code and output. */
-async function exec(
-  command: string,
-  args: string[],
-  cwd: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk;
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk;
-  });
-  const [code] = (await once(child, "exit")) as [number | null];
-  return { code, stdout, stderr };
+function exec(command: string, args: string[], cwd: string) {
+  return runToEnd(command, args, { cwd });
 }
 
 /**

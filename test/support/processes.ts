@@ -91,13 +91,22 @@ export function killAll(): void {
 }
 
 /** Runs the CLI to completion; resolves its exit code and output. */
-export async function runCli(
+export function runCli(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cli, ...args], {
-    cwd: root,
-    env: { ...process.env, ...env },
+  return runToEnd(process.execPath, [cli, ...args], { cwd: root, env });
+}
+
+/** Runs a command to its end; resolves its exit code and output. */
+export async function runToEnd(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
