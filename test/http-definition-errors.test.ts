@@ -281,9 +281,23 @@ describe("user code that breaks its contract is a definition-error, and writes n
       "schema",
     ],
     [
-      "a schema whose output holds undefined",
-      { schema: z.strictObject({ code: z.string().transform(() => undefined) }) },
+      "a schema whose output holds undefined in an array",
+      { schema: z.strictObject({ code: z.string().transform(() => [undefined]) }) },
       "schema",
+    ],
+    [
+      "a schema whose output is not an object",
+      { schema: z.strictObject({ code: z.string() }).transform(() => "text") },
+      "schema",
+    ],
+    [
+      "an async check that rejects (never awaited, and no unhandled rejection)",
+      {
+        check: async () => {
+          throw new Error("late");
+        },
+      },
+      "check",
     ],
   ])("%s", async (_, step, hook) => {
     const { put, after } = await firstWrite(step);
@@ -292,8 +306,29 @@ describe("user code that breaks its contract is a definition-error, and writes n
     expect(after.version).toBe(1);
   });
 
+  it("an optional field a schema turns into undefined is absent, as in JSON", async () => {
+    const schema = z.strictObject({
+      code: z.string(),
+      nickname: z
+        .string()
+        .transform((text) => text || undefined)
+        .optional(),
+    });
+    const { put } = await firstWrite({ schema }, { code: "X", nickname: "" });
+    expect(put.status).toBe(200);
+    expect(((await put.json()) as { data: unknown }).data).toEqual({ only: { code: "X" } });
+  });
+
   it.each([
     ["an async when", { when: async () => false }],
+    [
+      "an async when that rejects",
+      {
+        when: async () => {
+          throw new Error("late");
+        },
+      },
+    ],
     ["a when returning a string", { when: () => "no" }],
   ])("%s fails the create, and no flow is left behind", async (_, step) => {
     const { created } = await firstWrite(step);

@@ -9,7 +9,7 @@ import type {
   StepState,
   StepStatus,
 } from "./types.ts";
-import { asBoolean, asFieldErrors, assertPlainJson, runUserCode } from "./user-code.ts";
+import { asBoolean, asFieldErrors, plainJsonObject, runUserCode } from "./user-code.ts";
 
 /** The outcome of {@link submitStep}: the next record, or why nothing changes. */
 export type SubmitResult =
@@ -229,16 +229,13 @@ async function validateStep(
     step.schema["~standard"].validate(input),
   );
   if (result.issues) return invalid(result.issues.map(toFieldError));
-  if (!isPlainObject(result.value)) {
-    return invalid([{ path: "", message: "The step schema must produce an object" }]);
-  }
-  const value = result.value;
-  runUserCode({ ...site, hook: "schema" }, () => assertPlainJson(value));
+  const output = result.value;
+  const value = runUserCode({ ...site, hook: "schema" }, () => plainJsonObject(output));
   const problems = runUserCode({ ...site, hook: "check" }, () =>
     asFieldErrors(step.check?.(value, context)),
   );
   if (problems.length > 0) return invalid(problems);
-  return { ok: true, value: result.value };
+  return { ok: true, value };
 }
 
 /**

@@ -51,7 +51,7 @@ function definitionError(site: HookSite, cause: unknown): WaymarkError {
  */
 export function asBoolean(value: unknown): boolean {
   if (typeof value === "boolean") return value;
-  throw new TypeError(`when must return true or false, not ${describeValue(value)}`);
+  throw new TypeError(`when must return true or false, not ${describeValue(refused(value))}`);
 }
 
 /**
@@ -64,35 +64,60 @@ export function asFieldErrors(value: unknown): readonly FieldError[] {
   if (value === undefined) return [];
   if (Array.isArray(value) && value.every(isFieldError)) return value;
   throw new TypeError(
-    `check must return nothing or [{ path, message }] with strings, not ${describeValue(value)}`,
+    `check must return nothing or [{ path, message }] with strings, not ${describeValue(refused(value))}`,
   );
 }
 
 /**
- * Refuses a step output that is not plain JSON (objects, arrays, strings, finite
- * numbers, booleans, null): what a store keeps must read back as it was written.
- *
- * @throws TypeError naming the JSON Pointer of the first offending value.
+ * A refused promise is never awaited: its later rejection must not go unhandled, or it
+ * would end the process.
  */
-export function assertPlainJson(value: unknown): void {
-  const stack: Array<[unknown, string]> = [[value, ""]];
-  const seen = new Set<object>();
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    const [node, path] = item;
-    if (node === null || typeof node === "string" || typeof node === "boolean") continue;
-    if (typeof node === "number" && Number.isFinite(node)) continue;
-    const container =
-      Array.isArray(node) ||
-      (typeof node === "object" &&
-        [Object.prototype, null].includes(Object.getPrototypeOf(node) as object | null));
-    if (!container || seen.has(node as object)) {
-      throw new TypeError(`the step's output is not plain JSON at "${path}"`);
-    }
-    seen.add(node as object);
-    for (const [key, child] of Object.entries(node as object)) {
-      stack.push([child, `${path}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`]);
-    }
+function refused(value: unknown): unknown {
+  if (value instanceof Promise) value.catch(() => undefined);
+  return value;
+}
+
+/**
+ * The step's output as plain JSON: objects (plain, not class instances), arrays, strings,
+ * finite numbers, booleans and null, which every store keeps and reads back as written.
+ * An object member whose value is `undefined` is absent, as in JSON (a schema's optional
+ * field transformed to `undefined`); anything else (a `Date`, a `BigInt`, `NaN`, a
+ * cycle, `undefined` in an array) is refused. The top level must be an object.
+ *
+ * @throws TypeError naming the JSON Pointer of the first offending value; run inside
+ * {@link runUserCode}, it becomes a `definition-error` of the schema.
+ * @example plainJsonObject({ name: "Ada", nickname: undefined }) // { name: "Ada" }
+ */
+export function plainJsonObject(value: unknown): Record<string, unknown> {
+  const copy = plainJson(value, "", new Set());
+  if (typeof copy !== "object" || copy === null || Array.isArray(copy)) {
+    throw new TypeError("the step's output is not an object");
   }
+  return copy as Record<string, unknown>;
+}
+
+function plainJson(value: unknown, path: string, ancestors: Set<object>): unknown {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  const proto = typeof value === "object" ? Object.getPrototypeOf(value) : undefined;
+  const isArray = Array.isArray(value);
+  if (
+    (!isArray && proto !== Object.prototype && proto !== null) ||
+    ancestors.has(value as object)
+  ) {
+    throw new TypeError(`the step's output is not plain JSON at "${path}"`);
+  }
+  ancestors.add(value as object);
+  const at = (key: string) => `${path}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
+  const copy = isArray
+    ? (value as unknown[]).map((item, index) => plainJson(item, at(String(index)), ancestors))
+    : Object.fromEntries(
+        Object.entries(value as object)
+          .filter(([, member]) => member !== undefined)
+          .map(([key, member]) => [key, plainJson(member, at(key), ancestors)]),
+      );
+  ancestors.delete(value as object);
+  return copy;
 }
 
 function isFieldError(value: unknown): value is FieldError {
