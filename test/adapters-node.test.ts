@@ -247,6 +247,29 @@ describe("toNodeListener in Express 5", () => {
     }
   }
 
+  // Regression: the listener rewrote req.url before passing a request on, so a route
+  // after it inside a mounted router saw the path twice (/v1/v1/other).
+  it("inside a mounted router, passes other paths on to the router's later routes", async () => {
+    const router = express.Router();
+    router.use(
+      toNodeListener(createWaymark({ flows: [onboarding], store, basePath: "/v1/flows" })),
+    );
+    router.get("/other", (_req, res) => {
+      res.json({ other: true });
+    });
+    const app = express();
+    app.use("/v1", router);
+    const mounted = await listen(createServer(app));
+    try {
+      expect(await (await fetch(`${mounted.origin}/v1/other`)).json()).toEqual({ other: true });
+      const created = await fetch(`${mounted.origin}/v1/flows/onboarding`, { method: "POST" });
+      expect(created.status).toBe(201);
+      expect(created.headers.get("location")).toMatch(/^\/v1\/flows\/onboarding\//);
+    } finally {
+      await mounted.close();
+    }
+  });
+
   // A JSON string body parsed by express.json({ strict: false }) is a JSON string, not the
   // raw text of an object: it must reach the step as a string, and be refused.
   it("after express.json({ strict: false }), a JSON string body is data that is not an object", async () => {

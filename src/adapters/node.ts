@@ -105,8 +105,10 @@ export function toNodeListener(waymark: Waymark): NodeListener {
   const base = waymark.basePath;
   return (req, res, next) => {
     const incoming = req as MountedRequest;
-    if (typeof incoming.originalUrl === "string") incoming.url = incoming.originalUrl;
-    if (next && !isUnder(base, incoming.url ?? "/")) return next();
+    const target = typeof incoming.originalUrl === "string" ? incoming.originalUrl : req.url;
+    // Left as it was for the routes after this one: Express routers rewrite `url`.
+    if (next && !isUnder(base, target ?? "/")) return next();
+    incoming.url = target;
     recoverBody(incoming);
     listen(incoming, res).catch((error: unknown) => res.destroy(asError(error)));
   };
