@@ -117,4 +117,12 @@ describe("flow use cases, without HTTP", () => {
     await expectCode(flows.readStep("onboarding", flowId, "9", { now }), "step-not-found");
     await expectCode(flows.read("onboarding", "../etc", { now }), "flow-not-found");
   });
+
+  it("needs exactly one of store and tokens", () => {
+    const store = createSqliteStore({ path: ":memory:" });
+    const tokens = createTokenMode({ keyring: parseKeyring(generateKeyEntry("k")) });
+    const both = { flows: [onboarding], store, tokens } as never;
+    expect(() => createFlowService(both)).toThrow("give either store");
+    expect(() => createFlowService({ flows: [onboarding] } as never)).toThrow("give either store");
+  });
 });

@@ -1,11 +1,9 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
+// The contract's own types: one definition for the server, clients and the wizard.
+import type { JsonSchema, StepStatus } from "../contract/representation.ts";
 import type { FieldError } from "../errors.ts";
 
-/**
- * A JSON Schema document (draft 2020-12), as handed to clients to build forms.
- * @example { type: "object", properties: { email: { type: "string" } }, required: ["email"] }
- */
-export type JsonSchema = Readonly<Record<string, unknown>>;
+export type { JsonSchema, StepStatus } from "../contract/representation.ts";
 
 /**
  * The saved data of a flow, loosely typed: each done step's data, keyed by step name.
@@ -114,8 +112,12 @@ export interface FlowSettings {
    */
   ttl: number | string;
   /**
-   * Called once the completing write is durable. Errors are logged, not sent to the
-   * client: the flow is already completed.
+   * Runs as part of the completing write, after the last step's data passed and before
+   * the write is saved. If it throws or rejects, nothing is saved: the request answers
+   * 500 `definition-error` and the flow stays on its last step. It can run more than
+   * once for one flow (a retried request, a lost compare-and-set retried, a store that
+   * failed after it ran, two requests completing the flow at once): make it idempotent
+   * on `flowId`, and read the flow back where it matters which data was saved.
    */
   onComplete?: ((flow: CompletedFlow) => void | Promise<void>) | undefined;
 }
@@ -288,12 +290,6 @@ export interface FlowRecord {
   /** Epoch milliseconds: `updatedAt + ttl`. */
   expiresAt: number;
 }
-
-/**
- * Where a step stands in a flow.
- * @example planSteps(onboarding, {}).map((step) => step.status) // ["current", "pending", …]
- */
-export type StepStatus = "done" | "current" | "pending" | "skipped";
 
 /**
  * A step's position, name and status in one flow.

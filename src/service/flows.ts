@@ -120,15 +120,20 @@ const idPattern = /^[A-Za-z0-9_.-]{1,12288}$/;
 /**
  * Creates the use cases over one set of flows and where they are kept.
  *
- * @throws Error for a reserved flow name or a version defined twice.
+ * @throws Error for a reserved flow name, a version defined twice, or not exactly one of
+ * `store` and `tokens`.
  * @example
  * const flows = createFlowService({ flows: [onboarding], store: createMemoryStore() });
  * const started = await flows.start("onboarding", { now: new Date() });
  * await flows.submit("onboarding", started.flowId, "1", personalInfo, { now: new Date() });
  */
 export function createFlowService(options: FlowServiceOptions): FlowService {
-  const registry = createRegistry(options.flows);
   const { store, tokens } = options;
+  // The types say so too; this is for JavaScript callers and casts.
+  if ((store === undefined) === (tokens === undefined)) {
+    throw new Error("give either store (a FlowStore) or tokens (token mode), not both or neither");
+  }
+  const registry = createRegistry(options.flows);
 
   const etagOf = (record: FlowRecord, flowId: string) =>
     tokens ? tokens.etag(flowId) : `"v${record.version}"`;
