@@ -10,6 +10,8 @@ import { problemResponse } from "../http/problem.ts";
  * Fastify's raw request and reply take. It answers every request under the handler's
  * `basePath`, errors included. Given Express's `next`, it passes on requests outside
  * `basePath`; without one, it answers them 404.
+ *
+ * @example createServer(toNodeListener(waymark)).listen(3000);
  */
 export type NodeListener = (
   req: IncomingMessage,

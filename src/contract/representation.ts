@@ -7,12 +7,18 @@ export type StepStatus = "done" | "current" | "pending" | "skipped";
 /** Where a flow stands: `completed` once every applicable step is done (then read-only). */
 export type FlowStatus = "in_progress" | "completed";
 
-/** A link in a representation: a path that includes the handler's `basePath`. */
+/**
+ * A link in a representation: a path that includes the handler's `basePath`.
+ * @example { href: "/api/onboarding/3f0c…/step/2" }
+ */
 export interface Link {
   href: string;
 }
 
-/** One step's position, name and status in a flow representation. */
+/**
+ * One step's position, name and status in a flow representation.
+ * @example { number: 3, name: "company-details", title: "Company details", status: "skipped", href: "/onboarding/3f0c…/step/3" }
+ */
 export interface StepSummary {
   /** 1-based position in the definition; `PUT {href}` submits the step. */
   number: number;
@@ -22,7 +28,10 @@ export interface StepSummary {
   href: string;
 }
 
-/** The step to do next, with the JSON Schema its data must match. */
+/**
+ * The step to do next, with the JSON Schema its data must match.
+ * @example { number: 4, name: "review", title: "Review and accept", href: "/onboarding/3f0c…/step/4", schema: { type: "object" } }
+ */
 export interface CurrentStep {
   number: number;
   name: string;

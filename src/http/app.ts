@@ -26,6 +26,8 @@ export type WaymarkOptions = FlowKeeping & HandlerOptions;
  * What {@link createWaymark} takes besides where flows are kept. Every optional member
  * also takes `undefined`, so settings read from the environment pass straight through
  * under `exactOptionalPropertyTypes`.
+ *
+ * @example { flows: [onboarding], basePath: "/api", maxBodyBytes: 32_768, logger: pino() }
  */
 export interface HandlerOptions {
   /** The flows to serve, each under `{basePath}/{name}`; several versions of one flow may be given. */
@@ -61,7 +63,11 @@ export interface HandlerOptions {
   wizard?: WizardAssets | undefined;
 }
 
-/** A Web-standard request handler: mount it in any server or framework. */
+/**
+ * A Web-standard request handler: mount it in any server or framework.
+ *
+ * @example const response = await waymark.fetch(new Request("http://localhost/api/onboarding", { method: "POST" }));
+ */
 export interface Waymark {
   /** Answers one request; never rejects (failures are problem+json responses). */
   fetch(request: Request): Promise<Response>;

@@ -23,19 +23,32 @@ import {
 
 /**
  * Where flows are kept: records in a store under their id, or no store at all, with
- * each flow sealed in its own flow id (token mode).
+ * each flow sealed in its own flow id (token mode). Exactly one of the two.
+ *
+ * @example { store: createSqliteStore({ path: "./flows.db" }) }
+ * @example { tokens: createTokenMode({ keyring }) }
  */
 export type FlowKeeping =
   | { store: FlowStore; tokens?: never }
   | { tokens: TokenMode; store?: never };
 
-/** Options of {@link createFlowService}. */
+/**
+ * Options of {@link createFlowService}: the flows, and where they are kept.
+ *
+ * @example { flows: [onboarding], store: createMemoryStore() }
+ */
 export type FlowServiceOptions = FlowKeeping & {
   /** The flows served; several versions of one flow may be given. */
   flows: readonly FlowDefinition[];
 };
 
-/** A flow as one request found or left it: what every use case answers with. */
+/**
+ * A flow as one request found or left it: what every use case answers with.
+ *
+ * @example
+ * const { flowId, etag, plan } = await flows.read("onboarding", id, { now: new Date() });
+ * plan.find((step) => step.status === "current")?.name // "contract-details"
+ */
 export interface FlowView {
   definition: FlowDefinition;
   record: FlowRecord;
@@ -47,12 +60,20 @@ export interface FlowView {
   plan: StepState[];
 }
 
-/** A flow and one of its steps, from {@link FlowService.readStep}. */
+/**
+ * A flow and one of its steps, from {@link FlowService.readStep}.
+ *
+ * @example (await flows.readStep("onboarding", id, "review", { now })).step.number // 4
+ */
 export interface StepView extends FlowView {
   step: DefinedStep;
 }
 
-/** What {@link FlowService.submit} did. */
+/**
+ * What {@link FlowService.submit} did: the flow after the write, and whether it changed.
+ *
+ * @example if (!(await flows.submit("onboarding", id, "1", data, { now })).changed) console.log("no-op");
+ */
 export interface SubmitOutcome extends FlowView {
   /** False for a resubmission that changes nothing: same version, same ETag. */
   changed: boolean;
@@ -72,13 +93,14 @@ export interface FlowService {
    * Starts a flow on the newest version of its definition. `id` fixes the new record's
    * id (an idempotency key's claim does); an existing record with that id is returned
    * instead of a second one being made.
-   * @throws WaymarkError `unknown-flow`, `definition-error`, `store-unavailable`.
+   * @throws WaymarkError `unknown-flow`, `definition-error`, `token-too-large`,
+   * `store-unavailable`.
    */
   start(flow: string, input: { now: Date; id?: string }): Promise<FlowView>;
   /**
    * The live flow a flow id names.
    * @throws WaymarkError `unknown-flow`, `flow-not-found`, `invalid-flow-token`,
-   * `definition-retired`, `flow-expired`.
+   * `definition-retired`, `flow-expired`, `definition-error`, `store-unavailable`.
    */
   read(flow: string, flowId: string, input: { now: Date }): Promise<FlowView>;
   /**
@@ -93,7 +115,7 @@ export interface FlowService {
    * `If-Match` pinned the version.
    * @throws WaymarkError as {@link FlowService.readStep}, and `precondition-failed`,
    * `step-out-of-order`, `step-not-applicable`, `flow-completed`, `invalid-step-data`,
-   * `token-too-large`, `concurrent-update`, `definition-error`.
+   * `token-too-large`, `concurrent-update`, `definition-error`, `store-unavailable`.
    */
   submit(
     flow: string,
@@ -106,7 +128,7 @@ export interface FlowService {
    * Erases a flow and its data, expired or not, whatever its definition. In token mode
    * there is nothing to erase: the flow id is checked and the client drops it.
    * @throws WaymarkError `unknown-flow`, `flow-not-found`, `invalid-flow-token`,
-   * `precondition-failed`.
+   * `precondition-failed`, `store-unavailable`.
    */
   erase(flow: string, flowId: string, input: { preconditions?: Preconditions }): Promise<void>;
 }

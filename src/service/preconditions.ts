@@ -22,6 +22,8 @@ export function etagMatches(
 /**
  * The conditions a write carries, as the client sent them: `If-Match` with entity tags
  * from earlier responses (RFC 9110 §13.1.1). `*` only asks that the flow exists.
+ *
+ * @example { ifMatch: '"v3"' }
  */
 export interface Preconditions {
   ifMatch?: string | undefined;

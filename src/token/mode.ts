@@ -16,7 +16,8 @@ export interface TokenModeOptions {
 }
 
 /**
- * Token mode: how flow ids map to records when there is no store. The flow id *is* the
+ * Token mode: how flow ids map to records when there is no store.
+ * @example const record = tokens.open(tokens.seal(record)); // the same record The flow id *is* the
  * record, sealed in a compact JWE (`dir` + `A256GCM`), so nothing is kept anywhere and
  * every write hands the client a new flow id. It addresses flows; it persists nothing,
  * so there is nothing to compare-and-set, delete, purge or deduplicate.
