@@ -16,11 +16,12 @@ export interface TokenModeOptions {
 }
 
 /**
- * Token mode: how flow ids map to records when there is no store.
- * @example tokens.open(tokens.seal(record)).version === record.version // true The flow id *is* the
+ * Token mode: how flow ids map to records when there is no store. The flow id *is* the
  * record, sealed in a compact JWE (`dir` + `A256GCM`), so nothing is kept anywhere and
  * every write hands the client a new flow id. It addresses flows; it persists nothing,
  * so there is nothing to compare-and-set, delete, purge or deduplicate.
+ *
+ * @example tokens.open(tokens.seal(record)).version === record.version // true
  */
 export interface TokenMode {
   readonly kind: "token";
