@@ -1,7 +1,6 @@
 import { type Context, Hono } from "hono";
 import { WaymarkError } from "../errors.ts";
-import type { FlowService, FlowView } from "../service/flows.ts";
-import { unknownFlow } from "../service/flows.ts";
+import { type FlowService, type FlowView, unknownFlow } from "../service/flows.ts";
 import { etagMatches } from "../service/preconditions.ts";
 import { type BodyLimits, readJsonBody } from "./body.ts";
 import { idempotent } from "./idempotency.ts";
