@@ -227,4 +227,13 @@ describe("createRegistry", () => {
       `flow "${name}": the name is reserved`,
     );
   });
+
+  it("names the step whose schema has no JSON Schema", () => {
+    const started = defineFlow({ name: "born", ttl: "1h" });
+    expect(() =>
+      started.step({ name: "birth", schema: z.strictObject({ date: z.coerce.date() }) }),
+    ).toThrow(
+      /^flow "born", step 1 "birth": the schema has no JSON Schema \(.+\); pass jsonSchema$/,
+    );
+  });
 });

@@ -100,6 +100,9 @@ describe("token mode over HTTP", () => {
     ["with a part missing", (token: string) => token.split(".").slice(1).join(".")],
     ["oversized", (token: string) => token + "A".repeat(9000)],
     ["empty parts", () => "...."],
+    // Regression: characters outside base64url were answered flow-not-found.
+    ["ending in a character outside base64url", (token: string) => `${token.slice(0, -1)}!`],
+    ["with an encoded non-ASCII prefix", (token: string) => `%C3%BC${token}`],
   ])("answers 404 invalid-flow-token to a token %s", async (_label, mangle) => {
     const client = tokenClient();
     const { flow } = await client.start();

@@ -142,7 +142,16 @@ function settleStep(
   if (typeof step.schema?.["~standard"]?.validate !== "function") {
     throw new Error(`${label}: the step needs a schema implementing Standard Schema`);
   }
-  const jsonSchema = step.jsonSchema ?? standardJsonSchema(step.schema);
+  let jsonSchema: JsonSchema | undefined;
+  try {
+    jsonSchema = step.jsonSchema ?? standardJsonSchema(step.schema);
+  } catch (error) {
+    // Zod, for one, cannot describe z.coerce.date() or z.bigint() in JSON Schema.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`${label}: the schema has no JSON Schema (${reason}); pass jsonSchema`, {
+      cause: error,
+    });
+  }
   if (!jsonSchema) {
     throw new Error(
       `${label}: the schema does not implement Standard JSON Schema; pass jsonSchema`,

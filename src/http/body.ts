@@ -61,6 +61,17 @@ export async function readJsonBody(request: Request, limits: BodyLimits): Promis
   return value;
 }
 
+/**
+ * Refuses a number past the IEEE 754 double range, which JSON.parse reads as Infinity
+ * and no store keeps (I-JSON, RFC 7493 §2.2).
+ */
+function overflowing(): WaymarkError {
+  return new WaymarkError(
+    "invalid-json",
+    "The body holds a number too large for an IEEE 754 double (RFC 7493)",
+  );
+}
+
 /** The body's bytes, whatever their type: 413 past `maxBytes` (draining the rest). */
 export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
   const bytes = await readAtMost(request.body, limits.maxBytes);
@@ -153,12 +164,16 @@ async function readChunk(
   }
 }
 
-/** Nesting depth of a parsed JSON value, computed without recursion. */
+/**
+ * Nesting depth of a parsed JSON value, computed without recursion; on the way, refuses
+ * numbers JSON.parse could only read as Infinity.
+ */
 function depth(value: unknown): number {
   let deepest = 0;
   const stack: Array<[unknown, number]> = [[value, 0]];
   for (let item = stack.pop(); item; item = stack.pop()) {
     const [node, level] = item;
+    if (typeof node === "number" && !Number.isFinite(node)) throw overflowing();
     if (typeof node !== "object" || node === null) continue;
     deepest = Math.max(deepest, level + 1);
     for (const child of Object.values(node)) stack.push([child, level + 1]);

@@ -136,7 +136,7 @@ export interface FlowService {
 /** Attempts at a step write whose compare-and-set keeps losing, before answering 409. */
 const maxWriteAttempts = 5;
 
-/** Flow ids are URL-safe; anything else is not found, without asking the store. */
+/** Store keys are URL-safe; anything else is not found, without asking the store. */
 const idPattern = /^[A-Za-z0-9_.-]{1,12288}$/;
 
 /**
@@ -174,11 +174,12 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
   /** The record a flow id names, expired or not. */
   async function load(flow: string, flowId: string): Promise<FlowRecord> {
     latest(flow);
-    const record = !idPattern.test(flowId)
-      ? undefined
-      : tokens
-        ? tokens.open(flowId)
-        : await store.load(flowId);
+    // A token that is not even URL-safe is still a token: 404 invalid-flow-token.
+    const record = tokens
+      ? tokens.open(flowId)
+      : idPattern.test(flowId)
+        ? await store.load(flowId)
+        : undefined;
     if (!record || record.flow !== flow) {
       throw new WaymarkError("flow-not-found", `No ${flow} flow has this id`);
     }

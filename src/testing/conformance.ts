@@ -282,6 +282,19 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         });
       });
 
+      it("purges keys past their keeping time", async () => {
+        const first = claim("fp");
+        await store.claimIdempotencyKey("k7", first);
+        await store.finishIdempotencyKey("k7", first.token, response);
+        await store.purgeExpired(new Date(at + 24 * hour));
+        // Asked as of before the keeping time ran out: only a purged key is free again.
+        const probe = claim("another request");
+        expect(await store.claimIdempotencyKey("k7", probe)).toEqual({
+          claimed: true,
+          flowId: probe.flowId,
+        });
+      });
+
       it("gives a key to exactly one of many concurrent claims", async () => {
         const other = await reopen();
         try {
