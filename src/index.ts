@@ -46,10 +46,12 @@ export {
   type FlowService,
   type FlowServiceOptions,
   type FlowView,
+  type Freshness,
+  type ReadInput,
   type StepView,
   type SubmitOutcome,
 } from "./service/flows.ts";
-export type { Preconditions } from "./service/preconditions.ts";
+export { evaluatePreconditions, type Preconditions } from "./service/preconditions.ts";
 export type {
   FlowStore,
   IdempotencyClaim,

@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import { WaymarkError } from "../errors.ts";
-import { type FlowService, type FlowView, unknownFlow } from "../service/flows.ts";
-import { etagMatches } from "../service/preconditions.ts";
+import { type FlowService, unknownFlow } from "../service/flows.ts";
+import type { Preconditions } from "../service/preconditions.ts";
 import { type BodyLimits, readJsonBody } from "./body.ts";
 import { idempotent } from "./idempotency.ts";
 import { methodNotAllowed } from "./problem.ts";
@@ -45,21 +45,25 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
   });
 
   app.get("/:flow/:id", async (c) => {
-    const found = await service.read(c.req.param("flow"), c.req.param("id"), { now: now() });
-    if (isFresh(c, found)) return notModified(found.etag);
+    const input = { now: now(), preconditions: preconditionsOf(c) };
+    const found = await service.read(c.req.param("flow"), c.req.param("id"), input);
+    if (found.notModified) return notModified(found.etag);
     return json(flowRepresentation(found, base), { etag: found.etag });
   });
 
   app.delete("/:flow/:id", async (c) => {
-    const preconditions = { ifMatch: c.req.header("if-match") };
+    const preconditions = preconditionsOf(c);
     await service.erase(c.req.param("flow"), c.req.param("id"), { preconditions });
     return c.body(null, 204, { "cache-control": "no-store" });
   });
 
   app.get("/:flow/:id/step/:step", async (c) => {
     const { flow, id, step } = c.req.param();
-    const found = await service.readStep(flow, id, step, { now: now() });
-    if (isFresh(c, found)) return notModified(found.etag);
+    const found = await service.readStep(flow, id, step, {
+      now: now(),
+      preconditions: preconditionsOf(c),
+    });
+    if (found.notModified) return notModified(found.etag);
     return json(stepRepresentation(found, base), { etag: found.etag });
   });
 
@@ -72,7 +76,7 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     const { flow, id, step } = c.req.param();
     const saved = await service.submit(flow, id, step, body, {
       now: now(),
-      preconditions: { ifMatch },
+      preconditions: preconditionsOf(c),
     });
     // The address changes in token mode, where the flow id is the sealed record.
     const moved =
@@ -93,9 +97,9 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
   return app;
 }
 
-/** `If-None-Match` names the current state: the client's copy is fresh (weak comparison). */
-function isFresh(c: Context, found: FlowView): boolean {
-  return etagMatches(c.req.header("if-none-match"), found.etag, { weak: true });
+/** The request's conditional headers, for the one evaluation in the use cases. */
+function preconditionsOf(c: Context): Preconditions {
+  return { ifMatch: c.req.header("if-match"), ifNoneMatch: c.req.header("if-none-match") };
 }
 
 const jsonHeaders = { "content-type": "application/json", "cache-control": "no-store" };

@@ -15,7 +15,7 @@ import { runUserCode } from "../flow/user-code.ts";
 import type { FlowStore } from "../store/types.ts";
 import type { TokenMode } from "../token/mode.ts";
 import {
-  checkPreconditions,
+  evaluatePreconditions,
   hasEntityTags,
   type Preconditions,
   staleEtag,
@@ -98,16 +98,23 @@ export interface FlowService {
    */
   start(flow: string, input: { now: Date; id?: string }): Promise<FlowView>;
   /**
-   * The live flow a flow id names.
+   * The live flow a flow id names. With preconditions, `notModified` says the client's
+   * copy (`If-None-Match`) is current: answer 304.
    * @throws WaymarkError `unknown-flow`, `flow-not-found`, `invalid-flow-token`,
-   * `definition-retired`, `flow-expired`, `definition-error`, `store-unavailable`.
+   * `definition-retired`, `flow-expired`, `precondition-failed` (a stale `If-Match`),
+   * `definition-error`, `store-unavailable`.
    */
-  read(flow: string, flowId: string, input: { now: Date }): Promise<FlowView>;
+  read(flow: string, flowId: string, input: ReadInput): Promise<FlowView & Freshness>;
   /**
-   * One step of a live flow, by 1-based number or name.
+   * One step of a live flow, by 1-based number or name; preconditions as for `read`.
    * @throws WaymarkError as {@link FlowService.read}, and `step-not-found`.
    */
-  readStep(flow: string, flowId: string, step: string, input: { now: Date }): Promise<StepView>;
+  readStep(
+    flow: string,
+    flowId: string,
+    step: string,
+    input: ReadInput,
+  ): Promise<StepView & Freshness>;
   /**
    * Submits a step's data. The body is the step's data, or the seed's envelope
    * `{ "personalInfo": { … } }`. Completing the flow runs its `onComplete` before the
@@ -131,6 +138,17 @@ export interface FlowService {
    * `precondition-failed`, `store-unavailable`.
    */
   erase(flow: string, flowId: string, input: { preconditions?: Preconditions }): Promise<void>;
+}
+
+/** What a read takes: the time, and the request's preconditions. */
+export interface ReadInput {
+  now: Date;
+  preconditions?: Preconditions | undefined;
+}
+
+/** Whether the client's copy is current (`If-None-Match` matched): answer 304. */
+export interface Freshness {
+  notModified: boolean;
 }
 
 /** Attempts at a step write whose compare-and-set keeps losing, before answering 409. */
@@ -236,20 +254,22 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
       );
     },
 
-    async read(flow, flowId, { now }) {
+    async read(flow, flowId, { now, preconditions }) {
       const { definition, record } = await loadLive(flow, flowId, now);
-      return view(definition, record, flowId);
+      const found = view(definition, record, flowId);
+      return { ...found, notModified: isNotModified(preconditions, found.etag) };
     },
 
-    async readStep(flow, flowId, ref, { now }) {
+    async readStep(flow, flowId, ref, { now, preconditions }) {
       const { definition, record } = await loadLive(flow, flowId, now);
-      return { ...view(definition, record, flowId), step: stepOf(definition, ref) };
+      const found = { ...view(definition, record, flowId), step: stepOf(definition, ref) };
+      return { ...found, notModified: isNotModified(preconditions, found.etag) };
     },
 
     async submit(flow, flowId, ref, body, { now, preconditions }) {
       for (let attempt = 1; attempt <= maxWriteAttempts; attempt++) {
         const { definition, record } = await loadLive(flow, flowId, now);
-        checkPreconditions(preconditions, etagOf(record, flowId));
+        evaluatePreconditions(preconditions, etagOf(record, flowId), { safe: false });
         const step = stepOf(definition, ref);
         const result = await submitStep(definition, record, step, unwrap(step, body), now);
         if (!result.ok) throw result.error;
@@ -266,7 +286,7 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
 
     async erase(flow, flowId, { preconditions }) {
       const record = await load(flow, flowId);
-      checkPreconditions(preconditions, etagOf(record, flowId));
+      evaluatePreconditions(preconditions, etagOf(record, flowId), { safe: false });
       if (tokens) return;
       const pinned = hasEntityTags(preconditions) ? record.version : undefined;
       if (!(await store.delete(record.id, pinned)) && pinned !== undefined) throw staleEtag();
@@ -288,6 +308,10 @@ async function complete(definition: FlowDefinition, record: FlowRecord, now: Dat
       completedAt: now,
     }),
   );
+}
+
+function isNotModified(preconditions: Preconditions | undefined, etag: string): boolean {
+  return evaluatePreconditions(preconditions, etag, { safe: true }) === "not-modified";
 }
 
 function stepOf(definition: FlowDefinition, ref: string): DefinedStep {

@@ -20,39 +20,60 @@ export function etagMatches(
 }
 
 /**
- * The conditions a write carries, as the client sent them: `If-Match` with entity tags
- * from earlier responses (RFC 9110 §13.1.1). `*` only asks that the flow exists.
+ * The conditions a request carries, as the client sent them (RFC 9110 §13.1):
+ * `If-Match` and `If-None-Match` with entity tags from earlier responses, or `*`, which
+ * matches any flow that exists. Waymark sends no `Last-Modified` (entity tags are
+ * exact; dates have one-second resolution), so `If-Unmodified-Since` and
+ * `If-Modified-Since` do not apply and are ignored, as §13.1.3–4 allow.
  *
  * @example { ifMatch: '"v3"' }
+ * @example { ifNoneMatch: "*" } // create-only: refused, since the flow exists
  */
 export interface Preconditions {
   ifMatch?: string | undefined;
+  ifNoneMatch?: string | undefined;
 }
 
-/** Whether the write is conditional on particular entity tags (not just on existence). */
+/**
+ * RFC 9110 §13.2.2, in its order, for a flow that exists with entity tag `current`:
+ * `If-Match` (strong comparison) false → 412; else `If-None-Match` (weak comparison)
+ * true → 304 for a read (`safe`), 412 for anything else; else the request proceeds.
+ * The one evaluation every route uses.
+ *
+ * @throws WaymarkError `precondition-failed`.
+ * @example evaluatePreconditions({ ifNoneMatch: '"v3"' }, '"v3"', { safe: true }) // "not-modified"
+ */
+export function evaluatePreconditions(
+  preconditions: Preconditions | undefined,
+  current: string,
+  { safe }: { safe: boolean },
+): "proceed" | "not-modified" {
+  const { ifMatch, ifNoneMatch } = preconditions ?? {};
+  if (ifMatch !== undefined && !etagMatches(ifMatch, current, { weak: false })) {
+    throw staleEtag();
+  }
+  if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, current, { weak: true })) {
+    if (safe) return "not-modified";
+    throw new WaymarkError(
+      "precondition-failed",
+      ifNoneMatch.trim() === "*"
+        ? "If-None-Match: * asks that the flow not exist, and it does"
+        : "If-None-Match names the flow's current state",
+    );
+  }
+  return "proceed";
+}
+
+/**
+ * Whether a write is pinned to particular entity tags by `If-Match` (not just to the
+ * flow existing): a lost compare-and-set then means the client's version is gone.
+ */
 export function hasEntityTags(preconditions: Preconditions | undefined): boolean {
   const ifMatch = preconditions?.ifMatch;
   return ifMatch !== undefined && ifMatch.trim() !== "*";
 }
 
-/**
- * Refuses the write unless `If-Match` names the current entity tag (strong comparison).
- *
- * @throws WaymarkError `precondition-failed` when it does not.
- */
-export function checkPreconditions(
-  preconditions: Preconditions | undefined,
-  current: string,
-): void {
-  if (
-    hasEntityTags(preconditions) &&
-    !etagMatches(preconditions?.ifMatch, current, { weak: false })
-  ) {
-    throw staleEtag();
-  }
-}
-
-/** The refusal for a write whose `If-Match` names a version that is gone. */
+/** The refusal for a request whose `If-Match` names a version that is gone. */
 export function staleEtag(): WaymarkError {
   return new WaymarkError(
     "precondition-failed",
