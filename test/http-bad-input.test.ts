@@ -158,6 +158,17 @@ describe("HTTP bad input: bodies", () => {
     await flow.unchanged();
   });
 
+  it("a coded body's 415 names the accepted coding in Accept-Encoding (RFC 9110 §12.5.3)", async () => {
+    const flow = await started();
+    const response = await flow.putRaw(JSON.stringify(personalInfo), {
+      "content-type": "application/json",
+      "content-encoding": "gzip",
+    });
+    await expectProblem(response, 415, "unsupported-media-type");
+    expect(response.headers.get("accept-encoding")).toBe("identity");
+    await flow.unchanged();
+  });
+
   it("accepts application/json with a charset and +json types", async () => {
     for (const contentType of ["application/json; charset=utf-8", "application/merge+json"]) {
       const flow = await started();

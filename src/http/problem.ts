@@ -96,5 +96,9 @@ export function problemResponse(
   }
   if (typeof error.extensions.allow === "string")
     response.headers.set("allow", error.extensions.allow);
+  // RFC 9110 §12.5.3: a 415 for a body's coding names the codings accepted.
+  if (typeof error.extensions.acceptEncoding === "string") {
+    response.headers.set("accept-encoding", error.extensions.acceptEncoding);
+  }
   return response;
 }
