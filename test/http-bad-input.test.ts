@@ -2,6 +2,7 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {
   createHttpClient,
+  employeeContract,
   expectProblem,
   type HttpClient,
   origin,
@@ -155,6 +156,39 @@ describe("HTTP bad input: bodies", () => {
     const flow = await started();
     const response = await flow.putRaw(JSON.stringify(personalInfo), headers);
     await expectProblem(response, 415, "unsupported-media-type");
+    await flow.unchanged();
+  });
+
+  // Regression: duplicate names were resolved last-wins, so a reader taking the first
+  // value (a proxy, a WAF, an audit log) saw a refusal where Waymark saw acceptance.
+  it("{acceptTerms:false, acceptTerms:true} no longer completes the review step", async () => {
+    const client = createHttpClient();
+    const { path } = await client.start();
+    await client.putOk(path, 1, personalInfo);
+    const { flow } = await client.read(path);
+    await client.putOk(path, 2, employeeContract);
+    const body = '{"acceptTerms":false,"acceptTerms":true}';
+    const response = await client.send("PUT", `${path}/step/4`, { body, headers: json });
+    const problem = await expectProblem(response, 400, "invalid-json");
+    expect(problem.errors?.[0]?.path).toBe("/acceptTerms");
+    expect((await client.read(path)).flow).toMatchObject({
+      status: "in_progress",
+      version: flow.version + 1,
+    });
+  });
+
+  it.each([
+    ["at the top", '{"firstName":"Ada","firstName":"Bob"}', "/firstName"],
+    [
+      "nested in the envelope",
+      '{"personalInfo":{"email":"a@b.co","email":"c@d.co"}}',
+      "/personalInfo/email",
+    ],
+    ["the envelope itself", '{"personalInfo":{},"personalInfo":{}}', "/personalInfo"],
+  ])("a member name repeated %s is 400 with a pointer to it", async (_label, body, path) => {
+    const flow = await started();
+    const problem = await expectProblem(await flow.putRaw(body), 400, "invalid-json");
+    expect(problem.errors).toEqual([{ path, message: expect.stringContaining("more than once") }]);
     await flow.unchanged();
   });
 

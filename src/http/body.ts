@@ -1,4 +1,5 @@
 import { WaymarkError } from "../errors.ts";
+import { findDuplicateKey } from "./duplicate-keys.ts";
 
 /** Limits on request bodies. */
 export interface BodyLimits {
@@ -19,7 +20,8 @@ export const jsonMediaType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /**
  * Reads a request body as JSON: checks the media type (415), the size (413, draining the
- * rest), UTF-8 and syntax (400) and nesting depth (400). Never trusts Content-Length.
+ * rest), UTF-8 and syntax (400), nesting depth, numbers past a double and duplicate
+ * member names (400, I-JSON). Never trusts Content-Length.
  */
 export async function readJsonBody(request: Request, limits: BodyLimits): Promise<unknown> {
   const encoding = request.headers.get("content-encoding")?.trim().toLowerCase() ?? "identity";
@@ -57,6 +59,16 @@ export async function readJsonBody(request: Request, limits: BodyLimits): Promis
   }
   if (depth(value) > limits.maxDepth) {
     throw new WaymarkError("invalid-json", `The body nests deeper than ${limits.maxDepth} levels`);
+  }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== undefined) {
+    throw new WaymarkError(
+      "invalid-json",
+      "The body repeats a member name in one object (I-JSON)",
+      {
+        errors: [{ path: duplicate, message: "This name appears more than once in its object" }],
+      },
+    );
   }
   return value;
 }
