@@ -39,6 +39,28 @@ describe("Idempotency-Key on POST /{flow}", () => {
     expect(again.headers.get("location")).toBe(first.headers.get("location"));
   });
 
+  // Regression: the fingerprint covered the raw bytes, so a client re-serialising the
+  // same JSON for its retry got 422 idempotency-key-reused.
+  it("fingerprints the body in canonical form (RFC 8785): key order and spacing do not matter", async () => {
+    const client = createHttpClient();
+    const json = { "content-type": "application/json", ...key };
+    const first = await client.send("POST", "/onboarding", {
+      headers: json,
+      body: '{"ref":"a","meta":{"x":1,"y":[1,2]}}',
+    });
+    const retry = await client.send("POST", "/onboarding", {
+      headers: json,
+      body: '{ "meta": { "y": [1, 2], "x": 1.0 }, "ref": "a" }',
+    });
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.headers.get("location")).toBe(first.headers.get("location"));
+    const reordered = await client.send("POST", "/onboarding", {
+      headers: json,
+      body: '{"ref":"a","meta":{"x":1,"y":[2,1]}}',
+    });
+    await expectProblem(reordered, 422, "idempotency-key-reused");
+  });
+
   it("answers 409 with Retry-After while the first request is still running", async () => {
     let release = () => {};
     const held = new Promise<void>((resolve) => {
@@ -149,5 +171,57 @@ describe("Idempotency-Key on POST /{flow}", () => {
       headers: { "idempotency-key": "k".repeat(255) },
     });
     expect(response.status).toBe(201);
+  });
+});
+
+// Regression: without an Idempotency-Key the body was never read, so a 100 KB or
+// text/plain body got 201 while the same body with a key got 413.
+describe("POST /{flow} bodies, with or without a key, under the limits of every body", () => {
+  it.each([
+    [
+      "over the size limit",
+      { "content-type": "application/json" },
+      `{"a":"${"x".repeat(2_000)}"}`,
+      413,
+      "body-too-large",
+    ],
+    [
+      "not JSON by its type",
+      { "content-type": "text/plain" },
+      '{"a":1}',
+      415,
+      "unsupported-media-type",
+    ],
+    [
+      "compressed",
+      { "content-type": "application/json", "content-encoding": "gzip" },
+      "x",
+      415,
+      "unsupported-media-type",
+    ],
+    ["malformed", { "content-type": "application/json" }, '{"a":', 400, "invalid-json"],
+    [
+      "with a repeated member",
+      { "content-type": "application/json" },
+      '{"a":1,"a":2}',
+      400,
+      "invalid-json",
+    ],
+  ])("a body %s is refused, with or without a key", async (_label, headers, body, status, code) => {
+    for (const withKey of [false, true]) {
+      const client = createHttpClient({ maxBodyBytes: 1024 });
+      const sent = withKey ? { ...headers, ...key } : headers;
+      await expectProblem(
+        await client.send("POST", "/onboarding", { headers: sent, body }),
+        status,
+        code,
+      );
+    }
+  });
+
+  it("an empty body, or none, starts a flow", async () => {
+    const client = createHttpClient();
+    expect((await client.send("POST", "/onboarding")).status).toBe(201);
+    expect((await client.send("POST", "/onboarding", { body: "" })).status).toBe(201);
   });
 });

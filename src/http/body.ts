@@ -24,26 +24,39 @@ export const jsonMediaType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * member names (400, I-JSON). Never trusts Content-Length.
  */
 export async function readJsonBody(request: Request, limits: BodyLimits): Promise<unknown> {
-  const encoding = request.headers.get("content-encoding")?.trim().toLowerCase() ?? "identity";
-  if (encoding !== "identity") {
-    throw await afterDraining(
-      request.body,
-      limits.maxBytes * drainFactor,
-      new WaymarkError("unsupported-media-type", "Send the body without Content-Encoding", {
-        extensions: { acceptEncoding: "identity" },
-      }),
-    );
-  }
-  const contentType = request.headers.get("content-type") ?? "";
-  if (!jsonMediaType.test(contentType)) {
-    const shown = contentType ? `"${contentType.slice(0, 100)}"` : "none";
-    throw await afterDraining(
-      request.body,
-      limits.maxBytes * drainFactor,
-      new WaymarkError("unsupported-media-type", `Expected application/json, got ${shown}`),
-    );
-  }
+  const refused = mediaTypeRefusal(request.headers);
+  if (refused) throw await afterDraining(request.body, limits.maxBytes * drainFactor, refused);
+  return parseJson(await readBody(request, limits), limits);
+}
+
+/**
+ * An optional JSON body, under the same limits as every other: undefined when the request
+ * has none; otherwise as {@link readJsonBody} reads it (413, 415, 400).
+ */
+export async function readOptionalJsonBody(request: Request, limits: BodyLimits): Promise<unknown> {
   const bytes = await readBody(request, limits);
+  if (bytes.byteLength === 0) return undefined;
+  const refused = mediaTypeRefusal(request.headers);
+  if (refused) throw refused;
+  return parseJson(bytes, limits);
+}
+
+/** 415 for a body that is coded or not JSON, naming what is accepted. */
+function mediaTypeRefusal(headers: Headers): WaymarkError | undefined {
+  const encoding = headers.get("content-encoding")?.trim().toLowerCase() ?? "identity";
+  if (encoding !== "identity") {
+    return new WaymarkError("unsupported-media-type", "Send the body without Content-Encoding", {
+      extensions: { acceptEncoding: "identity" },
+    });
+  }
+  const contentType = headers.get("content-type") ?? "";
+  if (jsonMediaType.test(contentType)) return undefined;
+  const shown = contentType ? `"${contentType.slice(0, 100)}"` : "none";
+  return new WaymarkError("unsupported-media-type", `Expected application/json, got ${shown}`);
+}
+
+/** The JSON value of a body's bytes: 400 unless it is UTF-8, JSON and I-JSON, shallow enough. */
+function parseJson(bytes: Uint8Array, limits: BodyLimits): unknown {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { WaymarkError } from "../errors.ts";
 import type { FlowStore, StoredResponse } from "../store/types.ts";
-import { type BodyLimits, readBody } from "./body.ts";
+import { type BodyLimits, readOptionalJsonBody } from "./body.ts";
 
 /** How long a key and its first response are kept for replay. */
 const keepMs = 24 * 3_600_000;
@@ -19,6 +19,10 @@ const keyPattern = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
  * process died — creates that same flow, never a second one; `create` must therefore
  * accept an id that may already exist. Only successful responses are kept. Token mode
  * (no store) refuses a key: 400 `idempotency-key-unsupported`.
+ *
+ * The body is optional, read under the same limits as every body (413, 415, 400), and
+ * fingerprinted in canonical form (RFC 8785 JCS), so a retry that re-serialises the same
+ * JSON with other key order or spacing is the same request.
  */
 export async function idempotent(
   request: Request,
@@ -27,21 +31,26 @@ export async function idempotent(
   create: (flowId: string) => Promise<StoredResponse>,
 ): Promise<Response> {
   const key = request.headers.get("idempotency-key");
-  if (key === null) return toResponse(await create(randomUUID()));
-  if (!keyPattern.test(key)) {
+  if (key !== null && !keyPattern.test(key)) {
     throw new WaymarkError(
       "invalid-idempotency-key",
       "Idempotency-Key must be 1 to 255 printable ASCII characters",
     );
   }
-  const body = await readBody(request, limits);
+  const body = await readOptionalJsonBody(request, limits);
+  if (key === null) return toResponse(await create(randomUUID()));
   if (!store) {
     throw new WaymarkError(
       "idempotency-key-unsupported",
       "Without a store there is nowhere to remember an Idempotency-Key: send the request without it",
     );
   }
-  const fingerprint = createHash("sha256").update(scope).update("\0").update(body).digest("hex");
+  const canonical = body === undefined ? "" : canonicalJson(body);
+  const fingerprint = createHash("sha256")
+    .update(scope)
+    .update("\0")
+    .update(canonical)
+    .digest("hex");
   const scoped = `${scope}:${key}`;
   const at = now.getTime();
   const token = randomUUID();
@@ -86,4 +95,21 @@ function toResponse(stored: StoredResponse, extra: Record<string, string> = {}):
     status: stored.status,
     headers: { ...stored.headers, ...extra },
   });
+}
+
+/**
+ * RFC 8785 (JCS) for an I-JSON value: members sorted by their names' UTF-16 code units,
+ * numbers and strings serialised as ECMAScript does, which is JSON.stringify's own
+ * output. (The `canonicalize` package does the same but needs Node 22.)
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const object = value as Record<string, unknown>;
+    const members = Object.keys(object)
+      .sort()
+      .map((name) => `${JSON.stringify(name)}:${canonicalJson(object[name])}`);
+    return `{${members.join(",")}}`;
+  }
+  return JSON.stringify(value);
 }
