@@ -23,7 +23,7 @@ export function findDuplicateKey(text: string): string | undefined {
     const char = text[index];
     const top = stack.at(-1);
     if (char === "{" || char === "[") {
-      const pointer = top ? `${top.pointer}/${escape(top.at)}` : "";
+      const pointer = top ? `${top.pointer}/${pointerToken(top.at)}` : "";
       stack.push({ pointer, names: char === "{" ? new Set() : undefined, at: "0" });
       expectName = char === "{";
     } else if (char === "}" || char === "]") {
@@ -36,7 +36,7 @@ export function findDuplicateKey(text: string): string | undefined {
       const end = closingQuote(text, index);
       if (expectName && top?.names) {
         const name = JSON.parse(text.slice(index, end + 1)) as string;
-        if (top.names.has(name)) return `${top.pointer}/${escape(name)}`;
+        if (top.names.has(name)) return `${top.pointer}/${pointerToken(name)}`;
         top.names.add(name);
         top.at = name;
         expectName = false;
@@ -56,6 +56,6 @@ function closingQuote(text: string, start: number): number {
   return text.length - 1;
 }
 
-function escape(name: string): string {
+function pointerToken(name: string): string {
   return name.replaceAll("~", "~0").replaceAll("/", "~1");
 }
