@@ -67,11 +67,13 @@ describe("HTTP errors: addressing", () => {
     await client.expectUnchanged(path, { version: 1, etag });
   });
 
-  it("GET on the flow collection is 405 with Allow: POST", async () => {
+  it("PUT and DELETE on the flow collection are 405 with Allow: GET, HEAD, POST", async () => {
     const client = createHttpClient();
-    const response = await client.send("GET", "/onboarding");
-    expect(response.headers.get("allow")).toBe("POST");
-    await expectProblem(response, 405, "method-not-allowed");
+    for (const method of ["PUT", "DELETE", "PATCH"]) {
+      const response = await client.send(method, "/onboarding");
+      expect(response.headers.get("allow")).toBe("GET, HEAD, POST");
+      await expectProblem(response, 405, "method-not-allowed");
+    }
   });
 
   // Guards against the health routes answering "no flow named healthz" to other methods.

@@ -5,6 +5,8 @@
 export type { FieldError, ProblemDocument } from "./problem.ts";
 export type {
   CurrentStep,
+  DescribedStep,
+  FlowDescription,
   FlowRepresentation,
   FlowStatus,
   JsonSchema,

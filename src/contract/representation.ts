@@ -89,3 +89,36 @@ export interface StepRepresentation<Data = Record<string, unknown>> {
   href: string;
   links: { flow: Link };
 }
+
+/**
+ * `GET /{flow}`: a flow described without starting one, from the newest definition: what
+ * a client shows before the first step, or to say what lies ahead.
+ *
+ * @example
+ * { flow: "onboarding", title: "Onboarding", definitionVersion: 1, ttlMs: 604800000,
+ *   steps: [{ number: 3, name: "company-details", title: "Company details", conditional: true, schema: {…} }, …],
+ *   links: { start: { href: "/onboarding", method: "POST" } } }
+ */
+export interface FlowDescription {
+  flow: string;
+  title: string;
+  /** The version new flows start on. */
+  definitionVersion: number;
+  /** How long a flow lives after its last change, in milliseconds. */
+  ttlMs: number;
+  steps: DescribedStep[];
+  links: { start: Link & { method: "POST" } };
+}
+
+/** One step of a {@link FlowDescription}. */
+export interface DescribedStep {
+  number: number;
+  name: string;
+  title: string;
+  /**
+   * The step applies to some flows only (its definition has a `when`); which earlier
+   * answers decide it is code, not data, so it is not described.
+   */
+  conditional: boolean;
+  schema: JsonSchema;
+}

@@ -5,7 +5,12 @@ import type { Preconditions } from "../service/preconditions.ts";
 import { type BodyLimits, readJsonBody } from "./body.ts";
 import { idempotent } from "./idempotency.ts";
 import { methodNotAllowed } from "./problem.ts";
-import { flowPath, flowRepresentation, stepRepresentation } from "./representation.ts";
+import {
+  flowDescription,
+  flowPath,
+  flowRepresentation,
+  stepRepresentation,
+} from "./representation.ts";
 
 /** What the flow routes need from the app. */
 export interface FlowRoutesOptions {
@@ -18,7 +23,8 @@ export interface FlowRoutesOptions {
 }
 
 /**
- * The five routes of the flow API, for every registered flow: each parses the request,
+ * The routes of the flow API, for every registered flow: the description (`GET /{flow}`),
+ * then start, read, read a step, submit and erase, each of which parses the request,
  * calls one use case and renders its result.
  */
 export function flowRoutes(options: FlowRoutesOptions): Hono {
@@ -42,6 +48,12 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
         body: JSON.stringify(flowRepresentation(started, base)),
       };
     });
+  });
+
+  app.get("/:flow", (c) => {
+    const definition = service.registry.latest(c.req.param("flow"));
+    if (!definition) throw unknownFlow(c.req.param("flow"));
+    return c.json(flowDescription(definition, base), 200, { "cache-control": "no-cache" });
   });
 
   app.get("/:flow/:id", async (c) => {
@@ -84,7 +96,7 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     return json(flowRepresentation(saved, base), { etag: saved.etag, ...moved });
   });
 
-  app.all("/:flow", (c) => notAllowed(c, "POST"));
+  app.all("/:flow", (c) => notAllowed(c, "GET, HEAD, POST"));
   app.all("/:flow/:id", (c) => notAllowed(c, "GET, HEAD, DELETE"));
   app.all("/:flow/:id/step/:step", (c) => notAllowed(c, "GET, HEAD, PUT"));
 

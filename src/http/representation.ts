@@ -1,9 +1,10 @@
 import type {
   CurrentStep,
+  FlowDescription,
   FlowRepresentation,
   StepRepresentation,
 } from "../contract/representation.ts";
-import type { FlowRecord } from "../flow/types.ts";
+import type { FlowDefinition, FlowRecord } from "../flow/types.ts";
 import type { FlowView, StepView } from "../service/flows.ts";
 
 /**
@@ -68,6 +69,24 @@ export function stepRepresentation(view: StepView, base: string): StepRepresenta
     schema: step.jsonSchema,
     href: stepPath(self, step),
     links: { flow: { href: self } },
+  };
+}
+
+/** A flow described from its newest definition, for `GET /{flow}`. */
+export function flowDescription(definition: FlowDefinition, base: string): FlowDescription {
+  return {
+    flow: definition.name,
+    title: definition.title,
+    definitionVersion: definition.version,
+    ttlMs: definition.ttlMs,
+    steps: definition.steps.map((step) => ({
+      number: step.number,
+      name: step.name,
+      title: step.title,
+      conditional: step.when !== undefined,
+      schema: step.jsonSchema,
+    })),
+    links: { start: { href: `${base}/${definition.name}`, method: "POST" } },
   };
 }
 
