@@ -102,7 +102,7 @@ function toResponse(stored: StoredResponse, extra: Record<string, string> = {}):
  * numbers and strings serialised as ECMAScript does, which is JSON.stringify's own
  * output. (The `canonicalize` package does the same but needs Node 22.)
  */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (typeof value === "object" && value !== null) {
     const object = value as Record<string, unknown>;

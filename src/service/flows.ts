@@ -177,6 +177,8 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
 
   const etagOf = (record: FlowRecord, flowId: string) =>
     tokens ? tokens.etag(flowId) : `"v${record.version}"`;
+  /** What clients address a record by: its id, or in token mode the record sealed. */
+  const flowIdOf = (record: FlowRecord) => (tokens ? tokens.seal(record) : record.id);
 
   function view(definition: FlowDefinition, record: FlowRecord, flowId: string): FlowView {
     const plan = planSteps(definition, record.data);
@@ -226,7 +228,7 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
     now: Date,
   ): Promise<string | undefined> {
     // Sealed first: a flow too large for its token fails before any effect.
-    const flowId = tokens ? tokens.seal(next) : next.id;
+    const flowId = flowIdOf(next);
     if (completed) await complete(definition, next, now);
     if (tokens) return flowId;
     return (await store.save(next, previous.version)) ? flowId : undefined;
@@ -240,7 +242,7 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
       const definition = latest(flow);
       const fresh = createRecord(definition, { id: id ?? randomUUID(), now });
       // Planned before anything is kept: a definition that fails leaves nothing behind.
-      const started = view(definition, fresh, tokens ? tokens.seal(fresh) : fresh.id);
+      const started = view(definition, fresh, flowIdOf(fresh));
       if (tokens || (await store.create(fresh))) return started;
       // A retried create under an idempotency key finds the flow its first attempt made.
       const existing = await store.load(fresh.id);
