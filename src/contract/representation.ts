@@ -70,6 +70,12 @@ export interface FlowRepresentation<Data = Record<string, Record<string, unknown
   /** When the flow expires unless it changes before then (sliding). */
   expiresAt: string;
   links: { self: Link; current?: Link };
+  /**
+   * Only in the answer to `POST /{flow}` of a flow whose access is `secret`: the
+   * credential every later request sends as `Authorization: Bearer {flowSecret}`.
+   * It is shown once; the server keeps only its hash.
+   */
+  flowSecret?: string;
 }
 
 /**
@@ -106,6 +112,12 @@ export interface FlowDescription {
   definitionVersion: number;
   /** How long a flow lives after its last change, in milliseconds. */
   ttlMs: number;
+  /**
+   * Who may touch a started flow: its id alone (`capability`), its id and the
+   * `flowSecret` from the start (`secret`), or the host app's own authentication
+   * (`authorize`).
+   */
+  access: "capability" | "secret" | "authorize";
   steps: DescribedStep[];
   links: { start: Link & { method: "POST" } };
 }

@@ -2,6 +2,7 @@ import type { StandardJSONSchemaV1, StandardSchemaV1 } from "@standard-schema/sp
 import type {
   DefinedFlow,
   DefinedStep,
+  FlowAccess,
   FlowBuilder,
   FlowDefinition,
   FlowDefinitionInput,
@@ -110,7 +111,18 @@ function settle(input: FlowSettings): Settled {
     version,
     ttlMs: parseDuration(input.ttl, where),
     ...(input.onComplete ? { onComplete: input.onComplete } : {}),
+    access: settleAccess(input.access, where),
   };
+}
+
+function settleAccess(access: FlowSettings["access"], where: string): FlowAccess {
+  if (access === undefined || access === "capability" || access === "secret") {
+    return access ?? "capability";
+  }
+  if (typeof access !== "object" || access === null || typeof access.authorize !== "function") {
+    throw new Error(`${where}: access must be "capability", "secret" or { authorize(context) }`);
+  }
+  return Object.freeze({ ...access });
 }
 
 function withSteps(settled: Settled, steps: readonly DefinedStep[]): Built {

@@ -90,6 +90,80 @@ export interface CompletedFlow {
 }
 
 /**
+ * What a request does to a flow, as an {@link AccessPolicy}'s `authorize` hook is told.
+ * `read-step` is `GET /{flow}/{flowId}/step/{step}`.
+ */
+export type FlowOperation = "start" | "read" | "read-step" | "submit" | "erase";
+
+/**
+ * The flow an `authorize` hook is asked about: undefined for `start`, which has no flow
+ * yet. `subject` is what the hook bound the flow to when it started.
+ *
+ * @example { flowId: "3f0c…", flow: "onboarding", definitionVersion: 1, subject: "user-42", data: {} }
+ */
+export interface AuthorizedFlow {
+  /** The stable identity of the flow (in token mode, not the token). */
+  flowId: string;
+  flow: string;
+  definitionVersion: number;
+  /** The subject `authorize` returned for `start`, if it returned one. */
+  subject: string | undefined;
+  data: FlowData;
+}
+
+/**
+ * What an `authorize` hook is given: the Web `Request` (its cookies, headers, whatever
+ * the host app authenticates by), the operation, and the flow (undefined for `start`).
+ */
+export interface AuthorizeContext {
+  request: Request;
+  operation: FlowOperation;
+  flow: AuthorizedFlow | undefined;
+}
+
+/**
+ * An `authorize` hook's answer: `false` refuses (answered exactly like an unknown flow),
+ * `true` allows, and for `start`, `{ subject }` allows and binds the new flow to the
+ * host app's subject (a user id, say), which later calls see as `flow.subject`.
+ */
+export type AuthorizeResult = boolean | { subject: string };
+
+/**
+ * Who may touch a flow once it has started (the `access` of a definition):
+ * - `"capability"`: whoever holds the flow id (at least 122 random bits) may;
+ * - `"secret"`: starting answers a `flowSecret` too, and every later request must send
+ *   it as `Authorization: Bearer {flowSecret}`; only its SHA-256 hash is kept;
+ * - `{ authorize }`: the host app decides on each request, from its own authenticated
+ *   subject. A throw is a 500 `definition-error`.
+ *
+ * A refused request answers exactly as an unknown flow would (404, same body), so flow
+ * ids cannot be probed.
+ *
+ * @default "capability"
+ * @example
+ * access: {
+ *   authorize: ({ request, operation, flow }) => {
+ *     const user = userOf(request);
+ *     if (!user) return false;
+ *     return operation === "start" ? { subject: user.id } : flow?.subject === user.id;
+ *   },
+ * }
+ */
+export type FlowAccess = "capability" | "secret" | AccessPolicy;
+
+/** The `authorize` form of {@link FlowAccess}. */
+export interface AccessPolicy {
+  /** Decides one request; see {@link AuthorizeResult}. May be async. */
+  authorize(context: AuthorizeContext): AuthorizeResult | Promise<AuthorizeResult>;
+  /**
+   * How the host app authenticates, as an OpenAPI Security Scheme Object, for the
+   * published document.
+   * @default { type: "http", scheme: "bearer" }
+   */
+  securityScheme?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/**
  * The settings of a flow besides its steps: what `defineFlow` takes before `.step` adds
  * the steps.
  *
@@ -120,6 +194,11 @@ export interface FlowSettings {
    * on `flowId`, and read the flow back where it matters which data was saved.
    */
   onComplete?: ((flow: CompletedFlow) => void | Promise<void>) | undefined;
+  /**
+   * Who may touch a started flow: `"capability"`, `"secret"` or `{ authorize }`.
+   * @default "capability"
+   */
+  access?: FlowAccess | undefined;
 }
 
 /**
@@ -169,6 +248,8 @@ export interface FlowDefinition<Steps extends readonly DefinedStep[] = readonly 
   readonly steps: Steps;
   readonly ttlMs: number;
   readonly onComplete?: (flow: CompletedFlow) => void | Promise<void>;
+  /** Who may touch a started flow; `"capability"` unless the definition said otherwise. */
+  readonly access: FlowAccess;
 }
 
 /**
@@ -289,6 +370,20 @@ export interface FlowRecord {
   updatedAt: number;
   /** Epoch milliseconds: `updatedAt + ttl`. */
   expiresAt: number;
+  /**
+   * What the flow's access mode keeps: the SHA-256 of its `flowSecret` (base64url), or
+   * the subject `authorize` bound it to. Absent for capability flows.
+   */
+  access?: RecordAccess;
+}
+
+/**
+ * The access part of a {@link FlowRecord}.
+ * @example { secretHash: "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg" }
+ */
+export interface RecordAccess {
+  secretHash?: string;
+  subject?: string;
 }
 
 /**

@@ -5,7 +5,9 @@ import type { FlowDefinition } from "../flow/types.ts";
 import { createFlowService, type FlowKeeping } from "../service/flows.ts";
 import { mustCloseAfter } from "./body.ts";
 import { flowRoutes } from "./flow-routes.ts";
+import type { CorsOptions } from "./cors.ts";
 import { methodNotAllowed, problemResponse, problemStatus } from "./problem.ts";
+import type { RateLimitOptions } from "./rate-limit.ts";
 import { wizardRoutes } from "./wizard.ts";
 import type { WizardAssets } from "./wizard-assets.ts";
 
@@ -61,6 +63,10 @@ export interface HandlerOptions {
    * `waymark/wizard`. Without it only the API is served.
    */
   wizard?: WizardAssets | undefined;
+  /** Limit requests per client; without it nothing is limited. */
+  rateLimit?: RateLimitOptions | undefined;
+  /** Let browsers on other origins call the API; without it only same-origin pages can. */
+  cors?: CorsOptions | undefined;
 }
 
 /**

@@ -79,6 +79,7 @@ export function flowDescription(definition: FlowDefinition, base: string): FlowD
     title: definition.title,
     definitionVersion: definition.version,
     ttlMs: definition.ttlMs,
+    access: typeof definition.access === "string" ? definition.access : "authorize",
     steps: definition.steps.map((step) => ({
       number: step.number,
       name: step.name,
