@@ -2,7 +2,7 @@ import type { FieldError } from "../contract/problem.ts";
 import { WaymarkError } from "../errors.ts";
 
 /** The places where a definition's own code runs. */
-export type Hook = "when" | "check" | "schema" | "onComplete";
+export type Hook = "when" | "check" | "schema" | "onComplete" | "authorize";
 
 /** Where a definition's code ran: the flow, the step (none for flow-wide hooks), the hook. */
 export interface HookSite {
@@ -12,7 +12,7 @@ export interface HookSite {
 }
 
 /**
- * Runs a definition's own code (`when`, `check`, a schema, `onComplete`). Whatever it
+ * Runs a definition's own code (`when`, `check`, a schema, `onComplete`, `authorize`). Whatever it
  * throws, or a promise it returns rejects with, becomes a `definition-error` naming the
  * flow, the step and the hook, with the thrown value as `cause`: the request fails with
  * a 500 and writes nothing. The thrown message is never copied, since it may quote data.

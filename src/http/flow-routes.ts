@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
 import { WaymarkError } from "../errors.ts";
+import type { Caller } from "../service/access.ts";
 import { type FlowService, unknownFlow } from "../service/flows.ts";
 import type { Preconditions } from "../service/preconditions.ts";
 import { type BodyLimits, readJsonBody } from "./body.ts";
@@ -33,11 +34,15 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
 
   app.post("/:flow", async (c) => {
     const name = c.req.param("flow");
-    if (!service.registry.latest(name)) throw unknownFlow(name);
+    const definition = service.registry.latest(name);
+    if (!definition) throw unknownFlow(name);
     const at = now();
     const { store } = service;
-    return idempotent(c.req.raw, name, { store, limits, now: at }, async (id) => {
-      const started = await service.start(name, { now: at, id });
+    const caller = callerOf(c);
+    const guarded = definition.access !== "capability";
+    return idempotent(c.req.raw, name, { store, limits, now: at, guarded }, async (id) => {
+      const started = await service.start(name, { now: at, id, caller });
+      const { flowSecret } = started;
       return {
         status: 201,
         headers: {
@@ -45,7 +50,10 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
           etag: started.etag,
           location: flowPath(base, started.record, started.flowId),
         },
-        body: JSON.stringify(flowRepresentation(started, base)),
+        body: JSON.stringify({
+          ...flowRepresentation(started, base),
+          ...(flowSecret === undefined ? {} : { flowSecret }),
+        }),
       };
     });
   });
@@ -57,15 +65,15 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
   });
 
   app.get("/:flow/:id", async (c) => {
-    const input = { now: now(), preconditions: preconditionsOf(c) };
+    const input = { now: now(), preconditions: preconditionsOf(c), caller: callerOf(c) };
     const found = await service.read(c.req.param("flow"), c.req.param("id"), input);
     if (found.notModified) return notModified(found.etag);
     return json(flowRepresentation(found, base), { etag: found.etag });
   });
 
   app.delete("/:flow/:id", async (c) => {
-    const preconditions = preconditionsOf(c);
-    await service.erase(c.req.param("flow"), c.req.param("id"), { preconditions });
+    const input = { preconditions: preconditionsOf(c), caller: callerOf(c) };
+    await service.erase(c.req.param("flow"), c.req.param("id"), input);
     return c.body(null, 204, { "cache-control": "no-store" });
   });
 
@@ -74,6 +82,7 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     const found = await service.readStep(flow, id, step, {
       now: now(),
       preconditions: preconditionsOf(c),
+      caller: callerOf(c),
     });
     if (found.notModified) return notModified(found.etag);
     return json(stepRepresentation(found, base), { etag: found.etag });
@@ -89,6 +98,7 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     const saved = await service.submit(flow, id, step, body, {
       now: now(),
       preconditions: preconditionsOf(c),
+      caller: callerOf(c),
     });
     // The address changes in token mode, where the flow id is the sealed record.
     const moved =
@@ -112,6 +122,17 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
 /** The request's conditional headers, for the one evaluation in the use cases. */
 function preconditionsOf(c: Context): Preconditions {
   return { ifMatch: c.req.header("if-match"), ifNoneMatch: c.req.header("if-none-match") };
+}
+
+/**
+ * Who is asking: the `flowSecret` sent as `Authorization: Bearer …` (RFC 6750), and
+ * the request, for a flow's `authorize` hook.
+ */
+function callerOf(c: Context): Caller {
+  const credentials = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(
+    c.req.header("authorization") ?? "",
+  );
+  return { secret: credentials?.[1], request: c.req.raw };
 }
 
 const jsonHeaders = { "content-type": "application/json", "cache-control": "no-store" };

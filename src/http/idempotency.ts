@@ -23,11 +23,16 @@ const keyPattern = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
  * The body is optional, read under the same limits as every body (413, 415, 400), and
  * fingerprinted in canonical form (RFC 8785 JCS), so a retry that re-serialises the same
  * JSON with other key order or spacing is the same request.
+ *
+ * A `guarded` flow (access `secret` or `authorize`) is never replayed from the copy: a
+ * replay calls `create` again for the same flow id, which checks the caller like the
+ * first request and, for a `secret` flow, issues a new secret (the kept copy leaves out
+ * `flowSecret`, so the store never holds one).
  */
 export async function idempotent(
   request: Request,
   scope: string,
-  { store, limits, now }: { store: FlowStore | undefined; limits: BodyLimits; now: Date },
+  { store, limits, now, guarded = false }: IdempotencyContext,
   create: (flowId: string) => Promise<StoredResponse>,
 ): Promise<Response> {
   const key = request.headers.get("idempotency-key");
@@ -76,11 +81,14 @@ export async function idempotent(
         "The first request with this Idempotency-Key has not finished; retry shortly",
       );
     }
-    return toResponse(entry.response, { "idempotent-replayed": "true" });
+    const replayed = { "idempotent-replayed": "true" };
+    if (!guarded) return toResponse(entry.response, replayed);
+    return toResponse(await create(keptFlowId(entry.response)), replayed);
   }
   try {
     const response = await create(claim.flowId);
-    await store.finishIdempotencyKey(scoped, token, response);
+    const kept = guarded ? withoutSecret(response) : response;
+    await store.finishIdempotencyKey(scoped, token, kept);
     return toResponse(response);
   } catch (error) {
     // The claim keeps its flow id, so the retry creates (or finds) the same flow. Should
@@ -88,6 +96,26 @@ export async function idempotent(
     await store.releaseIdempotencyKey(scoped, token).catch(() => undefined);
     throw error;
   }
+}
+
+/** What {@link idempotent} needs besides the request. */
+export interface IdempotencyContext {
+  store: FlowStore | undefined;
+  limits: BodyLimits;
+  now: Date;
+  /** The flow's access mode checks callers: replay by creating again, keep no secret. */
+  guarded?: boolean;
+}
+
+function withoutSecret(response: StoredResponse): StoredResponse {
+  const { flowSecret: _shownOnce, ...rest } = JSON.parse(response.body) as Record<string, unknown>;
+  return { ...response, body: JSON.stringify(rest) };
+}
+
+function keptFlowId(response: StoredResponse): string {
+  const { flowId } = JSON.parse(response.body) as { flowId?: unknown };
+  if (typeof flowId !== "string") throw new Error("a kept response without its flowId");
+  return flowId;
 }
 
 function toResponse(stored: StoredResponse, extra: Record<string, string> = {}): Response {

@@ -10,10 +10,17 @@ import {
 } from "../flow/engine.ts";
 import { isPlainObject } from "../flow/json.ts";
 import { createRegistry, type FlowRegistry } from "../flow/registry.ts";
-import type { DefinedStep, FlowDefinition, FlowRecord, StepState } from "../flow/types.ts";
+import type {
+  DefinedStep,
+  FlowDefinition,
+  FlowOperation,
+  FlowRecord,
+  StepState,
+} from "../flow/types.ts";
 import { runUserCode } from "../flow/user-code.ts";
 import type { FlowStore } from "../store/types.ts";
-import type { TokenMode } from "../token/mode.ts";
+import { invalidFlowToken, type TokenMode } from "../token/mode.ts";
+import { admitStart, admits, type Caller, reissueSecret } from "./access.ts";
 import {
   evaluatePreconditions,
   hasEntityTags,
@@ -70,6 +77,17 @@ export interface StepView extends FlowView {
 }
 
 /**
+ * A flow just started, from {@link FlowService.start}: for a `secret` flow, with the
+ * secret to show its caller once.
+ *
+ * @example const { flowId, flowSecret } = await flows.start("kyc", { now: new Date() });
+ */
+export interface StartedFlow extends FlowView {
+  /** The `flowSecret` of a `secret` flow: shown once, kept only as a hash. */
+  flowSecret: string | undefined;
+}
+
+/**
  * What {@link FlowService.submit} did: the flow after the write, and whether it changed.
  *
  * @example if (!(await flows.submit("onboarding", id, "1", data, { now })).changed) console.log("no-op");
@@ -92,14 +110,17 @@ export interface FlowService {
   /**
    * Starts a flow on the newest version of its definition. `id` fixes the new record's
    * id (an idempotency key's claim does); an existing record with that id is returned
-   * instead of a second one being made.
-   * @throws WaymarkError `unknown-flow`, `definition-error`, `token-too-large`,
-   * `store-unavailable`.
+   * instead of a second one being made: for a `secret` flow with a new secret, since
+   * the first was shown to a caller who lost it, and for an `authorize` flow only to
+   * the subject it is bound to.
+   * @throws WaymarkError `unknown-flow` (also when `authorize` refuses the caller),
+   * `definition-error`, `token-too-large`, `concurrent-update`, `store-unavailable`.
    */
-  start(flow: string, input: { now: Date; id?: string }): Promise<FlowView>;
+  start(flow: string, input: { now: Date; id?: string; caller?: Caller }): Promise<StartedFlow>;
   /**
    * The live flow a flow id names. With preconditions, `notModified` says the client's
-   * copy (`If-None-Match`) is current: answer 304.
+   * copy (`If-None-Match`) is current: answer 304. A caller the flow's access mode
+   * refuses gets exactly what an unknown flow id gets.
    * @throws WaymarkError `unknown-flow`, `flow-not-found`, `invalid-flow-token`,
    * `definition-retired`, `flow-expired`, `precondition-failed` (a stale `If-Match`),
    * `definition-error`, `store-unavailable`.
@@ -129,7 +150,7 @@ export interface FlowService {
     flowId: string,
     step: string,
     body: unknown,
-    input: { now: Date; preconditions?: Preconditions },
+    input: { now: Date; preconditions?: Preconditions; caller?: Caller },
   ): Promise<SubmitOutcome>;
   /**
    * Erases a flow and its data, expired or not, whatever its definition. In token mode
@@ -137,13 +158,19 @@ export interface FlowService {
    * @throws WaymarkError `unknown-flow`, `flow-not-found`, `invalid-flow-token`,
    * `precondition-failed`, `store-unavailable`.
    */
-  erase(flow: string, flowId: string, input: { preconditions?: Preconditions }): Promise<void>;
+  erase(
+    flow: string,
+    flowId: string,
+    input: { preconditions?: Preconditions; caller?: Caller },
+  ): Promise<void>;
 }
 
-/** What a read takes: the time, and the request's preconditions. */
+/** What a read takes: the time, the request's preconditions, and who is asking. */
 export interface ReadInput {
   now: Date;
   preconditions?: Preconditions | undefined;
+  /** Needed by `secret` and `authorize` flows; without it they refuse. */
+  caller?: Caller | undefined;
 }
 
 /** Whether the client's copy is current (`If-None-Match` matched): answer 304. */
@@ -191,24 +218,41 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
     return definition;
   }
 
-  /** The record a flow id names, expired or not. */
-  async function load(flow: string, flowId: string): Promise<FlowRecord> {
-    latest(flow);
+  /**
+   * The record a flow id names, expired or not, if the caller may have it: a refused
+   * caller gets exactly what an unknown id gets, before anything else is said.
+   */
+  async function load(
+    flow: string,
+    flowId: string,
+    operation: FlowOperation,
+    caller: Caller = {},
+  ): Promise<FlowRecord> {
+    const newest = latest(flow);
     // A token that is not even URL-safe is still a token: 404 invalid-flow-token.
     const record = tokens
       ? tokens.open(flowId)
       : idPattern.test(flowId)
         ? await store.load(flowId)
         : undefined;
-    if (!record || record.flow !== flow) {
-      throw new WaymarkError("flow-not-found", `No ${flow} flow has this id`);
+    if (!record || record.flow !== flow) throw notFound(flow);
+    // The mode of the version it started on; a retired version's flows keep the newest's.
+    const definition = registry.at(flow, record.definitionVersion) ?? newest;
+    if (!(await admits(definition, operation, record, caller))) {
+      throw tokens ? invalidFlowToken() : notFound(flow);
     }
     return record;
   }
 
   /** The live flow a flow id names, with the definition it started on. */
-  async function loadLive(flow: string, flowId: string, now: Date) {
-    const record = await load(flow, flowId);
+  async function loadLive(
+    flow: string,
+    flowId: string,
+    now: Date,
+    operation: FlowOperation,
+    caller: Caller | undefined,
+  ) {
+    const record = await load(flow, flowId, operation, caller);
     const definition = registry.at(record.flow, record.definitionVersion);
     if (!definition) {
       throw new WaymarkError(
@@ -238,39 +282,59 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
     registry,
     store,
 
-    async start(flow, { now, id }) {
+    async start(flow, { now, id, caller = {} }) {
       const definition = latest(flow);
-      const fresh = createRecord(definition, { id: id ?? randomUUID(), now });
+      const admitted = await admitStart(definition, caller);
+      // Refused like a flow that does not exist: nothing to tell a stranger apart by.
+      if (!admitted) throw unknownFlow(flow);
+      const created = createRecord(definition, { id: id ?? randomUUID(), now });
+      const fresh = admitted.access ? { ...created, access: admitted.access } : created;
       // Planned before anything is kept: a definition that fails leaves nothing behind.
       const started = view(definition, fresh, flowIdOf(fresh));
-      if (tokens || (await store.create(fresh))) return started;
+      if (tokens || (await store.create(fresh))) {
+        return { ...started, flowSecret: admitted.secret };
+      }
       // A retried create under an idempotency key finds the flow its first attempt made.
       const existing = await store.load(fresh.id);
       if (!existing) {
         throw new WaymarkError("concurrent-update", "The flow was removed while being created");
       }
-      return view(
-        registry.at(existing.flow, existing.definitionVersion) ?? definition,
-        existing,
-        existing.id,
-      );
+      const settled = registry.at(existing.flow, existing.definitionVersion) ?? definition;
+      if (existing.access?.subject !== admitted.access?.subject) throw unknownFlow(flow);
+      if (existing.access?.secretHash === undefined) {
+        return { ...view(settled, existing, existing.id), flowSecret: undefined };
+      }
+      // The first answer's secret never reached its caller: a new one replaces it.
+      const { secret, secretHash } = reissueSecret();
+      const at = now.getTime();
+      const next: FlowRecord = {
+        ...existing,
+        access: { ...existing.access, secretHash },
+        version: existing.version + 1,
+        updatedAt: at,
+        expiresAt: at + settled.ttlMs,
+      };
+      if (!(await store.save(next, existing.version))) {
+        throw new WaymarkError("concurrent-update", "The flow changed while it was restarted");
+      }
+      return { ...view(settled, next, next.id), flowSecret: secret };
     },
 
-    async read(flow, flowId, { now, preconditions }) {
-      const { definition, record } = await loadLive(flow, flowId, now);
+    async read(flow, flowId, { now, preconditions, caller }) {
+      const { definition, record } = await loadLive(flow, flowId, now, "read", caller);
       const found = view(definition, record, flowId);
       return { ...found, notModified: isNotModified(preconditions, found.etag) };
     },
 
-    async readStep(flow, flowId, ref, { now, preconditions }) {
-      const { definition, record } = await loadLive(flow, flowId, now);
+    async readStep(flow, flowId, ref, { now, preconditions, caller }) {
+      const { definition, record } = await loadLive(flow, flowId, now, "read-step", caller);
       const found = { ...view(definition, record, flowId), step: stepOf(definition, ref) };
       return { ...found, notModified: isNotModified(preconditions, found.etag) };
     },
 
-    async submit(flow, flowId, ref, body, { now, preconditions }) {
+    async submit(flow, flowId, ref, body, { now, preconditions, caller }) {
       for (let attempt = 1; attempt <= maxWriteAttempts; attempt++) {
-        const { definition, record } = await loadLive(flow, flowId, now);
+        const { definition, record } = await loadLive(flow, flowId, now, "submit", caller);
         evaluatePreconditions(preconditions, etagOf(record, flowId), { safe: false });
         const step = stepOf(definition, ref);
         const result = await submitStep(definition, record, step, unwrap(step, body), now);
@@ -286,8 +350,8 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
       throw new WaymarkError("concurrent-update", "The flow changed during each attempt to save");
     },
 
-    async erase(flow, flowId, { preconditions }) {
-      const record = await load(flow, flowId);
+    async erase(flow, flowId, { preconditions, caller }) {
+      const record = await load(flow, flowId, "erase", caller);
       evaluatePreconditions(preconditions, etagOf(record, flowId), { safe: false });
       if (tokens) return;
       const pinned = hasEntityTags(preconditions) ? record.version : undefined;
@@ -343,6 +407,11 @@ function unwrap(step: DefinedStep, body: unknown): unknown {
   return (key === camel || key === step.name) && !isField && isPlainObject(body[key])
     ? body[key]
     : body;
+}
+
+/** The refusal for a flow id nothing is kept under, and for a caller refused access. */
+function notFound(flow: string): WaymarkError {
+  return new WaymarkError("flow-not-found", `No ${flow} flow has this id`);
 }
 
 /** The refusal for a flow name nothing is registered under. */

@@ -77,6 +77,17 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       expect(await store.load(record.id)).toEqual(record);
     });
 
+    it("keeps what a flow's access mode needs, and saves it with the record", async () => {
+      const record = sampleRecord({
+        access: { secretHash: "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg" },
+      });
+      await store.create(record);
+      expect(await store.load(record.id)).toEqual(record);
+      const bound = { ...record, version: 2, access: { subject: "user-42" } };
+      expect(await store.save(bound, 1)).toBe(true);
+      expect(await store.load(record.id)).toEqual(bound);
+    });
+
     it("creates a record only once: a second create with its id writes nothing", async () => {
       const record = sampleRecord();
       expect(await store.create(record)).toBe(true);

@@ -81,10 +81,7 @@ export function createTokenMode(options: TokenModeOptions): TokenMode {
         record = openToken(flowId, options.keyring);
       } catch (error) {
         if (!(error instanceof TokenError)) throw error;
-        throw new WaymarkError(
-          "invalid-flow-token",
-          "The flow token is malformed, altered, or sealed with a key this server does not hold",
-        );
+        throw invalidFlowToken();
       }
       if (!isFlowRecord(record)) {
         throw new WaymarkError("invalid-flow-token", "The flow token does not hold a flow");
@@ -94,6 +91,17 @@ export function createTokenMode(options: TokenModeOptions): TokenMode {
     // The GCM tag authenticates this exact token: two branches never share it.
     etag: (flowId) => `"t${flowId.slice(flowId.lastIndexOf(".") + 1)}"`,
   };
+}
+
+/**
+ * The refusal of a token that does not open: also what a caller its flow's access mode
+ * refuses gets, so the two cannot be told apart.
+ */
+export function invalidFlowToken(): WaymarkError {
+  return new WaymarkError(
+    "invalid-flow-token",
+    "The flow token is malformed, altered, or sealed with a key this server does not hold",
+  );
 }
 
 /** Latest time a Date can hold, in epoch milliseconds. */
