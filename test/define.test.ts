@@ -65,6 +65,20 @@ describe("defineFlow", () => {
     expect(() => flow({ version })).toThrow('flow "demo": version must be a positive integer');
   });
 
+  it("settles access: capability by default, secret, or an authorize policy", () => {
+    expect(flow({}).access).toBe("capability");
+    expect(flow({ access: "secret" }).access).toBe("secret");
+    const authorize = () => true;
+    const policy = flow({ access: { authorize } }).access;
+    expect(typeof policy === "object" && policy.authorize).toBe(authorize);
+  });
+
+  it.each(["public", "", null, {}, { authorize: "yes" }])("throws for the access %j", (access) => {
+    expect(() => flow({ access: access as never })).toThrow(
+      'flow "demo": access must be "capability", "secret" or { authorize(context) }',
+    );
+  });
+
   it("throws for a flow without steps", () => {
     expect(() => flow({ steps: [] })).toThrow('flow "demo": a flow needs at least one step');
   });

@@ -120,7 +120,7 @@ describe("access: secret", () => {
   });
 
   it("holds in token mode: the token alone is refused like one that does not open", async () => {
-    const keyring = parseKeyring(generateKeyEntry());
+    const keyring = parseKeyring(generateKeyEntry("k1"));
     const client = createHttpClient({ flows, tokens: createTokenMode({ keyring }) });
     const flow = (await (await client.send("POST", "/vault")).json()) as FlowView;
     const path = `/vault/${flow.flowId}`;
@@ -235,6 +235,31 @@ describe("access: authorize", () => {
       headers: { "x-user": "ada" },
     });
     expect(((await read.json()) as FlowView).version).toBe(1);
+  });
+});
+
+describe("access: authorize, in token mode", () => {
+  it("seals the subject in the token: another user's request is answered like a token that does not open", async () => {
+    const keyring = parseKeyring(generateKeyEntry("k1"));
+    const client = createHttpClient({ flows, tokens: createTokenMode({ keyring }) });
+    const ada = { "x-user": "ada" };
+    const flow = (await (
+      await client.send("POST", "/ledger", { headers: ada })
+    ).json()) as FlowView;
+    const path = `/ledger/${flow.flowId}`;
+    expect((await client.send("GET", path, { headers: ada })).status).toBe(200);
+    const forged = await answerOf(
+      await client.send("GET", "/ledger/not-a-token", { headers: ada }),
+    );
+    expect(forged.status).toBe(404);
+    expect(
+      await answerOf(await client.send("GET", path, { headers: { "x-user": "grace" } })),
+    ).toEqual(forged);
+    const put = await client.send("PUT", `${path}/step/1`, {
+      headers: { "x-user": "grace" },
+      json: { nickname: "g" },
+    });
+    expect(await answerOf(put)).toEqual(forged);
   });
 });
 
