@@ -31,6 +31,7 @@ export const errorCodes = [
   "idempotency-key-reused",
   "token-too-large",
   "precondition-required",
+  "rate-limited",
   "headers-too-large",
   "store-unavailable",
   "definition-error",

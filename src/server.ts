@@ -40,7 +40,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { store, logger } = options;
   const server = await new Promise<Server>((resolve, reject) => {
     const created = serve(
-      { fetch: options.waymark.fetch, port: options.port, hostname: options.host },
+      {
+        fetch: (request, { incoming }) =>
+          options.waymark.fetch(request, { remoteAddress: incoming.socket.remoteAddress }),
+        port: options.port,
+        hostname: options.host,
+      },
       () => resolve(created as Server),
     ) as Server;
     created.once("error", reject);

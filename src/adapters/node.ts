@@ -49,6 +49,9 @@ const bodyLost = new WeakSet<object>();
  *   with no `req.body` left answers 500 `internal-error` rather than an empty body.
  * - Anything the handler throws becomes a 500 problem+json (without its message); a
  *   malformed request target or Host header a 400 problem+json.
+ * - The socket's remote address is handed to `fetch` as `remoteAddress`: the client a
+ *   rate limit counts a request against, unless `rateLimit.key` names another. Behind a
+ *   proxy that is the proxy's address (Express's `trust proxy` does not change it).
  *
  * @example
  * // node:http
@@ -91,7 +94,7 @@ export function toNodeListener(waymark: Waymark): NodeListener {
               "The request body was read before it reached Waymark; mount it before body parsers",
             ),
           )
-        : waymark.fetch(request),
+        : waymark.fetch(request, { remoteAddress: incoming.socket.remoteAddress }),
     {
       // Replacing the host application's globals is not an adapter's business.
       overrideGlobalObjects: false,

@@ -35,6 +35,7 @@ const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> =
     title: "This Idempotency-Key was used for a different request",
   },
   "precondition-required": { status: 428, title: "If-Match is required" },
+  "rate-limited": { status: 429, title: "Too many requests" },
   "headers-too-large": { status: 431, title: "The request headers are too large" },
   "store-unavailable": { status: 503, title: "The store is unavailable" },
   "definition-error": { status: 500, title: "The flow definition failed" },
