@@ -46,7 +46,22 @@ export {
   type Waymark,
   type WaymarkOptions,
 } from "./http/app.ts";
+export type { CorsOptions } from "./http/cors.ts";
+export {
+  createOpenApiDocument,
+  type OpenApiDocument,
+  type OpenApiOptions,
+  type OpenApiSettings,
+} from "./http/openapi.ts";
 export { problemType } from "./http/problem.ts";
+export {
+  type ConnectionInfo,
+  lastForwardedFor,
+  type RateLimitCount,
+  type RateLimitOptions,
+  type RateLimitStore,
+} from "./http/rate-limit.ts";
+export type { Caller } from "./service/access.ts";
 export {
   createFlowService,
   type FlowKeeping,

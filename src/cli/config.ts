@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { originProblem } from "../http/cors.ts";
 
 const port = z
   .string()
@@ -12,6 +13,39 @@ const bytes = z
 const flag = z
   .enum(["true", "false", "1", "0"])
   .transform((value) => value === "true" || value === "1");
+/** `600/1m`: requests per window, the window in s, m or h (a count of 1 may be left out). */
+const perWindow = /^([1-9]\d{0,8})\/([1-9]\d{0,4})?(s|m|h)$/;
+const windowUnitMs = { s: 1_000, m: 60_000, h: 3_600_000 } as const;
+const rateLimit = z.string().transform((value, ctx) => {
+  if (value === "off") return false as const;
+  const match = perWindow.exec(value);
+  const windowMs = match
+    ? Number(match[2] ?? 1) * windowUnitMs[match[3] as keyof typeof windowUnitMs]
+    : Number.NaN;
+  if (!match || !(windowMs <= 86_400_000)) {
+    ctx.addIssue({
+      code: "custom",
+      message:
+        'expected requests per window, such as "600/1m" or "50/10s" (a window of 24h at most), or "off"',
+    });
+    return z.NEVER;
+  }
+  return { limit: Number(match[1]), windowMs };
+});
+const origins = z.string().transform((value, ctx): "*" | string[] => {
+  const trimmed = value.trim();
+  if (trimmed === "*") return "*";
+  if (trimmed === "off" || trimmed === "") return [];
+  const list = trimmed.split(",").map((origin) => origin.trim());
+  for (const origin of list) {
+    const problem = originProblem(origin);
+    if (problem) {
+      ctx.addIssue({ code: "custom", message: problem });
+      return z.NEVER;
+    }
+  }
+  return list;
+});
 
 /** Each setting: its flag, its environment variable, how to read it, its default. */
 const settings = {
@@ -40,6 +74,30 @@ const settings = {
     env: "WAYMARK_WIZARD",
     schema: flag,
     fallback: true,
+  },
+  docs: {
+    flag: "--no-docs",
+    env: "WAYMARK_DOCS",
+    schema: flag,
+    fallback: true,
+  },
+  rateLimit: {
+    flag: "--rate-limit",
+    env: "WAYMARK_RATE_LIMIT",
+    schema: rateLimit,
+    fallback: { limit: 600, windowMs: 60_000 },
+  },
+  rateLimitBy: {
+    flag: "--rate-limit-by",
+    env: "WAYMARK_RATE_LIMIT_BY",
+    schema: z.enum(["address", "x-forwarded-for"]),
+    fallback: "address",
+  },
+  corsOrigins: {
+    flag: "--cors-origins",
+    env: "WAYMARK_CORS_ORIGINS",
+    schema: origins,
+    fallback: [],
   },
   logLevel: {
     flag: "--log-level",

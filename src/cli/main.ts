@@ -2,6 +2,8 @@ import closeWithGrace from "close-with-grace";
 import { Command } from "commander";
 import pino from "pino";
 import { createWaymark, type Waymark } from "../http/app.ts";
+import { createOpenApiDocument } from "../http/openapi.ts";
+import { lastForwardedFor } from "../http/rate-limit.ts";
 import { loadWizard } from "../http/wizard-assets.ts";
 import { startServer } from "../server.ts";
 import { openStore, redact } from "../store/open.ts";
@@ -27,13 +29,39 @@ program
     "--require-if-match",
     "answer 428 to step writes without If-Match (env WAYMARK_REQUIRE_IF_MATCH)",
   )
+  .option(
+    "--rate-limit <n/window>",
+    "requests per client and window, e.g. 600/1m, or off (env WAYMARK_RATE_LIMIT)",
+  )
+  .option(
+    "--rate-limit-by <source>",
+    "address, or x-forwarded-for behind a proxy (env WAYMARK_RATE_LIMIT_BY)",
+  )
+  .option(
+    "--cors-origins <list>",
+    "origins allowed to call the API, comma-separated, or * (env WAYMARK_CORS_ORIGINS)",
+  )
   .option("--log-level <level>", "pino level, or silent (env LOG_LEVEL)")
   // Both spellings, so that neither sets a default that would hide WAYMARK_WIZARD.
   .option("--wizard", "serve the web wizard at / (the default; env WAYMARK_WIZARD)")
   .option("--no-wizard", "serve the API only")
+  .option("--docs", "serve the API's docs at /docs (the default; env WAYMARK_DOCS)")
+  .option("--no-docs", "serve no docs page (/openapi.json stays)")
   .action(async (flags: ConfigFlags & { flows: string }) => {
     const config = resolveConfig(
-      ["port", "host", "store", "maxBodyBytes", "requireIfMatch", "wizard", "logLevel"],
+      [
+        "port",
+        "host",
+        "store",
+        "maxBodyBytes",
+        "requireIfMatch",
+        "wizard",
+        "docs",
+        "rateLimit",
+        "rateLimitBy",
+        "corsOrigins",
+        "logLevel",
+      ],
       flags,
     );
     const logger = pino({ level: config.logLevel });
@@ -61,6 +89,15 @@ program
         maxBodyBytes: config.maxBodyBytes,
         requireIfMatch: config.requireIfMatch,
         ...(wizard ? { wizard } : {}),
+        docs: config.docs,
+        openapi: { environment: environmentOf(process.env.NODE_ENV) },
+        rateLimit: config.rateLimit
+          ? {
+              ...config.rateLimit,
+              key: config.rateLimitBy === "x-forwarded-for" ? lastForwardedFor : undefined,
+            }
+          : undefined,
+        cors: config.corsOrigins.length > 0 ? { origins: config.corsOrigins } : undefined,
       });
     } catch (error) {
       await store?.close();
@@ -74,7 +111,15 @@ program
       logger,
     });
     logger.info(
-      { url: server.url, store: redact(config.store), flows: flows.map((flow) => flow.name) },
+      {
+        url: server.url,
+        store: redact(config.store),
+        flows: flows.map((flow) => flow.name),
+        rateLimit: config.rateLimit
+          ? `${config.rateLimit.limit}/${config.rateLimit.windowMs / 1000}s by ${config.rateLimitBy}`
+          : "off",
+        corsOrigins: config.corsOrigins,
+      },
       "waymark listening",
     );
     closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
@@ -83,6 +128,40 @@ program
       await server.close();
     });
   });
+
+program
+  .command("openapi")
+  .description("print the OpenAPI 3.1 document of the flows of a file, as serve publishes it")
+  .requiredOption("--flows <file>", "a TypeScript or JavaScript file exporting flow definitions")
+  .option("--base-path <path>", "where the API is mounted, such as /api")
+  .option("--token", "token mode, as WAYMARK_STORE=token serves it")
+  .option("--environment <name>", "named in the server's description (default from NODE_ENV)")
+  .option("--max-body-bytes <n>", "largest request body (env WAYMARK_MAX_BODY_BYTES)")
+  .option("--require-if-match", "strict mode (env WAYMARK_REQUIRE_IF_MATCH)")
+  .option("--rate-limit <n/window>", "as for serve, or off (env WAYMARK_RATE_LIMIT)")
+  .option("--cors-origins <list>", "as for serve (env WAYMARK_CORS_ORIGINS)")
+  .action(
+    async (
+      flags: ConfigFlags & { flows: string; basePath?: string; token?: true; environment?: string },
+    ) => {
+      const config = resolveConfig(
+        ["store", "maxBodyBytes", "requireIfMatch", "rateLimit", "corsOrigins"],
+        flags,
+      );
+      const flows = await loadFlows(flags.flows);
+      const document = createOpenApiDocument({
+        flows,
+        basePath: flags.basePath,
+        tokens: flags.token === true || config.store === "token",
+        maxBodyBytes: config.maxBodyBytes,
+        requireIfMatch: config.requireIfMatch,
+        rateLimit: config.rateLimit || undefined,
+        cors: config.corsOrigins.length > 0 ? { origins: config.corsOrigins } : undefined,
+        environment: flags.environment ?? environmentOf(process.env.NODE_ENV),
+      });
+      process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    },
+  );
 
 program
   .command("keygen")
@@ -125,6 +204,11 @@ program
       await store.close();
     }
   });
+
+/** The environment the published document names: NODE_ENV, where it says one. */
+function environmentOf(nodeEnv: string | undefined): string {
+  return !nodeEnv || nodeEnv === "development" ? "local development" : nodeEnv;
+}
 
 try {
   await program.parseAsync();

@@ -1,7 +1,7 @@
 import type { FlowDefinition } from "./types.ts";
 
 /** Names the HTTP layer keeps for itself. */
-const reservedNames = new Set(["healthz", "readyz", "wizard"]);
+const reservedNames = new Set(["healthz", "readyz", "wizard", "openapi", "docs"]);
 
 /**
  * The flows a server serves. Several versions of one flow may be registered: new flows

@@ -3,11 +3,14 @@ import { routePath } from "hono/route";
 import { WaymarkError } from "../errors.ts";
 import type { FlowDefinition } from "../flow/types.ts";
 import { createFlowService, type FlowKeeping } from "../service/flows.ts";
+import { apiDocsRoutes } from "./api-docs.ts";
+import { settleBasePath } from "./base-path.ts";
 import { mustCloseAfter } from "./body.ts";
+import { type CorsOptions, cors } from "./cors.ts";
 import { flowRoutes } from "./flow-routes.ts";
-import type { CorsOptions } from "./cors.ts";
+import { createOpenApiDocument, type OpenApiSettings } from "./openapi.ts";
 import { methodNotAllowed, problemResponse, problemStatus } from "./problem.ts";
-import type { RateLimitOptions } from "./rate-limit.ts";
+import { type ConnectionInfo, type RateLimitOptions, rateLimit } from "./rate-limit.ts";
 import { wizardRoutes } from "./wizard.ts";
 import type { WizardAssets } from "./wizard-assets.ts";
 
@@ -63,10 +66,23 @@ export interface HandlerOptions {
    * `waymark/wizard`. Without it only the API is served.
    */
   wizard?: WizardAssets | undefined;
-  /** Limit requests per client; without it nothing is limited. */
+  /**
+   * Limit requests per client (by `key`, else the remote address the adapter passes to
+   * `fetch`), counted in this instance's memory unless a `store` is given. `/healthz`
+   * and `/readyz` are never limited. Without it nothing is limited.
+   */
   rateLimit?: RateLimitOptions | undefined;
   /** Let browsers on other origins call the API; without it only same-origin pages can. */
   cors?: CorsOptions | undefined;
+  /**
+   * Serve `{basePath}/docs`: a page rendering the OpenAPI document with Swagger UI, from
+   * files this handler serves (nothing from the network). `{basePath}/openapi.json` is
+   * served either way.
+   * @default false
+   */
+  docs?: boolean | undefined;
+  /** What the published OpenAPI document says beyond the flows: `info` members, the environment. */
+  openapi?: OpenApiSettings | undefined;
 }
 
 /**
@@ -75,21 +91,23 @@ export interface HandlerOptions {
  * @example const response = await waymark.fetch(new Request("http://localhost/api/onboarding", { method: "POST" }));
  */
 export interface Waymark {
-  /** Answers one request; never rejects (failures are problem+json responses). */
-  fetch(request: Request): Promise<Response>;
+  /**
+   * Answers one request; never rejects (failures are problem+json responses).
+   * `connection.remoteAddress` is the client a rate limit counts the request against
+   * when `rateLimit.key` names none; `toNodeListener` and `startServer` pass it.
+   */
+  fetch(request: Request, connection?: ConnectionInfo): Promise<Response>;
   /** Where it is mounted: `""` or a prefix such as `"/api"`, as given to `createWaymark`. */
   readonly basePath: string;
 }
-
-/** A base path: empty, or `/segment` repeated (never `.` or `..`), with no trailing slash. */
-const basePathPattern = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~-]+)*$/;
 
 /**
  * Builds the HTTP API (and, with `wizard`, the web wizard) for a set of flows: one
  * Web-standard `fetch` handler to mount in any server or framework (`waymark/node` for
  * node:http, Express and Fastify).
  *
- * @throws Error for a malformed `basePath`, a reserved flow name or a version defined twice.
+ * @throws Error for a malformed `basePath`, a reserved flow name, a version defined twice,
+ * or `rateLimit` or `cors` options out of range.
  * @example
  * const waymark = createWaymark({
  *   flows: [onboarding],
@@ -99,16 +117,11 @@ const basePathPattern = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~-]+)*$/;
  * http.createServer(toNodeListener(waymark)).listen(3000);
  */
 export function createWaymark(options: WaymarkOptions): Waymark {
-  const base = options.basePath === "/" ? "" : (options.basePath ?? "");
-  if (!basePathPattern.test(base)) {
-    throw new Error(
-      `basePath "${base}" must be empty or a path like "/api" or "/api/v1": each segment of letters, digits, "-", "_", "." or "~" (not "." or ".."), no query, no trailing slash`,
-    );
-  }
+  const base = settleBasePath(options.basePath);
   const logger = options.logger;
   const service = createFlowService(options);
   // Not strict: `/api` and `/api/` both lead to the wizard when mounted under `/api`.
-  const app = new Hono({ strict: false }).basePath(base || "/");
+  const app = new Hono<{ Bindings: ConnectionInfo }>({ strict: false }).basePath(base || "/");
 
   app.use(async (c, next) => {
     const started = performance.now();
@@ -125,6 +138,9 @@ export function createWaymark(options: WaymarkOptions): Waymark {
     );
   });
 
+  // Outside every other answer, so a 429 or a 404 carries its CORS headers too.
+  if (options.cors) app.use(cors(options.cors));
+
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     await service.store?.ping();
@@ -137,7 +153,13 @@ export function createWaymark(options: WaymarkOptions): Waymark {
     throw methodNotAllowed("GET, HEAD");
   });
 
-  // Before the API: `/wizard/{flow}` would otherwise read as a flow id.
+  // After the health checks, which answer without going on to it: they are never limited.
+  if (options.rateLimit) app.use(rateLimit(options.rateLimit));
+
+  // Before the API: `/openapi.json`, `/docs/…` and `/wizard/{flow}` would otherwise read
+  // as flows.
+  const document = () => createOpenApiDocument({ ...options, ...options.openapi, basePath: base });
+  app.route("/", apiDocsRoutes({ document, base, docs: options.docs ?? false }));
   if (options.wizard) app.route("/", wizardRoutes(service.registry, options.wizard, base));
   app.route(
     "/",
@@ -168,7 +190,10 @@ export function createWaymark(options: WaymarkOptions): Waymark {
     return problemResponse(error, mustCloseAfter(error) ? { connection: "close" } : {});
   });
 
-  return { fetch: (request) => Promise.resolve(app.fetch(request)), basePath: base };
+  return {
+    fetch: (request, connection) => Promise.resolve(app.fetch(request, connection ?? {})),
+    basePath: base,
+  };
 }
 
 /** An error's name, code and stack, without its message: messages can quote data. */

@@ -1,0 +1,148 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { Hono } from "hono";
+import { etagMatches } from "../service/preconditions.ts";
+import type { OpenApiDocument } from "./openapi.ts";
+import { methodNotAllowed } from "./problem.ts";
+
+/** A file ready to serve, with a strong ETag from its content. */
+interface Served {
+  body: string;
+  contentType: string;
+  etag: string;
+}
+
+/**
+ * The docs page runs Swagger UI's bundle from this server and fetches only the document
+ * (and, with "Try it out", the API itself): no CDN, no inline script or style. Swagger
+ * UI's stylesheet embeds its icons as data: URLs.
+ */
+const pageHeaders = {
+  "content-type": "text/html; charset=utf-8",
+  "cache-control": "no-cache",
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "referrer-policy": "no-referrer",
+  "x-content-type-options": "nosniff",
+};
+
+/** Starts Swagger UI on the document named in the page's `waymark-openapi` meta tag. */
+const starter = `const url = document.querySelector('meta[name="waymark-openapi"]').content;
+window.ui = SwaggerUIBundle({
+  url,
+  dom_id: "#swagger-ui",
+  deepLinking: true,
+  validatorUrl: null,
+  presets: [SwaggerUIBundle.presets.apis],
+  layout: "BaseLayout",
+});
+`;
+
+/** Swagger UI's files, read once on the first request for them, by any handler. */
+let swaggerFiles: Promise<{ script: Served; style: Served }> | undefined;
+
+function loadSwaggerFiles(): Promise<{ script: Served; style: Served }> {
+  swaggerFiles ??= (async () => {
+    const folder = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
+    const [script, style] = await Promise.all([
+      readFile(join(folder, "swagger-ui-bundle.js"), "utf8"),
+      readFile(join(folder, "swagger-ui.css"), "utf8"),
+    ]);
+    return {
+      script: served(script, "text/javascript; charset=utf-8"),
+      style: served(style, "text/css; charset=utf-8"),
+    };
+  })().catch((error: unknown) => {
+    swaggerFiles = undefined;
+    throw error;
+  });
+  return swaggerFiles;
+}
+
+/**
+ * `GET /openapi.json`, the published OpenAPI document, built on first use; and,
+ * with `docs`, `GET /docs`: a page that renders it with Swagger UI (swagger-ui-dist),
+ * whose files it serves under `/docs/`. Links are absolute paths under `base`.
+ */
+export function apiDocsRoutes(options: {
+  document: () => OpenApiDocument;
+  base: string;
+  docs: boolean;
+}): Hono {
+  const { base } = options;
+  const app = new Hono();
+  let document: OpenApiDocument | undefined;
+  let published: Served | undefined;
+  const documentOf = () => {
+    document ??= options.document();
+    return document;
+  };
+
+  app.get("/openapi.json", (c) => {
+    published ??= served(JSON.stringify(documentOf()), "application/json");
+    return serve(c.req.raw, published);
+  });
+  app.all("/openapi.json", () => {
+    throw methodNotAllowed("GET, HEAD");
+  });
+  if (!options.docs) return app;
+
+  const starterScript = served(starter, "text/javascript; charset=utf-8");
+  app.get("/docs", (c) => c.body(page(documentOf().info.title, base), 200, pageHeaders));
+  app.get("/docs/swagger-ui-bundle.js", async (c) =>
+    serve(c.req.raw, (await loadSwaggerFiles()).script),
+  );
+  app.get("/docs/swagger-ui.css", async (c) => serve(c.req.raw, (await loadSwaggerFiles()).style));
+  app.get("/docs/start.js", (c) => serve(c.req.raw, starterScript));
+  app.all("/docs/:file{(swagger-ui-bundle\\.js|swagger-ui\\.css|start\\.js)}", () => {
+    throw methodNotAllowed("GET, HEAD");
+  });
+  app.all("/docs", () => {
+    throw methodNotAllowed("GET, HEAD");
+  });
+  return app;
+}
+
+function page(title: string, base: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<link rel="icon" href="data:,">
+<meta name="waymark-openapi" content="${base}/openapi.json">
+<link rel="stylesheet" href="${base}/docs/swagger-ui.css">
+</head>
+<body>
+<main id="swagger-ui"></main>
+<script src="${base}/docs/swagger-ui-bundle.js"></script>
+<script src="${base}/docs/start.js"></script>
+</body>
+</html>
+`;
+}
+
+function served(body: string, contentType: string): Served {
+  const hash = createHash("sha256").update(body).digest("base64url").slice(0, 22);
+  return { body, contentType, etag: `"${hash}"` };
+}
+
+function serve(request: Request, file: Served): Response {
+  const headers = {
+    "content-type": file.contentType,
+    "cache-control": "no-cache",
+    etag: file.etag,
+    "x-content-type-options": "nosniff",
+  };
+  if (etagMatches(request.headers.get("if-none-match") ?? undefined, file.etag, { weak: true })) {
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(file.body, { status: 200, headers });
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
