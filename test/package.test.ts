@@ -29,6 +29,7 @@ const subpaths = [
   "./node",
   "./token",
   "./contract",
+  "./client",
   "./server",
   "./store/sqlite",
   "./store/postgres",
@@ -49,6 +50,7 @@ export const signup = defineFlow({ name: "signup", version: 1, ttl: "1h" })
 /** A correct user of every subpath's types. */
 const goodFile = `import { createServer } from "node:http";
 import { createWaymark, type StepInput, WaymarkError } from "waymark";
+import { createClient } from "waymark/client";
 import type { FlowRepresentation, ProblemDocument } from "waymark/contract";
 import { toNodeListener } from "waymark/node";
 import { startServer } from "waymark/server";
@@ -72,6 +74,8 @@ createServer(toNodeListener(waymark));
 export const used = [createMemoryStore, createPostgresStore, createRedisStore, startServer,
   createTokenMode, parseKeyring, describeStoreConformance, WaymarkError];
 export type Shapes = [FlowRepresentation, ProblemDocument];
+const client = createClient<typeof signup>({ baseUrl: "http://localhost:3000/api", flow: "signup" });
+export const saved = client.resume("id").submit("plan", { plan: "pro" });
 `;
 
 /** A payload the plan step's schema refuses: the user's tsc must say so. */
@@ -211,7 +215,7 @@ describe.concurrent("the packed package", { timeout: 90_000 }, () => {
     const script = `
       const entries = ["waymark", "waymark/node", "waymark/store/sqlite", "waymark/token",
         "waymark/store/memory", "waymark/server", "waymark/wizard", "waymark/store/postgres",
-        "waymark/contract"];
+        "waymark/contract", "waymark/client"];
       const modules = await Promise.all(entries.map((entry) => import(entry)));
       const { createSqliteStore } = await import("waymark/store/sqlite");
       const { loadWizard } = await import("waymark/wizard");
@@ -230,6 +234,7 @@ describe.concurrent("the packed package", { timeout: 90_000 }, () => {
     expect(exports["waymark/node"]).toContain("toNodeListener");
     expect(exports["waymark/store/sqlite"]).toContain("createSqliteStore");
     expect(exports["waymark/token"]).toContain("createTokenMode");
+    expect(exports["waymark/client"]).toContain("createClient");
     // The bundle built at pack time, read as is.
     expect(wizard).toBe(
       readFileSync(join(project, "node_modules/waymark/dist/wizard/wizard.js"), "utf8"),

@@ -1,43 +1,43 @@
-import { createApi, type Flow, type Problem } from "./api.ts";
+import { createClient, type Result } from "../../src/client/index.ts";
+import { addressInUrl, fragmentOf, unfinishedFlow } from "./address.ts";
+import type { Flow, FlowDescription, FlowHandle, Problem } from "./api.ts";
 import { fieldsOf, readable, sameValue } from "./fields.ts";
-import {
-  doneScreen,
-  failureScreen,
-  goneScreen,
-  type Screen,
-  type StepScreen,
-  type StepView,
-  startScreen,
-  stepScreen,
-} from "./screens.ts";
+import { failureScreen, goneScreen, startScreen } from "./messages.ts";
+import { doneScreen, type Screen, type StepScreen, type StepView, stepScreen } from "./screens.ts";
 import { summaryRows } from "./summary.ts";
 
 /*
- * The wizard: a client of the REST API and nothing else. The page URL's fragment is the
- * flow id, so a reload, a bookmark or a copied link opens the same flow; the fragment
- * never reaches servers, proxies or their logs.
+ * The wizard: a client of the REST API, through the typed client, and nothing else. The
+ * page URL's fragment is the flow id (and, for a flow whose access is `secret`, its
+ * secret after a "~"), so a reload, a bookmark or a copied link opens the same flow; the
+ * fragment never reaches servers, proxies or their logs.
  */
 
 const meta = (name: string) =>
   document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? "";
 const flowName = meta("waymark-flow");
 const flowTitle = meta("waymark-title") || readable(flowName);
-const api = createApi(new URL(meta("waymark-api") || "./", location.href), flowName);
+const client = createClient({
+  baseUrl: new URL(meta("waymark-api") || "./", location.href),
+  flow: flowName,
+});
 const app = document.getElementById("app") as HTMLElement;
 const status = document.getElementById("status") as HTMLElement;
 /** The page is English; dates follow the person's English variant (10 December or December 10). */
 const locale = navigator.language.toLowerCase().startsWith("en") ? navigator.language : "en";
 
-/** The flow as last received, with its ETag for If-Match. */
-let latest: { flow: Flow; etag: string | null } | undefined;
+/** The flow on screen: its latest representation, ETag (for If-Match), id and secret. */
+let handle: FlowHandle | undefined;
+/** The flow's description, for the start screen: read once, again only after a failure. */
+let description: Promise<Result<FlowDescription>> | undefined;
 /** A write is in flight: further clicks on Continue, Back or Start wait for it. */
 let busy = false;
 /** Bumped by every navigation, so an answer that arrives after a newer one is dropped. */
 let generation = 0;
 /** Whether a write here gave the flow a new id (token mode), making older links stale. */
 let linkMoves = false;
-/** Where this browser keeps its unfinished flow's id, so the bare address can offer it. */
-const rememberedKey = `waymark:${flowName}:unfinished`;
+/** This browser's unfinished flow, so the bare address can offer it. */
+const { remember, remembered, forget } = unfinishedFlow(flowName);
 
 window.addEventListener("hashchange", () => void open(true));
 void open(false);
@@ -51,9 +51,9 @@ function begin(): () => boolean {
 /** Opens the flow the URL names, or the start screen when it names none. */
 async function open(focus: boolean): Promise<void> {
   const current = begin();
-  const flowId = flowIdInUrl();
-  if (flowId === "") {
-    latest = undefined;
+  const address = addressInUrl();
+  if (address.flowId === "") {
+    handle = undefined;
     const unfinished = remembered();
     const resume = unfinished
       ? () => {
@@ -61,33 +61,45 @@ async function open(focus: boolean): Promise<void> {
           void open(true);
         }
       : undefined;
-    show(
-      startScreen(flowTitle, () => void start(), resume),
-      focus,
-    );
+    const screen = startScreen(flowTitle, () => void start(), resume);
+    show(screen, focus);
+    const described = await describe();
+    if (described && current()) screen.showAhead(described);
     return;
   }
-  const result = await api.flow(flowId);
+  const flow = client.resume(address.flowId, { secret: address.secret });
+  const result = await flow.get();
   if (!current()) return;
-  if (result.ok) await showFlow(result.value, result.etag, { focus }, current);
+  if (result.ok) await showFlow(flow, { focus }, current);
   else showProblem(result.problem, () => void open(true));
+}
+
+/** The flow's description (`GET /{flow}`), or nothing when it cannot be read for now. */
+async function describe(): Promise<FlowDescription | undefined> {
+  description ??= client.describe();
+  const result = await description;
+  if (result.ok) return result.value;
+  description = undefined;
+  return undefined;
 }
 
 async function start(): Promise<void> {
   await exclusive(async (current) => {
     announce("Starting…");
-    const result = await api.start();
+    const result = await client.start();
     if (!current()) return;
     linkMoves = false;
-    if (result.ok) await showFlow(result.value, result.etag, { focus: true }, current);
+    if (result.ok) await showFlow(result.value, { focus: true }, current);
     else showProblem(result.problem, () => void start());
   });
 }
 
 /** Opens an earlier step with its saved answers; saving it re-plans the flow. */
-async function back(href: string): Promise<void> {
+async function back(number: number): Promise<void> {
+  const flow = handle;
+  if (!flow) return;
   await exclusive(async (current) => {
-    const result = await api.step(href);
+    const result = await flow.step(number);
     if (!current()) return;
     if (result.ok) showStep(result.value, { focus: true });
     else showProblem(result.problem, () => void open(true));
@@ -95,34 +107,36 @@ async function back(href: string): Promise<void> {
 }
 
 async function submit(step: StepView, screen: StepScreen): Promise<void> {
-  if (busy || !latest) return;
+  const flow = handle;
+  if (busy || !flow) return;
   screen.fields.clearErrors();
   const unreadable = screen.fields.unreadable();
   if (unreadable.length > 0) {
     screen.showErrors(screen.fields.showErrors(unreadable));
     return;
   }
-  const before = latest;
+  const before = flow.id;
   screen.setBusy(true);
   await exclusive(async (current) => {
     announce("Saving…");
     const data = screen.fields.read();
-    const result = await api.submit(step.href, data, before.etag);
+    const result = await flow.submit(step.number, data);
     if (!current()) return;
     if (!result.ok) {
       announce("");
-      await refused(result.problem, { step, data }, screen, current);
+      await refused(flow, result.problem, { step, data }, screen, current);
       return;
     }
-    if (result.value.flowId !== before.flow.flowId) linkMoves = true;
+    if (flow.id !== before) linkMoves = true;
     announce(linkMoves ? "Saved. The link to continue later has changed." : "Saved");
-    await showFlow(result.value, result.etag, { focus: true }, current);
+    await showFlow(flow, { focus: true }, current);
   });
   screen.setBusy(false);
 }
 
 /** What a refused write shows: errors beside fields, the flow as it now stands, or why. */
 async function refused(
+  flow: FlowHandle,
   problem: Problem,
   sent: { step: StepView; data: unknown },
   screen: StepScreen,
@@ -132,7 +146,7 @@ async function refused(
   if (problem.status === 422 && problem.errors && problem.errors.length > 0) {
     screen.showErrors(screen.fields.showErrors(problem.errors));
   } else if (problem.status === 412 || problem.status === 409) {
-    await reload(sent, current);
+    await reload(flow, sent, current);
   } else if (problem.status === 404 || problem.status === 410) {
     showProblem(problem, () => void open(true));
   } else if (problem.status === 0) {
@@ -142,7 +156,7 @@ async function refused(
   } else if (problem.status >= 500) {
     say("Your answers were not saved because the server had a problem. Try again in a moment.");
   } else {
-    say(problem.detail ?? problem.title);
+    say(problem.detail);
   }
 }
 
@@ -152,10 +166,11 @@ async function refused(
  * otherwise another window or tab moved the flow on.
  */
 async function reload(
+  flow: FlowHandle,
   sent: { step: StepView; data: unknown },
   current: () => boolean,
 ): Promise<void> {
-  const result = await api.flow(latest?.flow.flowId ?? flowIdInUrl());
+  const result = await flow.get();
   if (!current()) return;
   if (!result.ok) {
     showProblem(result.problem, () => void open(true));
@@ -165,12 +180,7 @@ async function reload(
   const notice = landed
     ? undefined
     : "This flow was changed in another window or tab. This is where it stands now; answers you had typed here were not saved.";
-  await showFlow(
-    result.value,
-    result.etag,
-    { focus: true, ...(notice ? { notice } : {}) },
-    current,
-  );
+  await showFlow(flow, { focus: true, ...(notice ? { notice } : {}) }, current);
 }
 
 /** Runs one write-like action at a time, holding `busy` until its screen is shown. */
@@ -184,29 +194,31 @@ async function exclusive(action: (current: () => boolean) => Promise<void>): Pro
   }
 }
 
-/** Shows the flow's current step, or the summary once it is completed. */
+/** Shows the handle's flow at its current step, or the summary once it is completed. */
 async function showFlow(
-  flow: Flow,
-  etag: string | null,
+  shown: FlowHandle,
   options: { focus: boolean; notice?: string },
   current: () => boolean,
 ): Promise<void> {
-  latest = { flow, etag };
-  remember(flow);
+  const flow = shown.latest;
+  if (!flow) return;
+  handle = shown;
+  remember(shown);
   // In token mode every write gives a new id: the address follows without a history entry.
-  if (flowIdInUrl() !== flow.flowId) history.replaceState(history.state, "", `#${flow.flowId}`);
+  const fragment = fragmentOf(shown);
+  if (location.hash.slice(1) !== fragment) history.replaceState(history.state, "", `#${fragment}`);
   const step = flow.currentStep;
   if (flow.status === "in_progress" && step) {
     showStep({ ...step, data: null }, options);
     return;
   }
-  const screen = await summary(flow);
+  const screen = await summary(shown, flow);
   if (current()) show(screen, options.focus);
 }
 
 function showStep(step: StepView, options: { focus: boolean; notice?: string }): void {
-  if (!latest) return;
-  const flow = latest.flow;
+  const flow = handle?.latest;
+  if (!flow) return;
   const previous = flow.steps.filter((s) => s.number < step.number && s.status === "done").at(-1);
   const screen: StepScreen = stepScreen(flow, step, {
     notice: options.notice,
@@ -214,16 +226,16 @@ function showStep(step: StepView, options: { focus: boolean; notice?: string }):
     linkMoves,
     locale,
     onSubmit: () => void submit(step, screen),
-    onBack: previous ? () => void back(previous.href) : undefined,
+    onBack: previous ? () => void back(previous.number) : undefined,
     onCopy: (input) => void copy(input),
   });
   show(screen, options.focus);
 }
 
 /** The completion summary, labelled from each done step's schema. */
-async function summary(flow: Flow): Promise<Screen> {
+async function summary(shown: FlowHandle, flow: Flow): Promise<Screen> {
   const done = flow.steps.filter((step) => step.status === "done");
-  const steps = await Promise.all(done.map((step) => api.step(step.href)));
+  const steps = await Promise.all(done.map((step) => shown.step(step.number)));
   const sections = done.map((step, index) => {
     const fetched = steps[index];
     const data = flow.data[step.name] ?? {};
@@ -239,7 +251,7 @@ async function summary(flow: Flow): Promise<Screen> {
 /** A flow that could not be read: gone for good (404, 410), or not right now. */
 function showProblem(problem: Problem, retry: () => void): void {
   if (problem.status === 404 || problem.status === 410) {
-    latest = undefined;
+    handle = undefined;
     forget();
     show(
       goneScreen(flowTitle, () => void start()),
@@ -250,7 +262,7 @@ function showProblem(problem: Problem, retry: () => void): void {
   const reason =
     problem.status === 0
       ? "The server could not be reached. Nothing you saved is lost: check your connection, then try again."
-      : `The server answered “${problem.detail ?? problem.title}”. Nothing you saved is lost: try again in a moment.`;
+      : `The server answered “${problem.detail}”. Nothing you saved is lost: try again in a moment.`;
   show(failureScreen(flowTitle, reason, retry), true);
 }
 
@@ -270,39 +282,7 @@ async function copy(input: HTMLInputElement): Promise<void> {
   }
 }
 
-/** Keeps an unfinished flow's id in this browser; a completed one is forgotten. */
-function remember(flow: Flow): void {
-  if (flow.status === "completed") forget();
-  else storage(() => localStorage.setItem(rememberedKey, flow.flowId));
-}
-
-function remembered(): string | undefined {
-  return storage(() => localStorage.getItem(rememberedKey)) ?? undefined;
-}
-
-function forget(): void {
-  storage(() => localStorage.removeItem(rememberedKey));
-}
-
-/** Storage may be off (private windows, policies): the page works without it. */
-function storage<T>(use: () => T): T | undefined {
-  try {
-    return use();
-  } catch {
-    return undefined;
-  }
-}
-
 /** Says something to screen readers through the page's polite live region. */
 function announce(message: string): void {
   status.textContent = message;
-}
-
-function flowIdInUrl(): string {
-  const fragment = location.hash.slice(1);
-  try {
-    return decodeURIComponent(fragment);
-  } catch {
-    return fragment;
-  }
 }

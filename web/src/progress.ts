@@ -1,4 +1,4 @@
-import type { StepState } from "./api.ts";
+import type { DescribedStep, StepState } from "./api.ts";
 import { h } from "./dom.ts";
 
 type Shown = StepState["status"] | "editing";
@@ -43,4 +43,31 @@ function marker(shown: Shown, number: number): string {
   if (shown === "done") return "✓";
   if (shown === "skipped") return "–";
   return String(number);
+}
+
+/**
+ * What lies ahead before a flow starts, from its description: every step in the look of
+ * the progress list, a step that applies to some flows only marked as such.
+ *
+ * @example stepsAhead(description.steps)
+ */
+export function stepsAhead(steps: readonly DescribedStep[]): HTMLElement {
+  return h(
+    "section",
+    { class: "progress ahead", "aria-labelledby": "ahead-title" },
+    h("h2", { id: "ahead-title" }, "The steps"),
+    h(
+      "ol",
+      {},
+      ...steps.map((step) =>
+        h(
+          "li",
+          { class: `step ${step.conditional ? "conditional" : "pending"}` },
+          h("span", { class: "marker", "aria-hidden": "true" }, String(step.number)),
+          h("span", { class: "name" }, step.title),
+          h("span", { class: "state" }, step.conditional ? "Only if it applies" : "To do"),
+        ),
+      ),
+    ),
+  );
 }

@@ -1,0 +1,20 @@
+import { invalidResponse, problemFromAnswer } from "./problems.ts";
+import type { Answer } from "./transport.ts";
+import type { Result } from "./types.ts";
+
+/**
+ * An answer as a {@link Result}: a 2xx with a JSON body is the value (trusted to be the
+ * contract's shape: the server is the one that validates), anything else a problem.
+ * `bodyless` accepts a 2xx without a body (204), whose value is `null`.
+ */
+export function toResult<Value>(answer: Answer, bodyless = false): Result<Value> {
+  if (!answer.reached) return { ok: false, problem: answer.problem };
+  const { status, body } = answer;
+  if (status < 200 || status > 299) {
+    return { ok: false, problem: problemFromAnswer(status, answer.statusText, body) };
+  }
+  const etag = answer.headers.get("etag") ?? undefined;
+  if (bodyless) return { ok: true, value: null as Value, etag };
+  if (body === undefined) return { ok: false, problem: invalidResponse(status) };
+  return { ok: true, value: body as Value, etag };
+}
