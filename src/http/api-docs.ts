@@ -1,19 +1,12 @@
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Hono } from "hono";
-import { etagMatches } from "../service/preconditions.ts";
 import type { OpenApiDocument } from "./openapi.ts";
 import { methodNotAllowed } from "./problem.ts";
+import { escapeHtml, type StaticFile, serveStatic, staticFile } from "./static-file.ts";
 
 /** A file ready to serve, with a strong ETag from its content. */
-interface Served {
-  body: string;
-  contentType: string;
-  etag: string;
-}
-
 /**
  * The docs page runs Swagger UI's bundle from this server and fetches only the document
  * (and, with "Try it out", the API itself): no CDN, no inline script or style. Swagger
@@ -41,9 +34,9 @@ window.ui = SwaggerUIBundle({
 `;
 
 /** Swagger UI's files, read once on the first request for them, by any handler. */
-let swaggerFiles: Promise<{ script: Served; style: Served }> | undefined;
+let swaggerFiles: Promise<{ script: StaticFile; style: StaticFile }> | undefined;
 
-function loadSwaggerFiles(): Promise<{ script: Served; style: Served }> {
+function loadSwaggerFiles(): Promise<{ script: StaticFile; style: StaticFile }> {
   swaggerFiles ??= (async () => {
     const folder = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
     const [script, style] = await Promise.all([
@@ -51,8 +44,8 @@ function loadSwaggerFiles(): Promise<{ script: Served; style: Served }> {
       readFile(join(folder, "swagger-ui.css"), "utf8"),
     ]);
     return {
-      script: served(script, "text/javascript; charset=utf-8"),
-      style: served(style, "text/css; charset=utf-8"),
+      script: staticFile(script, "text/javascript; charset=utf-8"),
+      style: staticFile(style, "text/css; charset=utf-8"),
     };
   })().catch((error: unknown) => {
     swaggerFiles = undefined;
@@ -74,28 +67,30 @@ export function apiDocsRoutes(options: {
   const { base } = options;
   const app = new Hono();
   let document: OpenApiDocument | undefined;
-  let published: Served | undefined;
+  let published: StaticFile | undefined;
   const documentOf = () => {
     document ??= options.document();
     return document;
   };
 
   app.get("/openapi.json", (c) => {
-    published ??= served(JSON.stringify(documentOf()), "application/json");
-    return serve(c.req.raw, published);
+    published ??= staticFile(JSON.stringify(documentOf()), "application/json");
+    return serveStatic(c.req.raw, published);
   });
   app.all("/openapi.json", () => {
     throw methodNotAllowed("GET, HEAD");
   });
   if (!options.docs) return app;
 
-  const starterScript = served(starter, "text/javascript; charset=utf-8");
+  const starterScript = staticFile(starter, "text/javascript; charset=utf-8");
   app.get("/docs", (c) => c.body(page(documentOf().info.title, base), 200, pageHeaders));
   app.get("/docs/swagger-ui-bundle.js", async (c) =>
-    serve(c.req.raw, (await loadSwaggerFiles()).script),
+    serveStatic(c.req.raw, (await loadSwaggerFiles()).script),
   );
-  app.get("/docs/swagger-ui.css", async (c) => serve(c.req.raw, (await loadSwaggerFiles()).style));
-  app.get("/docs/start.js", (c) => serve(c.req.raw, starterScript));
+  app.get("/docs/swagger-ui.css", async (c) =>
+    serveStatic(c.req.raw, (await loadSwaggerFiles()).style),
+  );
+  app.get("/docs/start.js", (c) => serveStatic(c.req.raw, starterScript));
   app.all("/docs/:file{(swagger-ui-bundle\\.js|swagger-ui\\.css|start\\.js)}", () => {
     throw methodNotAllowed("GET, HEAD");
   });
@@ -123,26 +118,4 @@ function page(title: string, base: string): string {
 </body>
 </html>
 `;
-}
-
-function served(body: string, contentType: string): Served {
-  const hash = createHash("sha256").update(body).digest("base64url").slice(0, 22);
-  return { body, contentType, etag: `"${hash}"` };
-}
-
-function serve(request: Request, file: Served): Response {
-  const headers = {
-    "content-type": file.contentType,
-    "cache-control": "no-cache",
-    etag: file.etag,
-    "x-content-type-options": "nosniff",
-  };
-  if (etagMatches(request.headers.get("if-none-match") ?? undefined, file.etag, { weak: true })) {
-    return new Response(null, { status: 304, headers });
-  }
-  return new Response(file.body, { status: 200, headers });
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

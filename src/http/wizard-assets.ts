@@ -1,14 +1,9 @@
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { type StaticFile, staticFile } from "./static-file.ts";
 
 /** One file the wizard page loads, ready to serve. */
-export interface WizardAsset {
-  body: string;
-  contentType: string;
-  /** A strong ETag from the content's hash. */
-  etag: string;
-}
+export type WizardAsset = StaticFile;
 
 /** The web wizard's script and stylesheet, ready to serve. */
 export interface WizardAssets {
@@ -36,8 +31,8 @@ export async function loadWizard(): Promise<WizardAssets> {
     return bundleSources();
   });
   return {
-    script: asset(script, "text/javascript; charset=utf-8"),
-    style: asset(style, "text/css; charset=utf-8"),
+    script: staticFile(script, "text/javascript; charset=utf-8"),
+    style: staticFile(style, "text/css; charset=utf-8"),
   };
 }
 
@@ -64,9 +59,4 @@ async function bundleSources(): Promise<[string, string]> {
   const script = result.outputFiles[0]?.text;
   if (script === undefined) throw new Error("the wizard's bundle came out empty");
   return [script, await readFile(new URL("styles.css", web), "utf8")];
-}
-
-function asset(body: string, contentType: string): WizardAsset {
-  const hash = createHash("sha256").update(body).digest("base64url").slice(0, 22);
-  return { body, contentType, etag: `"${hash}"` };
 }

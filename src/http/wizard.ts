@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import type { FlowRegistry } from "../flow/registry.ts";
-import { etagMatches } from "../service/preconditions.ts";
 import { methodNotAllowed } from "./problem.ts";
-import type { WizardAsset, WizardAssets } from "./wizard-assets.ts";
+import { escapeHtml, serveStatic } from "./static-file.ts";
+import type { WizardAssets } from "./wizard-assets.ts";
 
 /**
  * The page may load only its own script and stylesheet and call only its own origin:
@@ -32,8 +32,8 @@ export function wizardRoutes(registry: FlowRegistry, assets: WizardAssets, base:
     const only = flows.length === 1 ? flows[0] : undefined;
     return c.body(only ? wizardPage(only, root) : indexPage(flows, root), 200, pageHeaders);
   });
-  app.get("/wizard/assets/wizard.js", (c) => serveAsset(c.req.raw, assets.script));
-  app.get("/wizard/assets/wizard.css", (c) => serveAsset(c.req.raw, assets.style));
+  app.get("/wizard/assets/wizard.js", (c) => serveStatic(c.req.raw, assets.script));
+  app.get("/wizard/assets/wizard.css", (c) => serveStatic(c.req.raw, assets.style));
   app.get("/wizard/:flow", (c) => {
     const flow = registry.latest(c.req.param("flow"));
     if (!flow) return c.body(notFoundPage(root), 404, pageHeaders);
@@ -104,21 +104,4 @@ ${body}
 </body>
 </html>
 `;
-}
-
-function serveAsset(request: Request, asset: WizardAsset): Response {
-  const headers = {
-    "content-type": asset.contentType,
-    "cache-control": "no-cache",
-    etag: asset.etag,
-    "x-content-type-options": "nosniff",
-  };
-  if (etagMatches(request.headers.get("if-none-match") ?? undefined, asset.etag, { weak: true })) {
-    return new Response(null, { status: 304, headers });
-  }
-  return new Response(asset.body, { status: 200, headers });
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

@@ -1,0 +1,40 @@
+import { createHash } from "node:crypto";
+import { etagMatches } from "../service/preconditions.ts";
+
+/**
+ * A file served from memory (the wizard's and the docs page's scripts and styles, the
+ * OpenAPI document), with a strong ETag from its content's hash.
+ *
+ * @example staticFile("body{}", "text/css; charset=utf-8").etag // '"…22 characters…"'
+ */
+export interface StaticFile {
+  body: string;
+  contentType: string;
+  /** A strong ETag from the content's hash. */
+  etag: string;
+}
+
+/** Wraps `body` as a {@link StaticFile}, its ETag the first 128 bits of its SHA-256. */
+export function staticFile(body: string, contentType: string): StaticFile {
+  const hash = createHash("sha256").update(body).digest("base64url").slice(0, 22);
+  return { body, contentType, etag: `"${hash}"` };
+}
+
+/** Answers a file, or 304 when `If-None-Match` names its ETag (RFC 9110 §13.1.2). */
+export function serveStatic(request: Request, file: StaticFile): Response {
+  const headers = {
+    "content-type": file.contentType,
+    "cache-control": "no-cache",
+    etag: file.etag,
+    "x-content-type-options": "nosniff",
+  };
+  if (etagMatches(request.headers.get("if-none-match") ?? undefined, file.etag, { weak: true })) {
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(file.body, { status: 200, headers });
+}
+
+/** Text made safe inside HTML elements and quoted attributes. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
