@@ -59,6 +59,7 @@ function inRamLongIds(idLength: number): TokenMode {
   let writes = 0;
   return {
     kind: "token",
+    maxTokenBytes: idLength,
     seal(record) {
       records.set(record.id, record);
       writes += 1;

@@ -312,6 +312,11 @@ describe("OpenAPI document: headers and limits", () => {
     });
     const sealed = createOpenApiDocument({ flows: [claim], tokens: { maxTokenBytes: 4000 } });
     expect(sealed.components.schemas?.FlowId).toMatchObject({ maxLength: 4000 });
+    // A token mode built with its own limit is described with it.
+    const keyring = parseKeyring(generateKeyEntry("k1"));
+    const tokens = createTokenMode({ keyring, maxTokenBytes: 3000 });
+    const served = createOpenApiDocument({ flows: [claim], tokens });
+    expect(served.components.schemas?.FlowId).toMatchObject({ maxLength: 3000 });
     const body = resolve(
       stored,
       (

@@ -268,9 +268,7 @@ function overview(contract: Contract): string {
 }
 
 function tokenLimit(tokens: OpenApiOptions["tokens"]): number {
-  const given =
-    typeof tokens === "object" ? (tokens as { maxTokenBytes?: unknown }).maxTokenBytes : undefined;
-  return typeof given === "number" ? given : 8192;
+  return (typeof tokens === "object" ? tokens.maxTokenBytes : undefined) ?? 8192;
 }
 
 function capitalised(text: string): string {

@@ -25,6 +25,8 @@ export interface TokenModeOptions {
  */
 export interface TokenMode {
   readonly kind: "token";
+  /** Largest token issued, in bytes (`TokenModeOptions.maxTokenBytes`). */
+  readonly maxTokenBytes: number;
   /**
    * The flow id of a record: the record sealed.
    * @throws WaymarkError `token-too-large` when the token would pass `maxTokenBytes`.
@@ -61,6 +63,7 @@ export function createTokenMode(options: TokenModeOptions): TokenMode {
   }
   return {
     kind: "token",
+    maxTokenBytes,
     seal(record) {
       const token = sealToken(record, options.keyring);
       if (token.length > maxTokenBytes) {
