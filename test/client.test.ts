@@ -339,6 +339,29 @@ describe("client: token mode", () => {
 });
 
 describe("client: retries", () => {
+  it("hands back a 429 as it is, with the wait its Retry-After asks for", async () => {
+    const waymark = createWaymark({
+      flows: [onboarding],
+      store: createMemoryStore(),
+      rateLimit: { limit: 2, windowMs: 60_000, key: () => "one-client" },
+    });
+    const client = createClient<Onboarding>({
+      baseUrl: "http://waymark.test",
+      flow: "onboarding",
+      fetch: (request: Request) => waymark.fetch(request),
+    });
+    expect((await client.describe()).ok).toBe(true);
+    expect((await client.describe()).ok).toBe(true);
+    const limited = await client.describe();
+    expect(limited).toMatchObject({
+      ok: false,
+      problem: { status: 429, type: "urn:waymark:problem:rate-limited" },
+    });
+    const waitMs = limited.ok ? 0 : (limited.retryAfterMs ?? 0);
+    expect(waitMs).toBeGreaterThan(0);
+    expect(waitMs).toBeLessThanOrEqual(60_000);
+  });
+
   it("retries a start whose answer was lost, with the same key, and gets the same flow", async () => {
     let created: string | undefined;
     const { client, sent } = serve({

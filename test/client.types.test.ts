@@ -32,7 +32,7 @@ describe("client types", () => {
     expectTypeOf(client.start()).resolves.toEqualTypeOf<Result<FlowHandle<Onboarding>>>();
     expectTypeOf<Result<number>>().toEqualTypeOf<
       | { ok: true; value: number; etag: string | undefined }
-      | { ok: false; problem: ProblemDocument }
+      | { ok: false; problem: ProblemDocument; retryAfterMs?: number }
     >();
     expectTypeOf(client.describe()).resolves.toEqualTypeOf<Result<FlowDescription>>();
     expectTypeOf(flow.erase()).resolves.toEqualTypeOf<Result<null>>();

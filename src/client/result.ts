@@ -1,4 +1,5 @@
 import { invalidResponse, problemFromAnswer } from "./problems.ts";
+import { retryAfterMs as retryAfterOf } from "./retry.ts";
 import type { Answer } from "./transport.ts";
 import type { Result } from "./types.ts";
 
@@ -11,7 +12,9 @@ export function toResult<Value>(answer: Answer, bodyless = false): Result<Value>
   if (!answer.reached) return { ok: false, problem: answer.problem };
   const { status, body } = answer;
   if (status < 200 || status > 299) {
-    return { ok: false, problem: problemFromAnswer(status, answer.statusText, body) };
+    const problem = problemFromAnswer(status, answer.statusText, body);
+    const retryAfterMs = retryAfterOf(answer.headers.get("retry-after"), Date.now());
+    return { ok: false, problem, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   }
   const etag = answer.headers.get("etag") ?? undefined;
   if (bodyless) return { ok: true, value: null as Value, etag };

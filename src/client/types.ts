@@ -15,10 +15,19 @@ import type { FlowDataOf, FlowDefinition, StepInput, StepName, StepOutput } from
  * const result = await flow.submit("personal-info", data);
  * if (result.ok) show(result.value.currentStep);
  * else if (result.problem.status === 422) showErrors(result.problem.errors ?? []);
+ * else if (result.retryAfterMs !== undefined) setTimeout(retry, result.retryAfterMs);
  */
 export type Result<Value> =
   | { ok: true; value: Value; etag: string | undefined }
-  | { ok: false; problem: ProblemDocument };
+  | {
+      ok: false;
+      problem: ProblemDocument;
+      /**
+       * How long the server asked the caller to wait before trying again, in
+       * milliseconds, from its `Retry-After` (a 429, a 503, a 409 in flight).
+       */
+      retryAfterMs?: number;
+    };
 
 /**
  * A flow's saved data as the client types it: by step name for a typed definition
