@@ -153,6 +153,21 @@ describe("CORS", () => {
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
   });
 
+  it("lets allowed pages send cookies with credentials, and only then", async () => {
+    const withCookies = handler({ cors: { origins: [app], credentials: true } });
+    const allowed = await withCookies("/onboarding", preflight(app, "POST"));
+    expect(allowed.headers.get("access-control-allow-credentials")).toBe("true");
+    const read = await withCookies("/onboarding", { headers: { origin: app } });
+    expect(read.headers.get("access-control-allow-credentials")).toBe("true");
+    const refused = await withCookies("/onboarding", preflight(stranger, "POST"));
+    expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+    const plain = await handler()("/onboarding", preflight(app, "POST"));
+    expect(plain.headers.get("access-control-allow-credentials")).toBeNull();
+    expect(() => handler({ cors: { origins: "*", credentials: true } })).toThrow(
+      /needs a list of origins/,
+    );
+  });
+
   it("works under a basePath", async () => {
     const call = handler({ basePath: "/api" });
     const response = await call("/api/onboarding", preflight(app, "POST"));

@@ -10,6 +10,13 @@ import { cors as honoCors } from "hono/cors";
 export interface CorsOptions {
   /** Exact origins (`https://app.example.com`), or `"*"` for any origin. */
   origins: readonly string[] | "*";
+  /**
+   * Let those pages send cookies and HTTP authentication (`fetch(…, { credentials:
+   * "include" })`): answers `Access-Control-Allow-Credentials: true`. Only with a list
+   * of origins, never with `"*"`, which browsers refuse with credentials.
+   * @default false
+   */
+  credentials?: boolean | undefined;
 }
 
 /** What a cross-origin page may send and read; the API's own methods and headers. */
@@ -37,11 +44,15 @@ const maxAge = 600;
  * preflight requests (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) with
  * 204 itself; any other `OPTIONS` goes on to the routes, which answer 405 as without it.
  *
- * @throws Error naming an entry of `origins` that is not an origin.
+ * @throws Error naming an entry of `origins` that is not an origin, or for `credentials`
+ * with `"*"`.
  * @example app.use(cors({ origins: ["https://app.example.com"] }));
  */
 export function cors(options: CorsOptions): MiddlewareHandler {
   const { origins } = options;
+  if (origins === "*" && options.credentials) {
+    throw new Error('cors.credentials needs a list of origins: browsers refuse them with "*"');
+  }
   if (origins !== "*") {
     if (!Array.isArray(origins) || origins.length === 0) {
       throw new Error('cors.origins must be "*" or a list of at least one origin');
@@ -57,6 +68,7 @@ export function cors(options: CorsOptions): MiddlewareHandler {
     allowHeaders,
     exposeHeaders,
     maxAge,
+    credentials: options.credentials === true,
   });
   return (c, next) =>
     c.req.method === "OPTIONS" && !isPreflight(c.req.raw) ? next() : handler(c, next);
