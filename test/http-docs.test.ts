@@ -163,4 +163,12 @@ describe("waymark openapi", () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^waymark: basePath "api\/" must be/);
   });
+
+  // A flow serve refuses to serve (a reserved name) is no document either.
+  it("refuses a flow file that serve would refuse, naming the flow", async () => {
+    const refused = await runCli(["openapi", "--flows", "test/fixtures/reserved-name-flow.ts"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toContain('flow "healthz": the name is reserved');
+  });
 });

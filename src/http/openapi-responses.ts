@@ -173,15 +173,21 @@ export function headersOf(status: number, own: Schema, contract: Contract): { he
   const headers: Schema = { ...own };
   const family = Math.floor(status / 100);
   const { rateLimit, cors } = contract;
+  // Node's server answers a request it cannot parse (400) or whose headers are too
+  // large (431) itself, before any limit is counted: those carry no RateLimit headers.
+  const limited = !(status === 400 || status === 431);
   if (rateLimit && (family === 2 || family === 4)) {
     const seconds = rateLimit.windowMs / 1000;
+    const unparsed = limited ? "" : "; absent when the server could not parse the request";
     headers.RateLimit = header(
-      "The client's quota in the current window (IETF draft-ietf-httpapi-ratelimit-headers, draft 7): requests allowed, left, and seconds until the window resets",
+      `The client's quota in the current window (IETF draft-ietf-httpapi-ratelimit-headers, draft 7): requests allowed, left, and seconds until the window resets${unparsed}`,
       { type: "string", maxLength: 100, pattern: "^limit=[0-9]+, remaining=[0-9]+, reset=[0-9]+$" },
+      limited,
     );
     headers["RateLimit-Policy"] = header(
-      `The policy: at most ${rateLimit.limit} requests per client every ${seconds} seconds`,
+      `The policy: at most ${rateLimit.limit} requests per client every ${seconds} seconds${unparsed}`,
       { type: "string", enum: [`${rateLimit.limit};w=${seconds}`] },
+      limited,
     );
   }
   if (cors) {

@@ -1,3 +1,4 @@
+import { createRegistry } from "../flow/registry.ts";
 import type { FlowDefinition } from "../flow/types.ts";
 import type { TokenMode } from "../token/mode.ts";
 import { settleBasePath } from "./base-path.ts";
@@ -105,13 +106,16 @@ const maxStoreIdLength = 12_288;
  * none, the server's own (the body limit, no U+0000, the I-JSON integer range) are
  * stated. `createWaymark` serves this document at `{basePath}/openapi.json`.
  *
- * @throws Error for a malformed `basePath`.
+ * @throws Error for a malformed `basePath`, or flows `createWaymark` would refuse too (a
+ * reserved name, a version defined twice).
  * @example
  * const document = createOpenApiDocument({ flows: [onboarding], basePath: "/api" });
  * document.paths["/onboarding/{flowId}/step/personal-info"]?.put // submitOnboardingPersonalInfo
  */
 export function createOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
   const base = settleBasePath(options.basePath);
+  // What the server would refuse to serve, the document refuses to describe.
+  createRegistry(options.flows);
   const token = Boolean(options.tokens);
   const maxTokenBytes = tokenLimit(options.tokens);
   const maxIdLength = token ? maxTokenBytes : maxStoreIdLength;
