@@ -94,6 +94,12 @@ describe("HTTP: the web wizard's pages and assets", () => {
       405,
       "method-not-allowed",
     );
+    // A page address, of a flow or not, only reads.
+    for (const path of ["/wizard/onboarding", "/wizard/no-such-flow"]) {
+      const refused = await client.send("POST", path);
+      await expectProblem(refused, 405, "method-not-allowed");
+      expect(refused.headers.get("allow")).toBe("GET, HEAD");
+    }
   });
 
   it("without the wizard, / is the API's 404 and /wizard/{flow} is no flow", async () => {

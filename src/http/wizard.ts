@@ -45,6 +45,10 @@ export function wizardRoutes(registry: FlowRegistry, assets: WizardAssets, base:
   app.all("/wizard/assets/:file{wizard\\.(js|css)}", () => {
     throw methodNotAllowed("GET, HEAD");
   });
+  // Any page address: it only reads, and "wizard" is no flow the API could mean.
+  app.all("/wizard/:flow", () => {
+    throw methodNotAllowed("GET, HEAD");
+  });
   return app;
 }
 
