@@ -177,7 +177,15 @@ export function operation(
     tags: [flow.name],
     ...rest,
     responses: { ...(responses as Schema), ...problemResponses(codes, contract) },
-    ...(open || !security ? {} : { security }),
+    // Public by design (a description, a secret flow's start): declared anonymous, `[{}]`.
+    // A capability flow's other operations declare nothing: their credential is the path.
+    ...(open
+      ? kind === "describe" || flow.access !== "capability"
+        ? { security: [{}] }
+        : {}
+      : security
+        ? { security }
+        : {}),
   };
 }
 
@@ -194,7 +202,7 @@ function stepAddressText(step: StepFacts | undefined): string {
 /** Who may call an operation, said in its description. */
 function accessText(flow: FlowFacts, kind: OperationKind, open: boolean): string {
   if (kind === "describe") {
-    return "**No security scheme**: the description is the same for everyone and holds no flow's data.";
+    return "**Public** (anonymous access, `security: [{}]`): the description is the same for everyone and holds no flow's data.";
   }
   if (flow.access === "capability") {
     return kind === "start"
@@ -202,7 +210,7 @@ function accessText(flow: FlowFacts, kind: OperationKind, open: boolean): string
       : "**No security scheme** (capability access): the flow id in the path is the credential, with at least 122 random bits (or a sealed token). Whoever holds it may do this, so treat it as a password: keep it out of logs, referrers and shared links.";
   }
   if (open) {
-    return "**No security scheme**: anyone may start a flow. The answer holds the `flowSecret` every later request must send as `Authorization: Bearer {flowSecret}`; it is shown once.";
+    return "**Public** (anonymous access, `security: [{}]`): anyone may start a flow. The answer holds the `flowSecret` every later request must send as `Authorization: Bearer {flowSecret}`; it is shown once.";
   }
   return flow.access === "secret"
     ? "Send the `flowSecret` from the start as `Authorization: Bearer {flowSecret}`. A missing or wrong one answers 404, exactly as an unknown flow id does."
