@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { Hono } from "hono";
 import type { OpenApiDocument } from "./openapi.ts";
 import { methodNotAllowed } from "./problem.ts";
-import { escapeHtml, type StaticFile, serveStatic, staticFile } from "./static-file.ts";
+import { htmlPage, type StaticFile, serveStatic, staticFile } from "./static-file.ts";
 
 /** A file ready to serve, with a strong ETag from its content. */
 /**
@@ -101,21 +101,12 @@ export function apiDocsRoutes(options: {
 }
 
 function page(title: string, base: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<link rel="icon" href="data:,">
-<meta name="waymark-openapi" content="${base}/openapi.json">
-<link rel="stylesheet" href="${base}/docs/swagger-ui.css">
-</head>
-<body>
-<main id="swagger-ui"></main>
+  return htmlPage(
+    title,
+    `<meta name="waymark-openapi" content="${base}/openapi.json">
+<link rel="stylesheet" href="${base}/docs/swagger-ui.css">`,
+    `<main id="swagger-ui"></main>
 <script src="${base}/docs/swagger-ui-bundle.js"></script>
-<script src="${base}/docs/start.js"></script>
-</body>
-</html>
-`;
+<script src="${base}/docs/start.js"></script>`,
+  );
 }

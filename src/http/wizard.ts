@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { FlowRegistry } from "../flow/registry.ts";
 import { methodNotAllowed } from "./problem.ts";
-import { escapeHtml, serveStatic } from "./static-file.ts";
+import { escapeHtml, htmlPage, serveStatic } from "./static-file.ts";
 import type { WizardAssets } from "./wizard-assets.ts";
 
 /**
@@ -93,19 +93,9 @@ function notFoundPage(root: string): string {
 }
 
 function page(title: string, head: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<link rel="icon" href="data:,">
-${head}
-</head>
-<body>
-${body}
-<p id="status" class="visually-hidden" aria-live="polite"></p>
-</body>
-</html>
-`;
+  return htmlPage(
+    title,
+    head,
+    `${body}\n<p id="status" class="visually-hidden" aria-live="polite"></p>`,
+  );
 }
