@@ -118,13 +118,7 @@ describe("OpenAPI document: operations", () => {
       (data.properties as Record<string, Json>).incident ?? {},
     ).value;
     expect(incident.required).toContain("urgent");
-    const sent = resolve(
-      document,
-      (
-        (operation(document, "/claim/{flowId}/step/incident", "put").requestBody as Json)
-          .content as Record<string, { schema: Json }>
-      )["application/json"]?.schema ?? {},
-    ).value;
+    const sent = incidentBody(document);
     expect(sent.required).not.toContain("urgent");
   });
 
@@ -319,13 +313,7 @@ describe("OpenAPI document: headers and limits", () => {
     const tokens = createTokenMode({ keyring, maxTokenBytes: 3000 });
     const served = createOpenApiDocument({ flows: [claim], tokens });
     expect(served.components.schemas?.FlowId).toMatchObject({ maxLength: 3000 });
-    const body = resolve(
-      stored,
-      (
-        (operation(stored, "/claim/{flowId}/step/incident", "put").requestBody as Json)
-          .content as Record<string, { schema: Json }>
-      )["application/json"]?.schema ?? {},
-    ).value;
+    const body = incidentBody(stored);
     const properties = body.properties as Record<string, Json>;
     expect(properties.summary).toMatchObject({
       minLength: 1,
@@ -423,3 +411,10 @@ describe("OpenAPI document: security and servers", () => {
     );
   });
 });
+
+/** The request body schema of the claim flow's `incident` step, its `$ref` followed. */
+function incidentBody(document: OpenApiDocument): Json {
+  const body = operation(document, "/claim/{flowId}/step/incident", "put").requestBody as Json;
+  const content = body.content as Record<string, { schema: Json }>;
+  return resolve(document, content["application/json"]?.schema ?? {}).value;
+}
