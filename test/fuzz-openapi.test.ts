@@ -115,30 +115,43 @@ async function fuzz(waymark: Waymark, flows: FlowDefinition[], runs: number) {
       const documented = operations[g(fc.nat, operations.length - 1)] as Operation;
       const flowName = documented.template.split("/")[1] ?? "";
       const candidates = known.filter((k) => k.flow === flowName);
+      // Half the step writes are clean but for their body, so that broken data reaches
+      // the schema and the engine instead of being refused at the door.
+      const clean = documented.bodySchema !== undefined && candidates.length > 0 && g(fc.boolean);
       const target =
-        candidates.length > 0 && g(fc.nat, 4) > 0 ? g(fc.constantFrom, ...candidates) : undefined;
+        candidates.length > 0 && (clean || g(fc.nat, 4) > 0)
+          ? g(fc.constantFrom, ...candidates)
+          : undefined;
 
       const path = documented.template.replace(/\{([^}]+)\}/g, () =>
-        target && g(fc.nat, 9) > 0 ? target.flowId : pathValue(g),
+        target && (clean || g(fc.nat, 9) > 0) ? target.flowId : pathValue(g),
       );
-      const method = g(fc.nat, 9) === 0 ? g(fc.constantFrom, ...oddMethods) : documented.method;
+      const method =
+        !clean && g(fc.nat, 9) === 0 ? g(fc.constantFrom, ...oddMethods) : documented.method;
       const headers = new Headers();
-      addCredentials(g, headers, target);
-      addConditions(g, headers);
-      if (method === "POST" && g(fc.boolean))
-        headers.set(
-          "idempotency-key",
-          g(() => headerValue),
-        );
-      const extra = g(fc.option, fc.tuple(headerName, headerValue), { nil: undefined });
-      if (extra) headers.set(extra[0], extra[1]);
+      if (clean) {
+        if (target?.secret) headers.set("authorization", `Bearer ${target.secret}`);
+        headers.set("x-user", "ada");
+      } else {
+        addCredentials(g, headers, target);
+        addConditions(g, headers);
+        if (method === "POST" && g(fc.boolean))
+          headers.set(
+            "idempotency-key",
+            g(() => headerValue),
+          );
+        const extra = g(fc.option, fc.tuple(headerName, headerValue), { nil: undefined });
+        if (extra) headers.set(extra[0], extra[1]);
+      }
 
       const sendsBody = documented.bodySchema !== undefined || g(fc.nat, 9) === 0;
       const body = sendsBody ? makeBody(g, documented, seed) : undefined;
       if (body !== undefined) {
-        const type = g(fc.constantFrom, ...mediaTypes);
+        const type = clean ? "application/json" : g(fc.constantFrom, ...mediaTypes);
         if (type) headers.set("content-type", type);
-        if (g(fc.nat, 19) === 0) headers.set("content-encoding", g(fc.constantFrom, "gzip", "br"));
+        if (!clean && g(fc.nat, 19) === 0) {
+          headers.set("content-encoding", g(fc.constantFrom, "gzip", "br"));
+        }
       }
       const canHaveBody = method !== "GET" && method !== "HEAD";
       const response = await send(method, path, {
