@@ -231,6 +231,16 @@ describe("HTTP bad input: bodies", () => {
     expect((await flow.putRaw(atLimit)).status).toBe(200);
   });
 
+  // Content-Length picks how a body is read; the limit applies to the bytes themselves.
+  it("a Content-Length that understates the body gets it no further than the limit", async () => {
+    const flow = await started(createHttpClient({ maxBodyBytes: 1024 }));
+    const body = JSON.stringify({ ...personalInfo, firstName: "x".repeat(2048) });
+    const response = await flow.putRaw(body, { ...json, "content-length": "10" });
+    const problem = await expectProblem(response, 413, "body-too-large");
+    expect(problem.maxBytes).toBe(1024);
+    await flow.unchanged();
+  });
+
   it("an endless streamed body is 413 and asks to close the connection", async () => {
     const flow = await started();
     const chunk = new Uint8Array(16 * 1024).fill(0x20);
