@@ -62,18 +62,19 @@ export {
   type RateLimitStore,
 } from "./http/rate-limit.ts";
 export type { Caller } from "./service/access.ts";
-export {
-  createFlowService,
-  type FlowKeeping,
-  type FlowService,
-  type FlowServiceOptions,
-  type FlowView,
-  type Freshness,
-  type ReadInput,
-  type StepView,
-  type SubmitOutcome,
-} from "./service/flows.ts";
+export { createFlowService } from "./service/flows.ts";
 export { evaluatePreconditions, type Preconditions } from "./service/preconditions.ts";
+export type {
+  FlowKeeping,
+  FlowService,
+  FlowServiceOptions,
+  FlowView,
+  Freshness,
+  ReadInput,
+  StartedFlow,
+  StepView,
+  SubmitOutcome,
+} from "./service/types.ts";
 export type {
   FlowStore,
   IdempotencyClaim,

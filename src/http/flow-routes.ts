@@ -1,8 +1,9 @@
 import { type Context, Hono } from "hono";
 import { WaymarkError } from "../errors.ts";
 import type { Caller } from "../service/access.ts";
-import { type FlowService, unknownFlow } from "../service/flows.ts";
+import { unknownFlow } from "../service/flows.ts";
 import type { Preconditions } from "../service/preconditions.ts";
+import type { FlowService } from "../service/types.ts";
 import { type BodyLimits, readJsonBody } from "./body.ts";
 import { idempotent } from "./idempotency.ts";
 import { methodNotAllowed } from "./problem.ts";

@@ -5,7 +5,7 @@ import type {
   StepRepresentation,
 } from "../contract/representation.ts";
 import type { FlowDefinition, FlowRecord } from "../flow/types.ts";
-import type { FlowView, StepView } from "../service/flows.ts";
+import type { FlowView, StepView } from "../service/types.ts";
 
 /**
  * The path of a flow: `basePath`, the flow's name and what clients address it by (the

@@ -9,17 +9,10 @@ import {
   submitStep,
 } from "../flow/engine.ts";
 import { isPlainObject } from "../flow/json.ts";
-import { createRegistry, type FlowRegistry } from "../flow/registry.ts";
-import type {
-  DefinedStep,
-  FlowDefinition,
-  FlowOperation,
-  FlowRecord,
-  StepState,
-} from "../flow/types.ts";
+import { createRegistry } from "../flow/registry.ts";
+import type { DefinedStep, FlowDefinition, FlowOperation, FlowRecord } from "../flow/types.ts";
 import { runUserCode } from "../flow/user-code.ts";
-import type { FlowStore } from "../store/types.ts";
-import { invalidFlowToken, type TokenMode } from "../token/mode.ts";
+import { invalidFlowToken } from "../token/mode.ts";
 import { admitStart, admits, type Caller, reissueSecret } from "./access.ts";
 import {
   evaluatePreconditions,
@@ -27,156 +20,7 @@ import {
   type Preconditions,
   staleEtag,
 } from "./preconditions.ts";
-
-/**
- * Where flows are kept: records in a store under their id, or no store at all, with
- * each flow sealed in its own flow id (token mode). Exactly one of the two.
- *
- * @example { store: createSqliteStore({ path: "./flows.db" }) }
- * @example { tokens: createTokenMode({ keyring }) }
- */
-export type FlowKeeping =
-  | { store: FlowStore; tokens?: never }
-  | { tokens: TokenMode; store?: never };
-
-/**
- * Options of {@link createFlowService}: the flows, and where they are kept.
- *
- * @example { flows: [onboarding], store: createMemoryStore() }
- */
-export type FlowServiceOptions = FlowKeeping & {
-  /** The flows served; several versions of one flow may be given. */
-  flows: readonly FlowDefinition[];
-};
-
-/**
- * A flow as one request found or left it: what every use case answers with.
- *
- * @example
- * const { flowId, etag, plan } = await flows.read("onboarding", id, { now: new Date() });
- * plan.find((step) => step.status === "current")?.name // "contract-details"
- */
-export interface FlowView {
-  definition: FlowDefinition;
-  record: FlowRecord;
-  /** What clients address the flow by: the record's id, or in token mode the sealed record. */
-  flowId: string;
-  /** The strong entity tag of this state of the flow. */
-  etag: string;
-  /** Each step's status for the record's data, planned once. */
-  plan: StepState[];
-}
-
-/**
- * A flow and one of its steps, from {@link FlowService.readStep}.
- *
- * @example (await flows.readStep("onboarding", id, "review", { now })).step.number // 4
- */
-export interface StepView extends FlowView {
-  step: DefinedStep;
-}
-
-/**
- * A flow just started, from {@link FlowService.start}: for a `secret` flow, with the
- * secret to show its caller once.
- *
- * @example const { flowId, flowSecret } = await flows.start("kyc", { now: new Date() });
- */
-export interface StartedFlow extends FlowView {
-  /** The `flowSecret` of a `secret` flow: shown once, kept only as a hash. */
-  flowSecret: string | undefined;
-}
-
-/**
- * What {@link FlowService.submit} did: the flow after the write, and whether it changed.
- *
- * @example if (!(await flows.submit("onboarding", id, "1", data, { now })).changed) console.log("no-op");
- */
-export interface SubmitOutcome extends FlowView {
-  /** False for a resubmission that changes nothing: same version, same ETag. */
-  changed: boolean;
-}
-
-/**
- * The operations of a flow, as plain functions: flow name, flow id, body, preconditions
- * and the time in; a {@link FlowView} out, or a thrown `WaymarkError`. They load,
- * apply the engine, compare-and-set and retry; they know no HTTP. A failed call writes
- * nothing.
- */
-export interface FlowService {
-  readonly registry: FlowRegistry;
-  /** The store flows are kept in; undefined in token mode (nothing to deduplicate or delete). */
-  readonly store: FlowStore | undefined;
-  /**
-   * Starts a flow on the newest version of its definition. `id` fixes the new record's
-   * id (an idempotency key's claim does); an existing record with that id is returned
-   * instead of a second one being made: for a `secret` flow with a new secret, since
-   * the first was shown to a caller who lost it, and for an `authorize` flow only to
-   * the subject it is bound to.
-   * @throws WaymarkError `unknown-flow` (also when `authorize` refuses the caller),
-   * `definition-error`, `token-too-large`, `concurrent-update`, `store-unavailable`.
-   */
-  start(flow: string, input: { now: Date; id?: string; caller?: Caller }): Promise<StartedFlow>;
-  /**
-   * The live flow a flow id names. With preconditions, `notModified` says the client's
-   * copy (`If-None-Match`) is current: answer 304. A caller the flow's access mode
-   * refuses gets exactly what an unknown flow id gets.
-   * @throws WaymarkError `unknown-flow`, `flow-not-found`, `invalid-flow-token`,
-   * `definition-retired`, `flow-expired`, `precondition-failed` (a stale `If-Match`),
-   * `definition-error`, `store-unavailable`.
-   */
-  read(flow: string, flowId: string, input: ReadInput): Promise<FlowView & Freshness>;
-  /**
-   * One step of a live flow, by 1-based number or name; preconditions as for `read`.
-   * @throws WaymarkError as {@link FlowService.read}, and `step-not-found`.
-   */
-  readStep(
-    flow: string,
-    flowId: string,
-    step: string,
-    input: ReadInput,
-  ): Promise<StepView & Freshness>;
-  /**
-   * Submits a step's data. The body is the step's data, or the seed's envelope
-   * `{ "personalInfo": { … } }`. Completing the flow runs its `onComplete` before the
-   * write is saved. A lost compare-and-set is retried (a few times, with jitter) unless
-   * `If-Match` pinned the version.
-   * @throws WaymarkError as {@link FlowService.readStep}, and `precondition-failed`,
-   * `step-out-of-order`, `step-not-applicable`, `flow-completed`, `invalid-step-data`,
-   * `token-too-large`, `concurrent-update`, `definition-error`, `store-unavailable`.
-   */
-  submit(
-    flow: string,
-    flowId: string,
-    step: string,
-    body: unknown,
-    input: { now: Date; preconditions?: Preconditions; caller?: Caller },
-  ): Promise<SubmitOutcome>;
-  /**
-   * Erases a flow and its data, expired or not, whatever its definition. In token mode
-   * there is nothing to erase: the flow id is checked and the client drops it.
-   * @throws WaymarkError `unknown-flow`, `flow-not-found`, `invalid-flow-token`,
-   * `precondition-failed`, `store-unavailable`.
-   */
-  erase(
-    flow: string,
-    flowId: string,
-    input: { preconditions?: Preconditions; caller?: Caller },
-  ): Promise<void>;
-}
-
-/** What a read takes: the time, the request's preconditions, and who is asking. */
-export interface ReadInput {
-  now: Date;
-  preconditions?: Preconditions | undefined;
-  /** Needed by `secret` and `authorize` flows; without it they refuse. */
-  caller?: Caller | undefined;
-}
-
-/** Whether the client's copy is current (`If-None-Match` matched): answer 304. */
-export interface Freshness {
-  notModified: boolean;
-}
+import type { FlowService, FlowServiceOptions, FlowView } from "./types.ts";
 
 /** Attempts at a step write whose compare-and-set keeps losing, before answering 409. */
 const maxWriteAttempts = 5;
