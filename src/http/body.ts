@@ -137,9 +137,7 @@ async function readWhole(request: Request): Promise<Uint8Array> {
   try {
     return new Uint8Array(await request.arrayBuffer());
   } catch (error) {
-    throw new WaymarkError("bad-request", "The request body ended before it was complete", {
-      cause: error,
-    });
+    throw cutOff(error);
   }
 }
 
@@ -216,10 +214,14 @@ async function readChunk(
   try {
     return await reader.read();
   } catch (error) {
-    throw new WaymarkError("bad-request", "The request body ended before it was complete", {
-      cause: error,
-    });
+    throw cutOff(error);
   }
+}
+
+function cutOff(cause: unknown): WaymarkError {
+  return new WaymarkError("bad-request", "The request body ended before it was complete", {
+    cause,
+  });
 }
 
 /**

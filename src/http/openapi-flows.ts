@@ -1,4 +1,6 @@
 import type { DefinedStep, FlowDefinition } from "../flow/types.ts";
+import { accessKind } from "../service/access.ts";
+import { envelopeKey } from "../service/flows.ts";
 import type { CorsOptions } from "./cors.ts";
 import { savedStepSchema } from "./openapi-step-schema.ts";
 import type { RateLimitOptions } from "./rate-limit.ts";
@@ -100,7 +102,7 @@ export function collectFlows(definitions: readonly FlowDefinition[]): FlowFacts[
     const versions = [...found].sort((a, b) => a.version - b.version);
     const newest = versions.at(-1) as FlowDefinition;
     const stem = pascal(name);
-    const access = typeof newest.access === "string" ? newest.access : "authorize";
+    const access = accessKind(newest);
     const representation = unique(`${stem}Flow`, taken);
     const names = {
       flow: representation,
@@ -117,7 +119,7 @@ export function collectFlows(definitions: readonly FlowDefinition[]): FlowFacts[
       return {
         step,
         stem: stepStem,
-        envelope: stepStem.charAt(0).toLowerCase() + stepStem.slice(1),
+        envelope: envelopeKey(step.name),
         body,
         saved: savedStepSchema(step) ? unique(`${stem}${stepStem}Saved`, taken) : body,
         representation: unique(`${stem}${stepStem}Step`, taken),

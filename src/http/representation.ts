@@ -5,6 +5,7 @@ import type {
   StepRepresentation,
 } from "../contract/representation.ts";
 import type { FlowDefinition, FlowRecord } from "../flow/types.ts";
+import { accessKind } from "../service/access.ts";
 import type { FlowView, StepView } from "../service/types.ts";
 
 /**
@@ -79,7 +80,7 @@ export function flowDescription(definition: FlowDefinition, base: string): FlowD
     title: definition.title,
     definitionVersion: definition.version,
     ttlMs: definition.ttlMs,
-    access: typeof definition.access === "string" ? definition.access : "authorize",
+    access: accessKind(definition),
     steps: definition.steps.map((step) => ({
       number: step.number,
       name: step.name,

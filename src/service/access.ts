@@ -24,6 +24,11 @@ export interface StartAccess {
   secret: string | undefined;
 }
 
+/** The kind of a flow's access mode, as descriptions and the OpenAPI document name it. */
+export function accessKind(definition: FlowDefinition): "capability" | "secret" | "authorize" {
+  return typeof definition.access === "string" ? definition.access : "authorize";
+}
+
 /**
  * Decides whether `caller` may start a flow of `definition`, and what the new record
  * keeps: a fresh secret's hash, or the subject `authorize` bound it to. False refuses.
@@ -38,8 +43,8 @@ export async function admitStart(
   const { access } = definition;
   if (access === "capability") return { access: undefined, secret: undefined };
   if (access === "secret") {
-    const secret = randomBytes(32).toString("base64url");
-    return { access: { secretHash: hashSecret(secret) }, secret };
+    const { secret, secretHash } = newSecret();
+    return { access: { secretHash }, secret };
   }
   const answer = await authorize(definition, "start", undefined, caller);
   if (answer === false) return false;
@@ -68,8 +73,11 @@ export async function admits(
   return (await authorize(definition, operation, record, caller)) !== false;
 }
 
-/** A new secret for an existing flow (a retried start could not show the first one). */
-export function reissueSecret(): { secret: string; secretHash: string } {
+/**
+ * A fresh `flowSecret` (256 random bits, base64url) and the hash a record keeps: for a
+ * start, and for a retried start, which could not show the first one.
+ */
+export function newSecret(): { secret: string; secretHash: string } {
   const secret = randomBytes(32).toString("base64url");
   return { secret, secretHash: hashSecret(secret) };
 }

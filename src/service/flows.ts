@@ -13,7 +13,7 @@ import { createRegistry } from "../flow/registry.ts";
 import type { DefinedStep, FlowDefinition, FlowOperation, FlowRecord } from "../flow/types.ts";
 import { runUserCode } from "../flow/user-code.ts";
 import { invalidFlowToken } from "../token/mode.ts";
-import { admitStart, admits, type Caller, reissueSecret } from "./access.ts";
+import { admitStart, admits, type Caller, newSecret } from "./access.ts";
 import {
   evaluatePreconditions,
   hasEntityTags,
@@ -149,7 +149,7 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
         return { ...view(settled, existing, existing.id), flowSecret: undefined };
       }
       // The first answer's secret never reached its caller: a new one replaces it.
-      const { secret, secretHash } = reissueSecret();
+      const { secret, secretHash } = newSecret();
       const at = now.getTime();
       const next: FlowRecord = {
         ...existing,
@@ -245,12 +245,22 @@ function unwrap(step: DefinedStep, body: unknown): unknown {
   const keys = Object.keys(body);
   const [key] = keys;
   if (keys.length !== 1 || key === undefined) return body;
-  const camel = step.name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
   const fields = step.jsonSchema.properties;
   const isField = isPlainObject(fields) && Object.hasOwn(fields, key);
-  return (key === camel || key === step.name) && !isField && isPlainObject(body[key])
+  return (key === envelopeKey(step.name) || key === step.name) &&
+    !isField &&
+    isPlainObject(body[key])
     ? body[key]
     : body;
+}
+
+/**
+ * The key of a step's envelope: its name in camelCase.
+ *
+ * @example envelopeKey("personal-info") // "personalInfo"
+ */
+export function envelopeKey(stepName: string): string {
+  return stepName.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
 }
 
 /** The refusal for a flow id nothing is kept under, and for a caller refused access. */
