@@ -1,124 +1,133 @@
 /**
- * HTTP step writes over real sockets: Waymark's CLI on SQLite against a hand-written floor
- * on the same SQLite settings, and the same floor with records in a Map.
- * Run with `npx tsx bench/http/run.ts`. BENCH_SECONDS and BENCH_ROUNDS shorten it.
+ * HTTP step writes over real sockets: Waymark's CLI on SQLite, PostgreSQL, Redis and in
+ * token mode, each against a hand-written floor on the same store (or, for token mode,
+ * the floor with records in a Map), and an Express + express-session + Redis peer.
+ * Variants run interleaved round by round, so drift hits them all alike.
+ * Run with `npx tsx bench/http/run.ts`. BENCH_SECONDS and BENCH_ROUNDS shorten it;
+ * BENCH_VARIANTS=waymark-redis,floor-redis runs a subset.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createFlows, drive, stepWriter } from "./load.ts";
-import { type BenchServer, startServer, type Variant } from "./servers.ts";
-import { markdownTable, median, type Row } from "./table.ts";
+import { fileURLToPath } from "node:url";
+import { generateKeyEntry } from "../../src/token/index.ts";
+import { startBackends } from "./backends.ts";
+import { answerShape, createFlows, stepWriter, type Target, type Writer } from "./load.ts";
+import { measure } from "./measure.ts";
+import { type BenchServer, startServer, type Variant, variants } from "./servers.ts";
+import { markdownTable } from "./table.ts";
+import { formatVerdicts, verdicts } from "./targets.ts";
 
-const variants: Variant[] = ["waymark-sqlite", "floor-sqlite", "memory-map"];
-const connectionCounts = [10, 50];
+const plan = {
+  connectionCounts: [10, 50],
+  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+  seconds: Number(process.env.BENCH_SECONDS ?? 5),
+  warmUpSeconds: 2,
+};
 const flowCount = 1_000;
-const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const warmUpSeconds = 2;
 
-/** Waymark's step write: SELECT then conditional UPDATE (src/service/flows.ts, src/store/sqlite.ts). */
-const waymarkOps = "1 read + 1 write (from the source)";
-
-const dir = mkdtempSync(join(tmpdir(), "waymark-http-bench-"));
-const servers: BenchServer[] = [];
-/** Each server's request source, by position in `servers`. */
-const writers: ReturnType<typeof stepWriter>[] = [];
-try {
-  for (const variant of variants) {
-    const server = await startServer(variant, dir);
-    servers.push(server);
-    writers.push(stepWriter(await createFlows(server.url, flowCount)));
+function chosen(list: string | undefined): Variant[] {
+  if (!list) return [...variants];
+  const names = list.split(",").map((name) => name.trim());
+  const unknown = names.filter((name) => !(variants as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`unknown BENCH_VARIANTS ${unknown.join(", ")}; known: ${variants.join(", ")}`);
   }
-  console.log(`${flowCount} flows per server; ${rounds} rounds of ${seconds} s; files in ${dir}`);
+  return variants.filter((variant) => names.includes(variant));
+}
 
-  type Measured = {
-    reqPerSec: number;
-    p50: number;
-    p99: number;
-    cpu: number;
-    statements: number | null;
-    non2xx: number;
-    errors: number;
-  };
-  const measured = new Map<string, Measured[]>();
-  for (const connections of connectionCounts) {
-    for (const [index, server] of servers.entries()) {
-      await drive(
-        server.url,
-        writers[index] as ReturnType<typeof stepWriter>,
-        connections,
-        warmUpSeconds,
-      );
-    }
-    for (let round = 1; round <= rounds; round++) {
-      for (const [index, server] of servers.entries()) {
-        const before = await server.sample();
-        const result = await drive(
-          server.url,
-          writers[index] as ReturnType<typeof stepWriter>,
-          connections,
-          seconds,
-        );
-        const after = await server.sample();
-        const statements =
-          before.statements === null || after.statements === null
-            ? null
-            : (after.statements - before.statements) / result.requests;
-        const key = `${server.variant}@${connections}`;
-        const list = measured.get(key) ?? [];
-        list.push({
-          reqPerSec: result.requests / result.seconds,
-          p50: result.p50,
-          p99: result.p99,
-          cpu: (after.cpuMicros - before.cpuMicros) / result.requests,
-          statements,
-          non2xx: result.non2xx,
-          errors: result.errors,
-        });
-        measured.set(key, list);
-        console.log(
-          `round ${round} ${server.variant} c=${connections}: ${Math.round(result.requests / result.seconds)} req/s, ` +
-            `p99 ${result.p99} ms, non-2xx ${result.non2xx}`,
-        );
+/** Stopped in reverse order of starting: servers, then stores, then files. */
+const cleanups: Array<() => Promise<void>> = [];
+let stopping: Promise<void> | undefined;
+function stopAll(): Promise<void> {
+  stopping ??= (async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  })();
+  return stopping;
+}
+
+function stopOn(reason: string): void {
+  if (stopping) return;
+  console.log(`\n${reason}: stopping every server`);
+  void stopAll().then(() => process.exit(130));
+}
+
+async function bench(): Promise<void> {
+  const started = Date.now();
+  try {
+    const selected = chosen(process.env.BENCH_VARIANTS);
+    const dir = mkdtempSync(join(tmpdir(), "waymark-http-bench-"));
+    // Kept after a failure once it holds the servers' logs.
+    cleanups.push(async () => {
+      if (process.exitCode && readdirSync(dir).length > 0) console.log(`logs kept in ${dir}`);
+      else rmSync(dir, { recursive: true, force: true });
+    });
+    const stores = await startBackends(selected);
+    cleanups.push(stores.stop);
+    console.log(`machine: ${stores.machine}`);
+
+    const backends = { ...stores.backends, dir, tokenKeys: generateKeyEntry("bench") };
+    const servers: BenchServer[] = [];
+    cleanups.push(async () => {
+      await Promise.all(servers.map((server) => server.stop()));
+    });
+    /** Each server's request source, by position in `servers`. */
+    const writers: Writer[] = [];
+    let shape: string | undefined;
+    for (const variant of selected) {
+      const server = await startServer(variant, backends);
+      servers.push(server);
+      const [check, ...targets] = await createFlows(server.url, flowCount + 1);
+      // Every variant must answer the write with the very JSON the first one answers.
+      const answer = await answerShape(server.url, check as Target);
+      shape ??= answer;
+      if (answer !== shape) {
+        throw new Error(`${variant} answers other JSON than ${selected[0]}:\n${answer}\n${shape}`);
       }
+      writers.push(stepWriter(targets));
     }
-  }
-
-  const rows: Row[] = [];
-  for (const connections of connectionCounts) {
-    for (const variant of variants) {
-      const list = measured.get(`${variant}@${connections}`) ?? [];
-      const statements = list.map((m) => m.statements).filter((s): s is number => s !== null);
-      rows.push({
-        variant,
-        connections,
-        reqPerSec: median(list.map((m) => m.reqPerSec)),
-        p50: median(list.map((m) => m.p50)),
-        p99: median(list.map((m) => m.p99)),
-        cpuMicrosPerRequest: median(list.map((m) => m.cpu)),
-        storeOps:
-          variant === "waymark-sqlite"
-            ? waymarkOps
-            : variant === "memory-map"
-              ? "1 get + 1 set (Map)"
-              : statements.length > 0
-                ? `${median(statements).toFixed(2)} SQL statements (counted)`
-                : "n/a",
-        non2xx: list.reduce((sum, m) => sum + m.non2xx, 0),
-        errors: list.reduce((sum, m) => sum + m.errors, 0),
-      });
-    }
-  }
-  console.log(`\n${markdownTable(rows)}`);
-  const failed = rows.filter((row) => row.non2xx > 0 || row.errors > 0);
-  if (failed.length > 0) {
     console.log(
-      `\nnon-2xx or errors in: ${failed.map((r) => `${r.variant}@${r.connections}`).join(", ")}`,
+      `${flowCount} flows per server; warm-up ${plan.warmUpSeconds} s, then ${plan.rounds} rounds of ${plan.seconds} s`,
     );
-    process.exitCode = 1;
+
+    const rows = await measure(servers, writers, plan);
+    console.log(`\nmedians of ${plan.rounds} rounds; machine: ${stores.machine}\n`);
+    console.log(markdownTable(rows));
+    console.log(`\ntargets:\n${formatVerdicts(verdicts(rows, plan.connectionCounts))}`);
+    const failed = rows.filter((row) => row.non2xx > 0 || row.errors > 0);
+    if (failed.length > 0) {
+      const names = failed.map((row) => `${row.variant}@${row.connections}`);
+      console.log(`\nnon-2xx or errors in: ${names.join(", ")}`);
+      process.exitCode = 1;
+    }
+  } catch (error) {
+    // Once interrupted, whatever fails next is only the servers going away.
+    if (!stopping) {
+      console.error(`bench failed: ${(error as Error).message}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await stopAll();
+    console.log(`took ${Math.round((Date.now() - started) / 1000)} s`);
   }
-} finally {
-  await Promise.all(servers.map((server) => server.stop()));
-  rmSync(dir, { recursive: true, force: true });
+}
+
+// On Ctrl-C, `npx tsx` gives its script 60 ms before a SIGKILL: too little to stop
+// PostgreSQL, which pg_ctl runs outside our process group. So the bench runs in a
+// detached child, out of the terminal's reach, that stops everything when this process
+// ends, however it ends (the IPC channel then closes), or on its own signals.
+if (process.env.WAYMARK_BENCH_CHILD) {
+  process.channel?.unref();
+  process.once("disconnect", () => stopOn("interrupted"));
+  process.on("SIGINT", () => stopOn("SIGINT"));
+  process.on("SIGTERM", () => stopOn("SIGTERM"));
+  await bench();
+} else {
+  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
+    detached: true,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    env: { ...process.env, WAYMARK_BENCH_CHILD: "1" },
+  });
+  child.once("exit", (code) => process.exit(code ?? 1));
 }

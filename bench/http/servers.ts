@@ -2,15 +2,37 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { openSync } from "node:fs";
 import { join } from "node:path";
-import { freePort } from "./ports.ts";
+import { freePort } from "../../test/support/processes.ts";
 
-export type Variant = "waymark-sqlite" | "floor-sqlite" | "memory-map";
+export const variants = [
+  "waymark-sqlite",
+  "floor-sqlite",
+  "waymark-postgres",
+  "floor-postgres",
+  "waymark-redis",
+  "floor-redis",
+  "waymark-token",
+  "memory-map",
+  "express-session-redis",
+] as const;
+export type Variant = (typeof variants)[number];
+
+/** Where the servers keep their data. */
+export interface Backends {
+  dir: string;
+  /** A database for Waymark and one for the floor, on one PostgreSQL server. */
+  postgres?: { waymark: string; floor: string } | undefined;
+  redis?: string | undefined;
+  tokenKeys: string;
+}
 
 export interface Sample {
   /** User + system CPU time of the server process, in µs. */
   cpuMicros: number;
-  /** SQL statements the server has run so far, where it counts them. */
-  statements: number | null;
+  /** Store operations the server has made so far (see cpu-probe.js). */
+  ops: number;
+  /** HTTP requests the server has received so far. */
+  requests: number;
 }
 
 export interface BenchServer {
@@ -23,29 +45,44 @@ export interface BenchServer {
 const root = new URL("../../", import.meta.url).pathname;
 const probe = new URL("./cpu-probe.js", import.meta.url).href;
 
-function command(variant: Variant, dir: string, port: number): string[] {
-  if (variant === "waymark-sqlite") {
-    // The CLI as users start it: flow file, SQLite store, pino at info on stdout.
-    return [
-      "bin/waymark.js",
-      "serve",
-      "--flows",
-      "examples/onboarding/flow.ts",
-      "--store",
-      `sqlite:${join(dir, "w.db")}`,
-      "--port",
-      String(port),
-    ];
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} is not running`);
+  return value;
+}
+
+/** The CLI as users start it: flow file, store, pino at info on stdout. */
+function waymark(store: string, port: number): string[] {
+  const flows = ["--flows", "examples/onboarding/flow.ts"];
+  return ["bin/waymark.js", "serve", ...flows, "--store", store, "--port", String(port)];
+}
+
+function script(file: string, ...args: string[]): string[] {
+  return ["--import", "tsx", "--conditions=waymark-source", `bench/http/${file}`, ...args];
+}
+
+function command(variant: Variant, backends: Backends, port: number): string[] {
+  const { dir } = backends;
+  const at = String(port);
+  switch (variant) {
+    case "waymark-sqlite":
+      return waymark(`sqlite:${join(dir, "waymark.db")}`, port);
+    case "floor-sqlite":
+      return script("floors/sqlite.ts", join(dir, "floor.db"), at);
+    case "waymark-postgres":
+      return waymark(need(backends.postgres, "PostgreSQL").waymark, port);
+    case "floor-postgres":
+      return script("floors/postgres.ts", need(backends.postgres, "PostgreSQL").floor, at);
+    case "waymark-redis":
+      return waymark(need(backends.redis, "redis-server"), port);
+    case "floor-redis":
+      return script("floors/redis.ts", need(backends.redis, "redis-server"), at);
+    case "waymark-token":
+      return waymark("token", port);
+    case "memory-map":
+      return script("floors/memory.ts", at);
+    case "express-session-redis":
+      return script("peers/express-session.ts", need(backends.redis, "redis-server"), at);
   }
-  const store = variant === "floor-sqlite" ? `sqlite:${join(dir, "floor.db")}` : "memory";
-  return [
-    "--import",
-    "tsx",
-    "--conditions=waymark-source",
-    "bench/http/floor-server.ts",
-    store,
-    String(port),
-  ];
 }
 
 /** BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each server there when it stops. */
@@ -54,27 +91,36 @@ function profiling(variant: Variant): string[] {
   return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}/${variant}`] : [];
 }
 
-export async function startServer(variant: Variant, dir: string): Promise<BenchServer> {
+export async function startServer(variant: Variant, backends: Backends): Promise<BenchServer> {
   const port = await freePort();
-  const log = openSync(join(dir, `${variant}.log`), "a");
+  const logFile = join(backends.dir, `${variant}.log`);
+  const log = openSync(logFile, "a");
   const child: ChildProcess = spawn(
     process.execPath,
-    [...profiling(variant), "--import", probe, ...command(variant, dir, port)],
+    [...profiling(variant), "--import", probe, ...command(variant, backends, port)],
     {
       cwd: root,
-      env: { ...process.env, WAYMARK_RATE_LIMIT: "off" },
+      // The floors do not limit, so neither does Waymark; logging stays on as by default.
+      env: { ...process.env, WAYMARK_RATE_LIMIT: "off", WAYMARK_TOKEN_KEYS: backends.tokenKeys },
       stdio: ["ignore", log, log, "ipc"],
     },
   );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  };
   const url = `http://127.0.0.1:${port}`;
   for (let waited = 0; ; waited += 100) {
-    if (child.exitCode !== null) throw new Error(`${variant} exited; see ${dir}/${variant}.log`);
+    if (child.exitCode !== null) throw new Error(`${variant} exited; see ${logFile}`);
     try {
       await fetch(`${url}/onboarding/not-a-flow`);
       break;
     } catch {
-      if (waited > 30_000) throw new Error(`${variant} did not start within 30 s`);
+      if (waited > 30_000) {
+        await stop();
+        throw new Error(`${variant} did not start within 30 s; see ${logFile}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -84,17 +130,13 @@ export async function startServer(variant: Variant, dir: string): Promise<BenchS
     sample: () =>
       new Promise((resolve) => {
         child.once("message", (message) => {
-          const { cpu, statements } = message as {
+          const { cpu, ops, requests } = message as Omit<Sample, "cpuMicros"> & {
             cpu: NodeJS.CpuUsage;
-            statements: number | null;
           };
-          resolve({ cpuMicros: cpu.user + cpu.system, statements });
+          resolve({ cpuMicros: cpu.user + cpu.system, ops, requests });
         });
         child.send("cpu");
       }),
-    async stop() {
-      child.kill("SIGTERM");
-      await exited;
-    },
+    stop,
   };
 }

@@ -1,4 +1,4 @@
-/** The results as a markdown table, with ratios to floor-sqlite at the same connections. */
+/** The results as a markdown table, each Waymark variant with ratios to its references. */
 import type { Variant } from "./servers.ts";
 
 export interface Row {
@@ -8,26 +8,44 @@ export interface Row {
   p50: number;
   p99: number;
   cpuMicrosPerRequest: number;
-  storeOps: string;
+  storeOpsPerRequest: number;
   non2xx: number;
   errors: number;
 }
 
+/** What each Waymark variant is compared with (the targets say which ratio counts). */
+export const references: Partial<Record<Variant, Variant[]>> = {
+  "waymark-sqlite": ["floor-sqlite", "memory-map"],
+  "waymark-postgres": ["floor-postgres"],
+  "waymark-redis": ["floor-redis", "express-session-redis"],
+  "waymark-token": ["memory-map"],
+};
+
+export function find(rows: Row[], variant: Variant, connections: number): Row | undefined {
+  return rows.find((row) => row.variant === variant && row.connections === connections);
+}
+
+function ratios(rows: Row[], row: Row): string {
+  const parts = (references[row.variant] ?? []).flatMap((name) => {
+    const reference = find(rows, name, row.connections);
+    if (!reference) return [];
+    const throughput = (row.reqPerSec / reference.reqPerSec).toFixed(2);
+    const cpu = (row.cpuMicrosPerRequest / reference.cpuMicrosPerRequest).toFixed(2);
+    return [`${name}: ${throughput}× req/s, ${cpu}× CPU`];
+  });
+  return parts.join("; ") || "–";
+}
+
 export function markdownTable(rows: Row[]): string {
-  const floorAt = (connections: number) =>
-    rows.find((row) => row.variant === "floor-sqlite" && row.connections === connections);
   const lines = [
-    "| variant | conns | req/s | p50 ms | p99 ms | server CPU µs/req | store ops/req | req/s ÷ floor | CPU ÷ floor | non-2xx | errors |",
-    "| --- | --: | --: | --: | --: | --: | --- | --: | --: | --: | --: |",
+    "| variant | conns | req/s | p50 ms | p99 ms | server CPU µs/req | store ops/req | vs reference | non-2xx | errors |",
+    "| --- | --: | --: | --: | --: | --: | --: | --- | --: | --: |",
   ];
   for (const row of rows) {
-    const floor = floorAt(row.connections);
-    const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(2) : "n/a");
     lines.push(
       `| ${row.variant} | ${row.connections} | ${Math.round(row.reqPerSec).toLocaleString("en")} | ` +
         `${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${Math.round(row.cpuMicrosPerRequest)} | ` +
-        `${row.storeOps} | ${ratio(row.reqPerSec, floor?.reqPerSec)} | ` +
-        `${ratio(row.cpuMicrosPerRequest, floor?.cpuMicrosPerRequest)} | ${row.non2xx} | ${row.errors} |`,
+        `${row.storeOpsPerRequest.toFixed(2)} | ${ratios(rows, row)} | ${row.non2xx} | ${row.errors} |`,
     );
   }
   return lines.join("\n");
