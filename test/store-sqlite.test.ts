@@ -73,6 +73,63 @@ describe("SQLite under another process's write lock", () => {
   });
 });
 
+describe("SQLite expiry by the hour", () => {
+  const hourMs = 3_600_000;
+  const noon = Date.UTC(2026, 10, 30, 12, 0);
+
+  async function withStore(test: (store: ReturnType<typeof createSqliteStore>) => Promise<void>) {
+    const dir = mkdtempSync(join(tmpdir(), "waymark-sqlite-"));
+    const store = createSqliteStore({ path: join(dir, "flows.db") });
+    try {
+      await test(store);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("purges to the millisecond within the hour being swept", async () => {
+    await withStore(async (store) => {
+      const early = sampleRecord({ expiresAt: noon + 10 * 60_000 });
+      const late = sampleRecord({ expiresAt: noon + 50 * 60_000 });
+      await store.create(early);
+      await store.create(late);
+      expect(await store.purgeExpired(new Date(noon + 10 * 60_000 - 1))).toBe(0);
+      expect(await store.purgeExpired(new Date(noon + 10 * 60_000))).toBe(1);
+      expect(await store.load(late.id)).toEqual(late);
+    });
+  });
+
+  it("follows a write that moves the expiry into a later hour, and one that stays", async () => {
+    await withStore(async (store) => {
+      const record = sampleRecord({ expiresAt: noon + 5 * 60_000 });
+      await store.create(record);
+      // Same hour: the first statement takes it.
+      const sameHour = { ...record, version: 2, expiresAt: noon + 20 * 60_000 };
+      expect(await store.save(sameHour, 1)).toBe(true);
+      // Three hours on: the second statement moves the hour too.
+      const later = { ...sameHour, version: 3, expiresAt: noon + 3 * hourMs };
+      expect(await store.save(later, 2)).toBe(true);
+      expect(await store.purgeExpired(new Date(noon + 2 * hourMs))).toBe(0);
+      expect(await store.load(record.id)).toEqual(later);
+      expect(await store.purgeExpired(new Date(noon + 3 * hourMs))).toBe(1);
+    });
+  });
+
+  it("refuses a stale version whether or not the hour moved", async () => {
+    await withStore(async (store) => {
+      const record = sampleRecord({ expiresAt: noon });
+      await store.create(record);
+      expect(await store.save({ ...record, version: 2, expiresAt: noon + 1 }, 1)).toBe(true);
+      expect(await store.save({ ...record, version: 2, expiresAt: noon + 2 }, 1)).toBe(false);
+      expect(await store.save({ ...record, version: 2, expiresAt: noon + 9 * hourMs }, 1)).toBe(
+        false,
+      );
+      expect((await store.load(record.id))?.expiresAt).toBe(noon + 1);
+    });
+  });
+});
+
 describe("SQLite schema", () => {
   // Guards the upgrade of files written before idempotency keys were stored.
   it("upgrades a version-1 file in place, keeping its flows", async () => {
@@ -100,8 +157,40 @@ describe("SQLite schema", () => {
       };
       expect(await store.claimIdempotencyKey("k", claim)).toEqual({ claimed: true, flowId: "f" });
       const reopened = new Database(path, { readonly: true });
-      expect(reopened.pragma("user_version", { simple: true })).toBe(2);
+      expect(reopened.pragma("user_version", { simple: true })).toBe(3);
       reopened.close();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("upgrades a version-2 file: expired flows are still found, by their hour", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "waymark-sqlite-"));
+    const path = join(dir, "flows.db");
+    const now = Date.UTC(2026, 10, 30, 12, 30);
+    const gone = sampleRecord({ expiresAt: now - 60_000 });
+    const live = sampleRecord({ expiresAt: now + 60_000 });
+    const old = new Database(path);
+    old.exec(`CREATE TABLE waymark_flows (id TEXT PRIMARY KEY, flow TEXT NOT NULL,
+      version INTEGER NOT NULL, expires_at INTEGER NOT NULL, record TEXT NOT NULL) STRICT;
+      CREATE INDEX waymark_flows_expires_at ON waymark_flows (expires_at);`);
+    const insert = old.prepare("INSERT INTO waymark_flows VALUES (?, ?, ?, ?, ?)");
+    for (const record of [gone, live]) {
+      insert.run(record.id, record.flow, record.version, record.expiresAt, JSON.stringify(record));
+    }
+    old.pragma("user_version = 2");
+    old.close();
+    const store = createSqliteStore({ path });
+    try {
+      expect(await store.purgeExpired(new Date(now))).toBe(1);
+      expect(await store.load(gone.id)).toBeUndefined();
+      expect(await store.load(live.id)).toEqual(live);
+      const file = new Database(path, { readonly: true });
+      const indexes = file.pragma("index_list(waymark_flows)") as { name: string }[];
+      expect(indexes.map((index) => index.name)).toContain("waymark_flows_expires_hour");
+      expect(indexes.map((index) => index.name)).not.toContain("waymark_flows_expires_at");
+      file.close();
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });

@@ -18,19 +18,24 @@ db.exec(`
     flow TEXT NOT NULL,
     version INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
+    expires_hour INTEGER NOT NULL,
     record TEXT NOT NULL
   ) STRICT;
-  CREATE INDEX IF NOT EXISTS waymark_flows_expires_at ON waymark_flows (expires_at);
+  CREATE INDEX IF NOT EXISTS waymark_flows_expires_hour ON waymark_flows (expires_hour);
 `);
 const insert = db.prepare(
-  "INSERT OR IGNORE INTO waymark_flows (id, flow, version, expires_at, record) VALUES (?, ?, ?, ?, ?)",
+  "INSERT OR IGNORE INTO waymark_flows (id, flow, version, expires_at, expires_hour, record) VALUES (?, ?, ?, ?, ?, ?)",
 );
 const select = db.prepare<[string], { record: string }>(
   "SELECT record FROM waymark_flows WHERE id = ?",
 );
 const update = db.prepare(
-  "UPDATE waymark_flows SET version = ?, expires_at = ?, record = ? WHERE id = ? AND version = ?",
+  "UPDATE waymark_flows SET version = ?, expires_at = ?, record = ? WHERE id = ? AND version = ? AND expires_hour = ?",
 );
+const updateHour = db.prepare(
+  "UPDATE waymark_flows SET version = ?, expires_at = ?, expires_hour = ?, record = ? WHERE id = ? AND version = ?",
+);
+const hourOf = (row: Row) => Math.floor(row.expiresAt / 3_600_000);
 
 const records: Records = {
   async load(id) {
@@ -38,11 +43,15 @@ const records: Records = {
     return row ? (JSON.parse(row.record) as Row) : undefined;
   },
   async create(row) {
-    insert.run(row.id, row.flow, row.version, row.expiresAt, JSON.stringify(row));
+    insert.run(row.id, row.flow, row.version, row.expiresAt, hourOf(row), JSON.stringify(row));
   },
   async save(row, expected) {
     const json = JSON.stringify(row);
-    return update.run(row.version, row.expiresAt, json, row.id, expected).changes === 1;
+    const { id, version, expiresAt } = row;
+    return (
+      update.run(version, expiresAt, json, id, expected, hourOf(row)).changes === 1 ||
+      updateHour.run(version, expiresAt, hourOf(row), json, id, expected).changes === 1
+    );
   },
   async close() {
     db.close();
