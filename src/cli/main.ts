@@ -64,7 +64,9 @@ program
       ],
       flags,
     );
-    const logger = pino({ level: config.logLevel });
+    // Asynchronous: a line is queued, not written by a system call inside the request;
+    // pino flushes the queue when the process exits (see README, Performance).
+    const logger = pino({ level: config.logLevel }, pino.destination({ sync: false }));
     const flows = await loadFlows(flags.flows);
     const wizard = config.wizard ? await loadWizard() : undefined;
     const keeping =
