@@ -6,7 +6,7 @@
  * Run with `npx tsx bench/http/run.ts`. BENCH_SECONDS and BENCH_ROUNDS shorten it;
  * BENCH_VARIANTS=waymark-redis,floor-redis runs a subset.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +37,14 @@ function chosen(list: string | undefined): Variant[] {
   return variants.filter((variant) => names.includes(variant));
 }
 
+/** Compiles src/ into dist/, which the Waymark variants run, as an installed copy does. */
+function buildDist(): void {
+  const built = spawnSync("npm", ["run", "--silent", "build"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  if (built.status !== 0) throw new Error("npm run build failed");
+}
+
 /** Stopped in reverse order of starting: servers, then stores, then files. */
 const cleanups: Array<() => Promise<void>> = [];
 let stopping: Promise<void> | undefined;
@@ -63,6 +71,7 @@ async function bench(): Promise<void> {
       if (process.exitCode && readdirSync(dir).length > 0) console.log(`logs kept in ${dir}`);
       else rmSync(dir, { recursive: true, force: true });
     });
+    if (selected.some((variant) => variant.startsWith("waymark-"))) buildDist();
     const stores = await startBackends(selected);
     cleanups.push(stores.stop);
     console.log(`machine: ${stores.machine}`);

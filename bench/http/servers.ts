@@ -50,10 +50,13 @@ function need<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-/** The CLI as users start it: flow file, store, pino at info on stdout. */
+/**
+ * The CLI as an installed package runs it: the JavaScript compiled into dist/ (run.ts
+ * builds it first), a flow file, a store, pino at info on stdout.
+ */
 function waymark(store: string, port: number): string[] {
   const flows = ["--flows", "examples/onboarding/flow.ts"];
-  return ["bin/waymark.js", "serve", ...flows, "--store", store, "--port", String(port)];
+  return ["dist/cli/main.js", "serve", ...flows, "--store", store, "--port", String(port)];
 }
 
 function script(file: string, ...args: string[]): string[] {
