@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { WaymarkError } from "../src/errors.ts";
 import { defineStep } from "../src/flow/define.ts";
 import type { SubmitResult } from "../src/flow/engine.ts";
+import { plainJsonObject } from "../src/flow/user-code.ts";
 import {
   accepted,
   adHocFlow,
@@ -210,5 +211,36 @@ describe("submitStep: validation", () => {
     expect(errors).toEqual([
       { path: "/lastName", message: "Text may not contain U+0000 or lone surrogates" },
     ]);
+  });
+});
+
+describe("plainJsonObject", () => {
+  it("copies plain JSON, leaving out members that are undefined", () => {
+    const input = { name: "Ada", nickname: undefined, tags: ["a", 1, null], nested: { ok: true } };
+    const copy = plainJsonObject(input);
+    expect(copy).toEqual({ name: "Ada", tags: ["a", 1, null], nested: { ok: true } });
+    expect(copy).not.toBe(input);
+    expect(Object.hasOwn(copy, "nickname")).toBe(false);
+  });
+
+  it("keeps a member named __proto__ as a member", () => {
+    const copy = plainJsonObject(JSON.parse('{"__proto__":{"x":1}}'));
+    expect(Object.hasOwn(copy, "__proto__")).toBe(true);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+  });
+
+  it.each([
+    [{ when: { at: new Date(0) } }, "/when/at"],
+    [{ list: [1, Number.NaN] }, "/list/1"],
+    [{ "a/b": { "c~d": 10n } }, "/a~1b/c~0d"],
+    [{ list: [undefined] }, "/list/0"],
+  ])("names the JSON Pointer of what is not JSON (%#)", (value, path) => {
+    expect(() => plainJsonObject(value)).toThrow(`not plain JSON at "${path}"`);
+  });
+
+  it("refuses a cycle at the member that closes it", () => {
+    const looped: Record<string, unknown> = { a: {} };
+    (looped.a as Record<string, unknown>).back = looped;
+    expect(() => plainJsonObject(looped)).toThrow('not plain JSON at "/a/back"');
   });
 });

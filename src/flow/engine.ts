@@ -278,20 +278,23 @@ function screen(step: DefinedStep, input: Record<string, unknown>): FieldError[]
   const found: FieldError[] = Object.keys(input)
     .filter((key) => known !== undefined && !forbiddenKeys.has(key) && !Object.hasOwn(known, key))
     .map((key) => ({ path: pointer([key]), message: "Unknown key" }));
-  const stack: Array<[unknown, string[]]> = [[input, []]];
+  // Each value with the keys leading to it, as a chain spelled out only for an error.
+  type Place = { parent: Place; key: string } | undefined;
+  const keysOf = (place: Place): string[] => (place ? [...keysOf(place.parent), place.key] : []);
+  const stack: Array<[unknown, Place]> = [[input, undefined]];
   for (let item = stack.pop(); item; item = stack.pop()) {
-    const [node, path] = item;
+    const [node, place] = item;
     if (typeof node === "string" && !storable(node)) {
       found.push({
-        path: pointer(path),
+        path: pointer(keysOf(place)),
         message: "Text may not contain U+0000 or lone surrogates",
       });
     }
     if (typeof node !== "object" || node === null) continue;
     for (const [key, child] of Object.entries(node)) {
       if (forbiddenKeys.has(key) || !storable(key)) {
-        found.push({ path: pointer([...path, key]), message: "Unknown key" });
-      } else stack.push([child, [...path, key]]);
+        found.push({ path: pointer([...keysOf(place), key]), message: "Unknown key" });
+      } else stack.push([child, { parent: place, key }]);
     }
   }
   return found;

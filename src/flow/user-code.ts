@@ -89,14 +89,20 @@ function refused(value: unknown): unknown {
  * @example plainJsonObject({ name: "Ada", nickname: undefined }) // { name: "Ada" }
  */
 export function plainJsonObject(value: unknown): Record<string, unknown> {
-  const copy = plainJson(value, "", new Set());
+  const copy = plainJson(value, undefined, new Set());
   if (typeof copy !== "object" || copy === null || Array.isArray(copy)) {
     throw new TypeError("the step's output is not an object");
   }
   return copy as Record<string, unknown>;
 }
 
-function plainJson(value: unknown, path: string, ancestors: Set<object>): unknown {
+/** Where a value sits: its key, under its parent. Spelled out only for an error. */
+interface Place {
+  parent: Place | undefined;
+  key: string;
+}
+
+function plainJson(value: unknown, place: Place | undefined, ancestors: Set<object>): unknown {
   if (value === null || typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number" && Number.isFinite(value)) return value;
   const proto = typeof value === "object" ? Object.getPrototypeOf(value) : undefined;
@@ -105,19 +111,34 @@ function plainJson(value: unknown, path: string, ancestors: Set<object>): unknow
     (!isArray && proto !== Object.prototype && proto !== null) ||
     ancestors.has(value as object)
   ) {
-    throw new TypeError(`the step's output is not plain JSON at "${path}"`);
+    throw new TypeError(`the step's output is not plain JSON at "${pointerOf(place)}"`);
   }
   ancestors.add(value as object);
-  const at = (key: string) => `${path}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
-  const copy = isArray
-    ? (value as unknown[]).map((item, index) => plainJson(item, at(String(index)), ancestors))
-    : Object.fromEntries(
-        Object.entries(value as object)
-          .filter(([, member]) => member !== undefined)
-          .map(([key, member]) => [key, plainJson(member, at(key), ancestors)]),
-      );
+  let copy: unknown[] | Record<string, unknown>;
+  if (isArray) {
+    copy = (value as unknown[]).map((item, index) =>
+      plainJson(item, { parent: place, key: String(index) }, ancestors),
+    );
+  } else {
+    // Entries, not assignment: a member named "__proto__" stays a member.
+    const members: Array<[string, unknown]> = [];
+    for (const [key, member] of Object.entries(value as object)) {
+      if (member !== undefined)
+        members.push([key, plainJson(member, { parent: place, key }, ancestors)]);
+    }
+    copy = Object.fromEntries(members);
+  }
   ancestors.delete(value as object);
   return copy;
+}
+
+/** The JSON Pointer (RFC 6901) of a place. */
+function pointerOf(place: Place | undefined): string {
+  let path = "";
+  for (let at = place; at; at = at.parent) {
+    path = `/${at.key.replaceAll("~", "~0").replaceAll("/", "~1")}${path}`;
+  }
+  return path;
 }
 
 function isFieldError(value: unknown): value is FieldError {
