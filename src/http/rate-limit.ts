@@ -109,12 +109,29 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<LimiterE
     },
     ...(options.store ? { store: failingAsUnavailable(options.store) } : {}),
   });
-  return (c, next) => {
-    // Hono copies headers set before the route answers into the route's own Response
-    // only when the context already holds a response to copy them from, and routes here
-    // build their Responses themselves: reading `c.res` creates that response.
-    void c.res;
-    return limiter(c, next);
+  return async (c, next) => {
+    // The limiter sets its headers (RateLimit, RateLimit-Policy, Retry-After) with
+    // `c.header` before the route answers; Hono would copy them only into Responses made
+    // with `c.json` and the like, and routes here build their own. So they are kept
+    // aside and set on whatever answers, which stays the route's own Response object.
+    const headers = new Headers();
+    const header = c.header;
+    c.header = ((name: string, value?: string) => {
+      if (value !== undefined) headers.set(name, value);
+    }) as typeof c.header;
+    let refused: Response | undefined;
+    try {
+      refused =
+        (await limiter(c, async () => {
+          c.header = header;
+          await next();
+        })) || undefined;
+    } finally {
+      c.header = header;
+    }
+    const answer = refused ?? c.res;
+    for (const [name, value] of headers) answer.headers.set(name, value);
+    return refused;
   };
 }
 
