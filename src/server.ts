@@ -1,9 +1,10 @@
-import type { Server } from "node:http";
+import type { Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { WaymarkError } from "./errors.ts";
 import type { Logger, Waymark } from "./http/app.ts";
 import { problemDocument, problemStatus } from "./http/problem.ts";
+import { answerNode } from "./http/text-response.ts";
 import type { FlowStore } from "./store/types.ts";
 
 /** Options of {@link startServer}. */
@@ -41,8 +42,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = await new Promise<Server>((resolve, reject) => {
     const created = serve(
       {
-        fetch: (request, { incoming }) =>
-          options.waymark.fetch(request, { remoteAddress: incoming.socket.remoteAddress }),
+        fetch: (request, { incoming, outgoing }) =>
+          answerNode(
+            options.waymark,
+            request,
+            incoming.socket.remoteAddress,
+            outgoing as ServerResponse,
+          ),
         port: options.port,
         hostname: options.host,
       },

@@ -4,6 +4,7 @@ import { WaymarkError } from "../errors.ts";
 import type { Waymark } from "../http/app.ts";
 import { jsonMediaType } from "../http/body.ts";
 import { problemResponse } from "../http/problem.ts";
+import { answerNode } from "../http/text-response.ts";
 
 /**
  * A Node request listener, the shape `http.createServer`, Express's `app.use` and
@@ -86,7 +87,7 @@ const bodyLost = new WeakSet<object>();
  */
 export function toNodeListener(waymark: Waymark): NodeListener {
   const listen = getRequestListener(
-    (request, { incoming }) =>
+    (request, { incoming, outgoing }) =>
       bodyLost.has(incoming)
         ? problemResponse(
             new WaymarkError(
@@ -94,7 +95,7 @@ export function toNodeListener(waymark: Waymark): NodeListener {
               "The request body was read before it reached Waymark; mount it before body parsers",
             ),
           )
-        : waymark.fetch(request, { remoteAddress: incoming.socket.remoteAddress }),
+        : answerNode(waymark, request, incoming.socket.remoteAddress, outgoing as ServerResponse),
     {
       // Replacing the host application's globals is not an adapter's business.
       overrideGlobalObjects: false,

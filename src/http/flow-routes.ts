@@ -13,6 +13,7 @@ import {
   flowRepresentation,
   stepRepresentation,
 } from "./representation.ts";
+import { TextResponse } from "./text-response.ts";
 
 /** What the flow routes need from the app. */
 export interface FlowRoutesOptions {
@@ -139,7 +140,7 @@ function callerOf(c: Context): Caller {
 const jsonHeaders = { "content-type": "application/json", "cache-control": "no-store" };
 
 function json(body: unknown, headers: Record<string, string>): Response {
-  return new Response(JSON.stringify(body), {
+  return new TextResponse(JSON.stringify(body), {
     status: 200,
     headers: { ...jsonHeaders, ...headers },
   });

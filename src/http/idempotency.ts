@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { WaymarkError } from "../errors.ts";
 import type { FlowStore, StoredResponse } from "../store/types.ts";
 import { type BodyLimits, readOptionalJsonBody } from "./body.ts";
+import { TextResponse } from "./text-response.ts";
 
 /** How long a key and its first response are kept for replay. */
 const keepMs = 24 * 3_600_000;
@@ -119,7 +120,7 @@ function keptFlowId(response: StoredResponse): string {
 }
 
 function toResponse(stored: StoredResponse, extra: Record<string, string> = {}): Response {
-  return new Response(stored.body, {
+  return new TextResponse(stored.body, {
     status: stored.status,
     headers: { ...stored.headers, ...extra },
   });

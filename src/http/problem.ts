@@ -1,4 +1,5 @@
 import { type ErrorCode, WaymarkError } from "../errors.ts";
+import { TextResponse } from "./text-response.ts";
 
 /** The one table from error code to HTTP status and problem title. */
 const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> = {
@@ -87,7 +88,7 @@ export function problemResponse(
     thrown instanceof WaymarkError
       ? thrown
       : new WaymarkError("internal-error", "The server failed to handle this request");
-  const response = new Response(JSON.stringify(problemDocument(error)), {
+  const response = new TextResponse(JSON.stringify(problemDocument(error)), {
     status: problemStatus(error.code),
     headers: { "content-type": "application/problem+json", "cache-control": "no-store" },
   });
