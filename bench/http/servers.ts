@@ -6,6 +6,7 @@ import { freePort } from "../../test/support/processes.ts";
 
 export const variants = [
   "waymark-sqlite",
+  "waymark-node-sqlite",
   "floor-sqlite",
   "waymark-postgres",
   "floor-postgres",
@@ -69,6 +70,8 @@ function command(variant: Variant, backends: Backends, port: number): string[] {
   switch (variant) {
     case "waymark-sqlite":
       return waymark(`sqlite:${join(dir, "waymark.db")}`, port);
+    case "waymark-node-sqlite":
+      return ["--import", "tsx", "bench/http/waymark-node.ts", join(dir, "node.db"), at];
     case "floor-sqlite":
       return script("floors/sqlite.ts", join(dir, "floor.db"), at);
     case "waymark-postgres":

@@ -16,6 +16,7 @@ export interface Row {
 /** What each Waymark variant is compared with (the targets say which ratio counts). */
 export const references: Partial<Record<Variant, Variant[]>> = {
   "waymark-sqlite": ["floor-sqlite", "memory-map"],
+  "waymark-node-sqlite": ["floor-sqlite"],
   "waymark-postgres": ["floor-postgres"],
   "waymark-redis": ["floor-redis", "express-session-redis"],
   "waymark-token": ["memory-map"],

@@ -1,0 +1,27 @@
+/**
+ * Waymark as a library on node:http: `createWaymark` over a SQLite file, mounted with
+ * `toNodeListener` from `waymark/node`, logging through pino on an asynchronous
+ * destination as the CLI does. Run without the "waymark-source" condition, so "waymark"
+ * is the compiled dist/ an installed copy runs. The handler's answers are Web `Response`s
+ * of Node's own Fetch API (undici), which the bridge reads back: what a Fetch-API
+ * handler costs on Node. Usage: waymark-node.ts <file> <port>
+ */
+import { createServer } from "node:http";
+import pino from "pino";
+import { createWaymark } from "waymark";
+import { toNodeListener } from "waymark/node";
+import { createSqliteStore } from "waymark/store/sqlite";
+import { onboarding } from "../../examples/onboarding/flow.ts";
+
+const [path = "node.db", port = "0"] = process.argv.slice(2);
+const store = createSqliteStore({ path });
+const logger = pino({}, pino.destination({ sync: false }));
+const server = createServer(toNodeListener(createWaymark({ flows: [onboarding], store, logger })));
+server.listen(Number(port), "127.0.0.1");
+const stop = () => {
+  server.close();
+  server.closeAllConnections();
+  void store.close().finally(() => process.exit(0));
+};
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);
