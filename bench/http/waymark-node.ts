@@ -12,16 +12,11 @@ import { createWaymark } from "waymark";
 import { toNodeListener } from "waymark/node";
 import { createSqliteStore } from "waymark/store/sqlite";
 import { onboarding } from "../../examples/onboarding/flow.ts";
+import { stopOnSignals } from "./floors/http.ts";
 
 const [path = "node.db", port = "0"] = process.argv.slice(2);
 const store = createSqliteStore({ path });
 const logger = pino({}, pino.destination({ sync: false }));
 const server = createServer(toNodeListener(createWaymark({ flows: [onboarding], store, logger })));
 server.listen(Number(port), "127.0.0.1");
-const stop = () => {
-  server.close();
-  server.closeAllConnections();
-  void store.close().finally(() => process.exit(0));
-};
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
+stopOnSignals(server, () => store.close());

@@ -2,7 +2,7 @@
  * The floor's HTTP part, shared by every floor: node:http, `POST /onboarding` and
  * `PUT /onboarding/{id}/step/1` with one load and one compare-and-set, nothing else.
  */
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import { etag, newRow, type Row, representation, submitPersonalInfo } from "./onboarding.ts";
 
 /** Where a floor keeps its rows. */
@@ -67,10 +67,18 @@ export function serveFloor(records: Records, port: number): void {
     });
   });
   server.listen(port, "127.0.0.1");
+  stopOnSignals(server, () => records.close());
+}
+
+/**
+ * On SIGTERM or SIGINT: stops accepting, drops idle connections, closes the store, exits,
+ * so that `node --cpu-prof` gets to write its profile.
+ */
+export function stopOnSignals(server: Server, close: () => Promise<unknown>): void {
   const stop = () => {
     server.close();
     server.closeAllConnections();
-    void records.close().finally(() => process.exit(0));
+    void close().finally(() => process.exit(0));
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);

@@ -2,46 +2,20 @@
  * The Redis floor: Waymark's key layout, client settings, TTL and Lua compare-and-set
  * (src/store/redis.ts, src/store/redis-scripts.ts), no more. Usage: redis.ts <url> <port>
  */
-import { createClient, defineScript } from "redis";
+import { createClient } from "redis";
+import { scripts } from "../../../src/store/redis-scripts.ts";
 import { type Records, serveFloor } from "./http.ts";
 import type { Row } from "./onboarding.ts";
 
 const [url = "", port = "0"] = process.argv.slice(2);
-
-const create = defineScript({
-  NUMBER_OF_KEYS: 1,
-  SCRIPT: `
-    if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-    redis.call('HSET', KEYS[1], 'version', ARGV[1], 'expiresAt', ARGV[2], 'record', ARGV[3])
-    redis.call('PEXPIREAT', KEYS[1], ARGV[2])
-    return 1`,
-  parseCommand(parser, key: string, version: number, expiresAt: number, json: string) {
-    parser.pushKey(key);
-    parser.push(String(version), String(expiresAt), json);
-  },
-  transformReply: (reply: unknown) => reply === 1,
-});
-
-const save = defineScript({
-  NUMBER_OF_KEYS: 1,
-  SCRIPT: `
-    if tonumber(redis.call('HGET', KEYS[1], 'version')) ~= tonumber(ARGV[1]) then return 0 end
-    redis.call('HSET', KEYS[1], 'version', ARGV[2], 'expiresAt', ARGV[3], 'record', ARGV[4])
-    redis.call('PEXPIREAT', KEYS[1], ARGV[3])
-    return 1`,
-  parseCommand(parser, key: string, expected: number, version: number, at: number, json: string) {
-    parser.pushKey(key);
-    parser.push(String(expected), String(version), String(at), json);
-  },
-  transformReply: (reply: unknown) => reply === 1,
-});
 
 const client = createClient({
   url,
   disableOfflineQueue: true,
   socket: { connectTimeout: 2000 },
   commandOptions: { timeout: 2000 },
-  scripts: { floorCreate: create, floorSave: save },
+  // Waymark's own Lua: the same compare-and-set, run by the floor's own calls.
+  scripts: { floorCreate: scripts.waymarkCreate, floorSave: scripts.waymarkSave },
 });
 client.on("error", () => undefined);
 await client.connect();

@@ -9,6 +9,7 @@ import { RedisStore } from "connect-redis";
 import express from "express";
 import session from "express-session";
 import { createClient } from "redis";
+import { stopOnSignals } from "../floors/http.ts";
 import {
   etag,
   newRow,
@@ -57,11 +58,4 @@ app.put("/onboarding/step/1", (req, res) => {
   res.json(representation(next));
 });
 
-const server = app.listen(Number(port), "127.0.0.1");
-const stop = () => {
-  server.close();
-  server.closeAllConnections();
-  void client.close().finally(() => process.exit(0));
-};
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
+stopOnSignals(app.listen(Number(port), "127.0.0.1"), () => client.close());
