@@ -1,7 +1,11 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { TextResponse, writeTextResponse } from "../src/http/text-response.ts";
+import { onboarding } from "../examples/onboarding/flow.ts";
+import { toNodeListener } from "../src/adapters/node.ts";
+import { createWaymark } from "../src/http/app.ts";
+import { TextResponse, textResponse, writeTextResponse } from "../src/http/text-response.ts";
+import { createMemoryStore } from "../src/store/memory.ts";
 
 const json = '{"name":"Ada","city":"Zürich"}';
 const make = () =>
@@ -44,6 +48,12 @@ describe("TextResponse, a Response kept as its text", () => {
     response.headers.delete("content-type");
     response.headers.set("ETag", '"v2"');
     expect(response.headerRecord).toEqual({ etag: '"v2"' });
+  });
+
+  it("refuses to clone while its body is being read", () => {
+    const response = make();
+    response.body.getReader();
+    expect(() => response.clone()).toThrow(TypeError);
   });
 
   it("clones into an independent response with the same status, headers and body", async () => {
@@ -91,5 +101,41 @@ describe("writeTextResponse", () => {
     const read = make();
     await read.text();
     expect((await served(() => read)).text).toBe("fallback");
+  });
+});
+
+describe("who gets a TextResponse", () => {
+  it("a caller of fetch gets a standard Response, which any runtime can read", async () => {
+    const waymark = createWaymark({ flows: [onboarding], store: createMemoryStore() });
+    const created = await waymark.fetch(new Request("http://x/onboarding", { method: "POST" }));
+    expect(created.status).toBe(201);
+    expect(created).not.toBeInstanceOf(TextResponse);
+    expect(await Response.prototype.text.call(created)).toContain('"flowId"');
+    const missing = await waymark.fetch(new Request("http://x/nowhere"));
+    expect(missing).not.toBeInstanceOf(TextResponse);
+    expect(textResponse(undefined, "{}", { status: 200, headers: {} })).not.toBeInstanceOf(
+      TextResponse,
+    );
+  });
+
+  it("a request through toNodeListener is answered whole, with its length", async () => {
+    const waymark = createWaymark({ flows: [onboarding], store: createMemoryStore() });
+    const server = createServer(toNodeListener(waymark));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const created = await fetch(`http://127.0.0.1:${port}/onboarding`, { method: "POST" });
+      const text = await created.text();
+      expect(created.status).toBe(201);
+      expect(created.headers.get("content-length")).toBe(String(Buffer.byteLength(text)));
+      expect(JSON.parse(text).flowId).toEqual(expect.any(String));
+      const missing = await fetch(`http://127.0.0.1:${port}/nowhere`);
+      expect(missing.headers.get("content-type")).toBe("application/problem+json");
+      expect(missing.headers.get("content-length")).toBe(
+        String(Buffer.byteLength(await missing.text())),
+      );
+    } finally {
+      server.close();
+    }
   });
 });

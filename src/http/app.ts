@@ -173,8 +173,12 @@ export function createWaymark(options: WaymarkOptions): Waymark {
     }),
   );
 
-  app.notFound(() =>
-    problemResponse(new WaymarkError("route-not-found", "There is nothing at this address")),
+  app.notFound((c) =>
+    problemResponse(
+      new WaymarkError("route-not-found", "There is nothing at this address"),
+      {},
+      c.req.raw,
+    ),
   );
   app.onError((error, c) => {
     if (error instanceof WaymarkError && error.code === "definition-error") {
@@ -188,7 +192,7 @@ export function createWaymark(options: WaymarkOptions): Waymark {
     } else if (!(error instanceof WaymarkError) || problemStatus(error.code) >= 500) {
       logger?.error({ route: routePath(c), err: describe(error) }, "request failed");
     }
-    return problemResponse(error, mustCloseAfter(error) ? { connection: "close" } : {});
+    return problemResponse(error, mustCloseAfter(error) ? { connection: "close" } : {}, c.req.raw);
   });
 
   return {

@@ -13,7 +13,7 @@ import {
   flowRepresentation,
   stepRepresentation,
 } from "./representation.ts";
-import { TextResponse } from "./text-response.ts";
+import { textResponse } from "./text-response.ts";
 
 /** What the flow routes need from the app. */
 export interface FlowRoutesOptions {
@@ -70,7 +70,7 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     const input = { now: now(), preconditions: preconditionsOf(c), caller: callerOf(c) };
     const found = await service.read(c.req.param("flow"), c.req.param("id"), input);
     if (found.notModified) return notModified(found.etag);
-    return json(flowRepresentation(found, base), { etag: found.etag });
+    return json(c, flowRepresentation(found, base), { etag: found.etag });
   });
 
   app.delete("/:flow/:id", async (c) => {
@@ -87,7 +87,7 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
       caller: callerOf(c),
     });
     if (found.notModified) return notModified(found.etag);
-    return json(stepRepresentation(found, base), { etag: found.etag });
+    return json(c, stepRepresentation(found, base), { etag: found.etag });
   });
 
   app.put("/:flow/:id/step/:step", async (c) => {
@@ -105,7 +105,7 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     // The address changes in token mode, where the flow id is the sealed record.
     const moved =
       saved.flowId === id ? {} : { location: flowPath(base, saved.record, saved.flowId) };
-    return json(flowRepresentation(saved, base), { etag: saved.etag, ...moved });
+    return json(c, flowRepresentation(saved, base), { etag: saved.etag, ...moved });
   });
 
   app.all("/:flow", (c) => notAllowed(c, "GET, HEAD, POST"));
@@ -139,8 +139,8 @@ function callerOf(c: Context): Caller {
 
 const jsonHeaders = { "content-type": "application/json", "cache-control": "no-store" };
 
-function json(body: unknown, headers: Record<string, string>): Response {
-  return new TextResponse(JSON.stringify(body), {
+function json(c: Context, body: unknown, headers: Record<string, string>): Response {
+  return textResponse(c.req.raw, JSON.stringify(body), {
     status: 200,
     headers: { ...jsonHeaders, ...headers },
   });

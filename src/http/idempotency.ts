@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { WaymarkError } from "../errors.ts";
 import type { FlowStore, StoredResponse } from "../store/types.ts";
 import { type BodyLimits, readOptionalJsonBody } from "./body.ts";
-import { TextResponse } from "./text-response.ts";
+import { textResponse } from "./text-response.ts";
 
 /** How long a key and its first response are kept for replay. */
 const keepMs = 24 * 3_600_000;
@@ -44,7 +44,7 @@ export async function idempotent(
     );
   }
   const body = await readOptionalJsonBody(request, limits);
-  if (key === null) return toResponse(await create(randomUUID()));
+  if (key === null) return toResponse(request, await create(randomUUID()));
   if (!store) {
     throw new WaymarkError(
       "idempotency-key-unsupported",
@@ -83,14 +83,14 @@ export async function idempotent(
       );
     }
     const replayed = { "idempotent-replayed": "true" };
-    if (!guarded) return toResponse(entry.response, replayed);
-    return toResponse(await create(keptFlowId(entry.response)), replayed);
+    if (!guarded) return toResponse(request, entry.response, replayed);
+    return toResponse(request, await create(keptFlowId(entry.response)), replayed);
   }
   try {
     const response = await create(claim.flowId);
     const kept = guarded ? withoutSecret(response) : response;
     await store.finishIdempotencyKey(scoped, token, kept);
-    return toResponse(response);
+    return toResponse(request, response);
   } catch (error) {
     // The claim keeps its flow id, so the retry creates (or finds) the same flow. Should
     // the release fail too, the lease runs out and the retry takes the key over then.
@@ -119,8 +119,12 @@ function keptFlowId(response: StoredResponse): string {
   return flowId;
 }
 
-function toResponse(stored: StoredResponse, extra: Record<string, string> = {}): Response {
-  return new TextResponse(stored.body, {
+function toResponse(
+  request: Request,
+  stored: StoredResponse,
+  extra: Record<string, string> = {},
+): Response {
+  return textResponse(request, stored.body, {
     status: stored.status,
     headers: { ...stored.headers, ...extra },
   });

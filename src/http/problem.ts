@@ -1,5 +1,5 @@
 import { type ErrorCode, WaymarkError } from "../errors.ts";
-import { TextResponse } from "./text-response.ts";
+import { textResponse } from "./text-response.ts";
 
 /** The one table from error code to HTTP status and problem title. */
 const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> = {
@@ -78,17 +78,19 @@ export function problemDocument(error: WaymarkError): Record<string, unknown> {
 
 /**
  * Turns anything thrown into an `application/problem+json` response. Errors that are
- * not a `WaymarkError` become a 500 without their message (it may hold data).
+ * not a `WaymarkError` become a 500 without their message (it may hold data). `request`,
+ * when given, is the one being answered (see `textResponse`).
  */
 export function problemResponse(
   thrown: unknown,
   headers: Readonly<Record<string, string>> = {},
+  request?: Request,
 ): Response {
   const error =
     thrown instanceof WaymarkError
       ? thrown
       : new WaymarkError("internal-error", "The server failed to handle this request");
-  const response = new TextResponse(JSON.stringify(problemDocument(error)), {
+  const response = textResponse(request, JSON.stringify(problemDocument(error)), {
     status: problemStatus(error.code),
     headers: { "content-type": "application/problem+json", "cache-control": "no-store" },
   });

@@ -105,6 +105,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<LimiterE
           `Too many requests: at most ${limit} every ${windowMs / 1000} seconds; retry in ${seconds} seconds`,
         ),
         { "retry-after": String(seconds) },
+        c.req.raw,
       );
     },
     ...(options.store ? { store: failingAsUnavailable(options.store) } : {}),

@@ -3,6 +3,28 @@ import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Waymark } from "./app.ts";
 
 /**
+ * Requests a Node server of Waymark's answers ({@link answerNode}): it writes a
+ * {@link TextResponse} to the socket itself, so nothing else reads its inner state.
+ */
+const fromNode = new WeakSet<Request>();
+
+/**
+ * The answer for a rendered text body (JSON, a problem document): a {@link TextResponse}
+ * for a request a Node server of Waymark's will write, a standard `Response` for any other
+ * caller. Other runtimes (Deno, Bun, Workers) and frameworks may read a `Response`'s
+ * internal state directly, which a `TextResponse` leaves empty.
+ */
+export function textResponse(
+  request: Request | undefined,
+  text: string,
+  init: { status: number; headers: Record<string, string> },
+): Response {
+  return request !== undefined && fromNode.has(request)
+    ? new TextResponse(text, init)
+    : new Response(text, init);
+}
+
+/**
  * A `Response` whose body is a string Waymark rendered (JSON, a problem document), kept
  * as that string. On Node, `new Response(text)` builds a Web `ReadableStream` at once,
  * which a Node server then reads back chunk by chunk; this one builds it only if someone
@@ -94,7 +116,9 @@ export class TextResponse extends Response {
   }
 
   override clone(): Response {
-    if (this.bodyUsed) throw new TypeError("Response.clone: the body has already been read");
+    if (this.bodyUsed || this.#read?.body?.locked) {
+      throw new TypeError("Response.clone: the body has already been read or is being read");
+    }
     const { status, statusText, headers } = this;
     return new TextResponse(this.#text, { status, statusText, headers: new Headers(headers) });
   }
@@ -124,6 +148,7 @@ export async function answerNode(
   remoteAddress: string | undefined,
   outgoing: ServerResponse,
 ): Promise<Response> {
+  fromNode.add(request);
   const response = await waymark.fetch(request, { remoteAddress });
   return writeTextResponse(response, outgoing) ? RESPONSE_ALREADY_SENT : response;
 }
