@@ -64,15 +64,19 @@ export async function measure(
   servers: BenchServer[],
   writers: Writer[],
   plan: Plan,
+  /** Called before each run; throws to end the measuring there. */
+  checkpoint: () => void = () => undefined,
 ): Promise<Row[]> {
   const rows: Row[] = [];
   for (const connections of plan.connectionCounts) {
     const runs = servers.map((): Run[] => []);
     for (const [index, server] of servers.entries()) {
+      checkpoint();
       await drive(server.url, writers[index] as Writer, connections, plan.warmUpSeconds);
     }
     for (let round = 1; round <= plan.rounds; round++) {
       for (const [index, server] of servers.entries()) {
+        checkpoint();
         const run = await measureOnce(server, writers[index] as Writer, connections, plan.seconds);
         runs[index]?.push(run);
         console.log(

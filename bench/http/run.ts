@@ -6,7 +6,8 @@
  * Run with `npx tsx bench/http/run.ts`. BENCH_SECONDS and BENCH_ROUNDS shorten it;
  * BENCH_VARIANTS=waymark-redis,floor-redis runs a subset.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,13 +20,19 @@ import { type BenchServer, startServer, type Variant, variants } from "./servers
 import { markdownTable } from "./table.ts";
 import { formatVerdicts, verdicts } from "./targets.ts";
 
-const plan = {
-  connectionCounts: [10, 50],
-  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
-  seconds: Number(process.env.BENCH_SECONDS ?? 5),
-  warmUpSeconds: 2,
-};
+/** A whole number ≥ 1 from the environment, or its default; anything else stops the run. */
+function count(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`${name} must be a whole number of at least 1, not "${text}"`);
+  }
+  return value;
+}
 const flowCount = 1_000;
+const connectionCounts = [10, 50];
+const warmUpSeconds = 2;
 
 function chosen(list: string | undefined): Variant[] {
   if (!list) return [...variants];
@@ -38,42 +45,60 @@ function chosen(list: string | undefined): Variant[] {
 }
 
 /** Compiles src/ into dist/, which the Waymark variants run, as an installed copy does. */
-function buildDist(): void {
-  const built = spawnSync("npm", ["run", "--silent", "build"], {
+async function buildDist(): Promise<void> {
+  const build = spawn("npm", ["run", "--silent", "build"], {
     stdio: ["ignore", "ignore", "inherit"],
   });
-  if (built.status !== 0) throw new Error("npm run build failed");
+  const [code] = (await once(build, "exit")) as [number | null];
+  if (code !== 0) throw new Error("npm run build failed");
 }
 
 /** Stopped in reverse order of starting: servers, then stores, then files. */
 const cleanups: Array<() => Promise<void>> = [];
-let stopping: Promise<void> | undefined;
-function stopAll(): Promise<void> {
-  stopping ??= (async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  })();
-  return stopping;
+async function stopAll(): Promise<void> {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 }
 
-function stopOn(reason: string): void {
-  if (stopping) return;
-  console.log(`\n${reason}: stopping every server`);
-  void stopAll().then(() => process.exit(130));
+/**
+ * Why the run was interrupted (Ctrl-C, SIGTERM, its parent gone, its output closed). The
+ * run stops at its next step, so whatever is starting at that moment (PostgreSQL, a
+ * server) has started and is registered when everything is stopped.
+ */
+let interrupted: string | undefined;
+function interrupt(reason: string): void {
+  if (interrupted) return;
+  interrupted = reason;
+  console.error(`\n${reason}: stopping at the end of the current step, then every server`);
+}
+
+class Interrupted extends Error {}
+
+/** Ends the run here if it was interrupted. */
+function checkpoint(): void {
+  if (interrupted) throw new Interrupted(interrupted);
 }
 
 async function bench(): Promise<void> {
   const started = Date.now();
   try {
     const selected = chosen(process.env.BENCH_VARIANTS);
+    const plan = {
+      connectionCounts,
+      rounds: count("BENCH_ROUNDS", 3),
+      seconds: count("BENCH_SECONDS", 5),
+      warmUpSeconds,
+    };
     const dir = mkdtempSync(join(tmpdir(), "waymark-http-bench-"));
-    // Kept after a failure once it holds the servers' logs.
+    // Kept after a failure (not an interruption) once it holds the servers' logs.
     cleanups.push(async () => {
-      if (process.exitCode && readdirSync(dir).length > 0) console.log(`logs kept in ${dir}`);
+      if (process.exitCode === 1 && readdirSync(dir).length > 0) console.log(`logs kept in ${dir}`);
       else rmSync(dir, { recursive: true, force: true });
     });
-    if (selected.some((variant) => variant.startsWith("waymark-"))) buildDist();
+    if (selected.some((variant) => variant.startsWith("waymark-"))) await buildDist();
+    checkpoint();
     const stores = await startBackends(selected);
     cleanups.push(stores.stop);
+    checkpoint();
     console.log(`machine: ${stores.machine}`);
 
     const backends = { ...stores.backends, dir, tokenKeys: generateKeyEntry("bench") };
@@ -87,6 +112,7 @@ async function bench(): Promise<void> {
     for (const variant of selected) {
       const server = await startServer(variant, backends);
       servers.push(server);
+      checkpoint();
       const [check, ...targets] = await createFlows(server.url, flowCount + 1);
       // Every variant must answer the write with the very JSON the first one answers.
       const answer = await answerShape(server.url, check as Target);
@@ -95,12 +121,13 @@ async function bench(): Promise<void> {
         throw new Error(`${variant} answers other JSON than ${selected[0]}:\n${answer}\n${shape}`);
       }
       writers.push(stepWriter(targets));
+      checkpoint();
     }
     console.log(
       `${flowCount} flows per server; warm-up ${plan.warmUpSeconds} s, then ${plan.rounds} rounds of ${plan.seconds} s`,
     );
 
-    const rows = await measure(servers, writers, plan);
+    const rows = await measure(servers, writers, plan, checkpoint);
     console.log(`\nmedians of ${plan.rounds} rounds; machine: ${stores.machine}\n`);
     console.log(markdownTable(rows));
     console.log(`\ntargets:\n${formatVerdicts(verdicts(rows, plan.connectionCounts))}`);
@@ -112,7 +139,8 @@ async function bench(): Promise<void> {
     }
   } catch (error) {
     // Once interrupted, whatever fails next is only the servers going away.
-    if (!stopping) {
+    if (interrupted) process.exitCode = 130;
+    else {
       console.error(`bench failed: ${(error as Error).message}`);
       process.exitCode = 1;
     }
@@ -128,9 +156,13 @@ async function bench(): Promise<void> {
 // ends, however it ends (the IPC channel then closes), or on its own signals.
 if (process.env.WAYMARK_BENCH_CHILD) {
   process.channel?.unref();
-  process.once("disconnect", () => stopOn("interrupted"));
-  process.on("SIGINT", () => stopOn("SIGINT"));
-  process.on("SIGTERM", () => stopOn("SIGTERM"));
+  process.once("disconnect", () => interrupt("interrupted"));
+  process.on("SIGINT", () => interrupt("SIGINT"));
+  process.on("SIGTERM", () => interrupt("SIGTERM"));
+  // `… | head` closes the pipe: stop as for Ctrl-C rather than die with servers running.
+  process.stdout.on("error", () => interrupt("output closed"));
+  // A parent gone while this process was still loading sent its "disconnect" unheard.
+  if (!process.connected) interrupt("interrupted");
   await bench();
 } else {
   const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
