@@ -2,9 +2,9 @@
  * Waymark as a library on node:http: `createWaymark` over a SQLite file, mounted with
  * `toNodeListener` from `waymark/node`, logging through pino on an asynchronous
  * destination as the CLI does. Run without the "waymark-source" condition, so "waymark"
- * is the compiled dist/ an installed copy runs. The handler's answers are Web `Response`s
- * of Node's own Fetch API (undici), which the bridge reads back: what a Fetch-API
- * handler costs on Node. Usage: waymark-node.ts <file> <port>
+ * is the compiled dist/ an installed copy runs. Unlike `waymark serve`, it leaves Node's
+ * global `Request` and `Response` alone, as a host application expects of a library.
+ * Usage: waymark-node.ts <file> <port>
  */
 import { createServer } from "node:http";
 import pino from "pino";
