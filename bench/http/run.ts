@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateKeyEntry } from "../../src/token/index.ts";
@@ -100,6 +100,11 @@ async function bench(): Promise<void> {
     cleanups.push(stores.stop);
     checkpoint();
     console.log(`machine: ${stores.machine}`);
+    // The servers and the load generator share the cores: other work skews every ratio.
+    const [load = 0] = loadavg();
+    if (load > 0.5) {
+      console.log(`warning: load average ${load.toFixed(2)} before starting; run the bench alone`);
+    }
 
     const backends = { ...stores.backends, dir, tokenKeys: generateKeyEntry("bench") };
     const servers: BenchServer[] = [];
