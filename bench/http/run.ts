@@ -166,6 +166,7 @@ if (process.env.WAYMARK_BENCH_CHILD) {
   process.on("SIGTERM", () => interrupt("SIGTERM"));
   // `… | head` closes the pipe: stop as for Ctrl-C rather than die with servers running.
   process.stdout.on("error", () => interrupt("output closed"));
+  process.stderr.on("error", () => interrupt("output closed"));
   // A parent gone while this process was still loading sent its "disconnect" unheard.
   if (!process.connected) interrupt("interrupted");
   await bench();
