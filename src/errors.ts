@@ -49,6 +49,11 @@ export interface WaymarkErrorOptions {
   errors?: readonly FieldError[];
   /** Extra members for the problem document, such as the step to do first. */
   extensions?: Readonly<Record<string, unknown>>;
+  /**
+   * Whole seconds a client should wait before retrying, sent as `Retry-After` (RFC 9110
+   * §10.2.3) with `store-unavailable` and `idempotency-key-in-flight`; 1 when not given.
+   */
+  retryAfterSeconds?: number;
   cause?: unknown;
 }
 
@@ -63,11 +68,14 @@ export class WaymarkError extends Error {
   readonly code: ErrorCode;
   readonly errors: readonly FieldError[];
   readonly extensions: Readonly<Record<string, unknown>>;
+  /** Seconds for `Retry-After`, where the code sends one. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, detail: string, options: WaymarkErrorOptions = {}) {
     super(detail, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.errors = options.errors ?? [];
     this.extensions = options.extensions ?? {};
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }

@@ -80,10 +80,82 @@ describe("Idempotency-Key on POST /{flow}", () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const concurrent = await client.send("POST", "/onboarding", { headers: key });
     await expectProblem(concurrent, 409, "idempotency-key-in-flight");
-    expect(concurrent.headers.get("retry-after")).toBe("1");
+    // The whole lease (5 s) is left: the clock has not moved.
+    expect(concurrent.headers.get("retry-after")).toBe("5");
+    client.advance(3_200);
+    const later = await client.send("POST", "/onboarding", { headers: key });
+    await expectProblem(later, 409, "idempotency-key-in-flight");
+    expect(later.headers.get("retry-after")).toBe("2");
     release();
     expect((await first).status).toBe(201);
     expect((await client.send("POST", "/onboarding", { headers: key })).status).toBe(201);
+  });
+
+  // Regression: a create cut off by a killed process blocked its key for 60 s, and every
+  // retry heard "Retry-After: 1".
+  it("lets a retry on another instance take over a claim left by a dead one once its 5 s lease is over", async () => {
+    const shared = createSqliteStore({ path: ":memory:" });
+    // The instance that dies: its create never returns, and it never releases its claim.
+    const dying = createHttpClient({
+      store: { ...shared, create: () => new Promise<boolean>(() => {}) },
+    });
+    const other = createHttpClient({ store: shared });
+    void dying.send("POST", "/onboarding", { headers: key });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const blocked = await other.send("POST", "/onboarding", { headers: key });
+    await expectProblem(blocked, 409, "idempotency-key-in-flight");
+    expect(blocked.headers.get("retry-after")).toBe("5");
+    other.advance(5_000);
+    const retry = await other.send("POST", "/onboarding", { headers: key });
+    expect(retry.status).toBe(201);
+    const again = await other.send("POST", "/onboarding", { headers: key });
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.headers.get("location")).toBe(retry.headers.get("location"));
+  });
+
+  it("answers 503 when the create outlives its lease, and a retry then takes the key over", async () => {
+    const inner = createSqliteStore({ path: ":memory:" });
+    let hang = true;
+    const store = {
+      ...inner,
+      // A store frozen mid-request: the call never returns.
+      create: (...args: Parameters<typeof inner.create>) =>
+        hang ? new Promise<boolean>(() => {}) : inner.create(...args),
+    };
+    const client = createHttpClient({ store });
+    const started = Date.now();
+    const cut = await client.send("POST", "/onboarding", { headers: key });
+    await expectProblem(cut, 503, "store-unavailable");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4_900);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    hang = false;
+    const retry = await client.send("POST", "/onboarding", { headers: key });
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBeNull();
+  }, 15_000);
+
+  // Regression: when the store was down, the release failed too, and the key stayed
+  // blocked for the rest of its lease after the store came back.
+  it("releases the key as soon as the store is back, when the store was down for the release too", async () => {
+    let down = true;
+    const store = wrapStore(createSqliteStore({ path: ":memory:" }), (method) => {
+      if (down && (method === "create" || method === "releaseIdempotencyKey")) {
+        throw new WaymarkError("store-unavailable", "The database is down");
+      }
+    });
+    const client = createHttpClient({ store });
+    await expectProblem(
+      await client.send("POST", "/onboarding", { headers: key }),
+      503,
+      "store-unavailable",
+    );
+    const blocked = await client.send("POST", "/onboarding", { headers: key });
+    await expectProblem(blocked, 409, "idempotency-key-in-flight");
+    down = false;
+    // The failed release is tried again every 250 ms.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const retry = await client.send("POST", "/onboarding", { headers: key });
+    expect(retry.status).toBe(201);
   });
 
   it("releases the key when the request fails, so a retry can succeed", async () => {

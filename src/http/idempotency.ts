@@ -6,8 +6,14 @@ import { textResponse } from "./text-response.ts";
 
 /** How long a key and its first response are kept for replay. */
 const keepMs = 24 * 3_600_000;
-/** How long an unfinished claim blocks retries, should its request never finish. */
-const leaseMs = 60_000;
+/**
+ * A keyed create's deadline, counted from its claim, and so how long its claim blocks
+ * retries should its process die mid-request: past it the request answers 503 and a retry
+ * takes the key over.
+ */
+const leaseMs = 5_000;
+/** How often a release that failed (the store was down) is tried again, within the lease. */
+const releaseRetryMs = 250;
 
 /** Printable ASCII, 1 to 255 characters. */
 const keyPattern = /^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/;
@@ -77,9 +83,13 @@ export async function idempotent(
       );
     }
     if (!entry.response) {
+      // The time the claim has left, rounded up: the first request either answers or
+      // gives the key up by then.
+      const left = Math.ceil(((entry.leaseUntil ?? 0) - at) / 1000);
       throw new WaymarkError(
         "idempotency-key-in-flight",
-        "The first request with this Idempotency-Key has not finished; retry shortly",
+        "The first request with this Idempotency-Key has not finished; retry after Retry-After seconds",
+        { retryAfterSeconds: Math.min(Math.max(left, 1), leaseMs / 1000) },
       );
     }
     const replayed = { "idempotent-replayed": "true" };
@@ -87,16 +97,59 @@ export async function idempotent(
     return toResponse(request, await create(keptFlowId(entry.response)), replayed);
   }
   try {
-    const response = await create(claim.flowId);
-    const kept = guarded ? withoutSecret(response) : response;
-    await store.finishIdempotencyKey(scoped, token, kept);
+    const response = await withinLease(async () => {
+      const created = await create(claim.flowId);
+      await store.finishIdempotencyKey(scoped, token, guarded ? withoutSecret(created) : created);
+      return created;
+    });
     return toResponse(request, response);
   } catch (error) {
-    // The claim keeps its flow id, so the retry creates (or finds) the same flow. Should
-    // the release fail too, the lease runs out and the retry takes the key over then.
-    await store.releaseIdempotencyKey(scoped, token).catch(() => undefined);
+    // The claim keeps its flow id, so the retry creates (or finds) the same flow.
+    await release(() => store.releaseIdempotencyKey(scoped, token));
     throw error;
   }
+}
+
+/**
+ * Runs a claimed create, or throws `store-unavailable` once the claim's lease is over: the
+ * request never outlives its claim. Work already sent to the store may still land; it
+ * creates the flow the claim names, which the retry then finds.
+ */
+async function withinLease<T>(work: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new WaymarkError(
+            "store-unavailable",
+            "The store did not finish creating the flow in time",
+          ),
+        ),
+      leaseMs,
+    );
+  });
+  try {
+    return await Promise.race([work(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Gives a claim up. The request that held it has ended, so a retry may take the key over
+ * at once; when the store refuses (it is down), the release is tried again until it lands
+ * or the lease is over anyway, so a store back within the lease frees the key at once.
+ */
+async function release(attempt: () => Promise<void>): Promise<void> {
+  const retry = (triesLeft: number) => {
+    setTimeout(() => {
+      attempt().catch(() => {
+        if (triesLeft > 1) retry(triesLeft - 1);
+      });
+    }, releaseRetryMs).unref();
+  };
+  await attempt().catch(() => retry(leaseMs / releaseRetryMs));
 }
 
 /** What {@link idempotent} needs besides the request. */

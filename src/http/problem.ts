@@ -96,7 +96,7 @@ export function problemResponse(
   });
   for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
   if (error.code === "store-unavailable" || error.code === "idempotency-key-in-flight") {
-    response.headers.set("retry-after", "1");
+    response.headers.set("retry-after", String(error.retryAfterSeconds ?? 1));
   }
   if (typeof error.extensions.allow === "string")
     response.headers.set("allow", error.extensions.allow);

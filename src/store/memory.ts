@@ -120,10 +120,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
         entry.leaseUntil = claim.leaseUntil;
         return { claimed: true, flowId: entry.flowId };
       }
-      const { fingerprint, response } = entry;
+      const { fingerprint, response, leaseUntil } = entry;
       return {
         claimed: false,
-        entry: response === undefined ? { fingerprint } : { fingerprint, response: copy(response) },
+        entry:
+          response === undefined
+            ? { fingerprint, leaseUntil }
+            : { fingerprint, response: copy(response) },
       };
     },
     async finishIdempotencyKey(key, token, response) {

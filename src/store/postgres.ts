@@ -168,17 +168,20 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         );
         const flowId = claimed.rows[0]?.flow_id;
         if (flowId !== undefined) return { claimed: true, flowId };
-        const { rows } = await query<{ fingerprint: string; response: StoredResponse | null }>(
-          "SELECT fingerprint, response FROM waymark_idempotency WHERE key = $1",
-          [key],
-        );
+        const { rows } = await query<{
+          fingerprint: string;
+          response: StoredResponse | null;
+          lease_until: string | null;
+        }>("SELECT fingerprint, response, lease_until FROM waymark_idempotency WHERE key = $1", [
+          key,
+        ]);
         const row = rows[0];
         if (row) {
-          const entry: IdempotencyEntry = { fingerprint: row.fingerprint };
-          return {
-            claimed: false,
-            entry: row.response ? { ...entry, response: row.response } : entry,
-          };
+          const { fingerprint, response } = row;
+          const entry: IdempotencyEntry = response
+            ? { fingerprint, response }
+            : { fingerprint, leaseUntil: Number(row.lease_until ?? 0) };
+          return { claimed: false, entry };
         }
       }
       throw new WaymarkError("store-unavailable", "The idempotency key kept changing");

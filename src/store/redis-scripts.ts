@@ -80,7 +80,7 @@ const claimScript = defineScript({
       redis.call('HSET', KEYS[1], 'token', ARGV[5], 'leaseUntil', ARGV[3])
       return { 'claimed', e[5] }
     end
-    return { 'taken', e[1], e[4] }`,
+    return { 'taken', e[1], e[2] or '', e[4] }`,
   parseCommand(
     parser,
     key: string,
@@ -104,13 +104,17 @@ const claimScript = defineScript({
     );
   },
   transformReply: (reply: unknown): IdempotencyClaimResult => {
-    const [outcome, first, response] = reply as [string, string, string | null | undefined];
+    const [outcome, first, lease, response] = reply as [string, string, string?, string?];
     if (outcome === "claimed") return { claimed: true, flowId: first };
+    if (response) {
+      return {
+        claimed: false,
+        entry: { fingerprint: first, response: JSON.parse(response) as StoredResponse },
+      };
+    }
     const entry: IdempotencyEntry = { fingerprint: first };
-    return {
-      claimed: false,
-      entry: response ? { ...entry, response: JSON.parse(response) as StoredResponse } : entry,
-    };
+    if (lease) entry.leaseUntil = Number(lease);
+    return { claimed: false, entry };
   },
 });
 

@@ -106,10 +106,13 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
       takeOverKey.run(c.token, c.leaseUntil, key);
       return { claimed: true, flowId: row.flow_id };
     }
-    const entry = { fingerprint: row.fingerprint };
+    const { fingerprint } = row;
     return {
       claimed: false,
-      entry: row.response === null ? entry : { ...entry, response: JSON.parse(row.response) },
+      entry:
+        row.response === null
+          ? { fingerprint, leaseUntil: row.lease_until ?? 0 }
+          : { fingerprint, response: JSON.parse(row.response) },
     };
   });
   // Reads the table, not just the connection, so a damaged file is not reported ready.

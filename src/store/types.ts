@@ -96,6 +96,11 @@ export interface IdempotencyClaim {
 export interface IdempotencyEntry {
   fingerprint: string;
   response?: StoredResponse;
+  /**
+   * Epoch milliseconds until which an unfinished entry's claim holds: what the server
+   * turns into `Retry-After`. A store that leaves it out makes clients retry every second.
+   */
+  leaseUntil?: number;
 }
 
 /** What a claim gets: the key, with the flow id to create; or the entry in the way. */

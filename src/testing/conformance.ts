@@ -219,9 +219,10 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
           claimed: true,
           flowId: first.flowId,
         });
+        // An unfinished entry tells how long its claim holds: the server's Retry-After.
         expect(await store.claimIdempotencyKey("k1", claim("fp"))).toEqual({
           claimed: false,
-          entry: { fingerprint: "fp" },
+          entry: { fingerprint: "fp", leaseUntil: first.leaseUntil },
         });
         await store.finishIdempotencyKey("k1", first.token, response);
         expect(await store.claimIdempotencyKey("k1", claim("fp"))).toEqual({
@@ -235,7 +236,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         await store.claimIdempotencyKey("k2", first);
         expect(await store.claimIdempotencyKey("k2", claim("second"))).toEqual({
           claimed: false,
-          entry: { fingerprint: "first" },
+          entry: { fingerprint: "first", leaseUntil: first.leaseUntil },
         });
         // Not even once the lease is over: the key belongs to the first request.
         const later = claim("second", at + 60_001);
@@ -270,7 +271,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         await store.releaseIdempotencyKey("k4", first.token);
         expect(await store.claimIdempotencyKey("k4", claim("fp", at + 60_002))).toEqual({
           claimed: false,
-          entry: { fingerprint: "fp" },
+          entry: { fingerprint: "fp", leaseUntil: retry.leaseUntil },
         });
         await store.finishIdempotencyKey("k4", retry.token, response);
         expect(await store.claimIdempotencyKey("k4", claim("fp"))).toEqual({
