@@ -214,6 +214,37 @@ describe("a real process", () => {
     expect((await getFlow(again, flowId)).body.version).toBe(2);
   });
 
+  // Regression: npm ran the server under a shell that SIGTERM killed, leaving the server
+  // serving as an orphan, so a rolling restart never drained anything.
+  it("stops the whole server when `npm start` gets SIGTERM, draining what is in flight", async () => {
+    const server = await startServer({ store, npmStart: true });
+    const { flowId } = await create(server);
+    const body = JSON.stringify(personalInfo);
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    await new Promise((resolve) => socket.once("connect", resolve));
+    let reply = "";
+    socket.on("data", (chunk) => {
+      reply += chunk;
+    });
+    socket.write(
+      `PUT /onboarding/${flowId}/step/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The signal goes to the process npm is, the one a process manager started.
+    const exited = server.stop("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.end(body.slice(10));
+    expect(await exited).toBe(0);
+    expect(reply).toMatch(/^HTTP\/1\.1 200 /);
+    // Nothing is left listening on the port.
+    const refused = await fetch(`${server.url}/healthz`).then(
+      () => false,
+      () => true,
+    );
+    expect(refused).toBe(true);
+  });
+
   it("answers an upload cut off by the client with a 400, logged as a request, not an error", async () => {
     const server = await startServer({ store });
     const { flowId } = await create(server);

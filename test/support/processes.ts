@@ -39,13 +39,19 @@ export async function startServer(
     args?: string[];
     port?: number;
     flows?: string;
+    /** Start it with `npm start`, as a process manager would: the child is npm. */
+    npmStart?: boolean;
   } = {},
 ): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
   const flows = options.flows ?? "examples/onboarding/flow.ts";
-  const args = [cli, "serve", "--flows", flows, "--host", "127.0.0.1"];
+  const args = ["--host", "127.0.0.1"];
   if (options.store) args.push("--store", options.store);
-  const child = spawn(process.execPath, [...args, ...(options.args ?? [])], {
+  args.push(...(options.args ?? []));
+  const [command, commandArgs] = options.npmStart
+    ? ["npm", ["start", "--silent", "--", ...args]]
+    : [process.execPath, [cli, "serve", "--flows", flows, ...args]];
+  const child = spawn(command, commandArgs, {
     cwd: root,
     env: { ...process.env, PORT: String(port), LOG_LEVEL: "info", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
