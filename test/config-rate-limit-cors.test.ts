@@ -35,6 +35,16 @@ describe("rate limit and CORS settings", () => {
     },
   );
 
+  it("reads a per-flow limit, off by default, refusing a malformed one", () => {
+    expect(resolveConfig(["rateLimitPerFlow"], {}, {})).toEqual({ rateLimitPerFlow: false });
+    expect(
+      resolveConfig(["rateLimitPerFlow"], {}, { WAYMARK_RATE_LIMIT_PER_FLOW: "120/1m" }),
+    ).toEqual({ rateLimitPerFlow: { limit: 120, windowMs: 60_000 } });
+    expect(() => resolveConfig(["rateLimitPerFlow"], { rateLimitPerFlow: "120" }, {})).toThrow(
+      'invalid --rate-limit-per-flow "120"',
+    );
+  });
+
   it("lets --rate-limit beat WAYMARK_RATE_LIMIT", () => {
     const env = { WAYMARK_RATE_LIMIT: "off", WAYMARK_RATE_LIMIT_BY: "x-forwarded-for" };
     expect(resolveConfig(keys, { rateLimit: "20/1s" }, env)).toMatchObject({

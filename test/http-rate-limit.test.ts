@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createWaymark, type HandlerOptions } from "waymark";
+import { createWaymark, type HandlerOptions, type WaymarkOptions } from "waymark";
 import { createSqliteStore } from "waymark/store/sqlite";
+import { createTokenMode, generateKeyEntry, parseKeyring } from "waymark/token";
 import { onboarding } from "../examples/onboarding/flow.ts";
 import { lastForwardedFor, type RateLimitCount } from "../src/http/rate-limit.ts";
 import type { Problem } from "./support/http-client.ts";
@@ -15,13 +16,13 @@ afterEach(() => {
 });
 
 /** A handler on an in-memory SQLite store, called without a socket from `address`. */
-function limited(options: Partial<HandlerOptions> = {}) {
+function limited(options: Partial<HandlerOptions> | Record<string, unknown> = {}) {
   const waymark = createWaymark({
     flows: [onboarding],
     store: createSqliteStore({ path: ":memory:" }),
     rateLimit: { limit: 3, windowMs: 60_000 },
     ...options,
-  });
+  } as WaymarkOptions);
   // `null`: a request that comes with no connection information at all.
   return (path: string, init: RequestInit = {}, address: string | null = "192.0.2.1") =>
     waymark.fetch(
@@ -195,6 +196,10 @@ describe("rate limiting", () => {
     [{ limit: 10, windowMs: 1_500 }, /rateLimit\.windowMs .* not 1500/],
     [{ limit: 10, windowMs: 86_401_000 }, /rateLimit\.windowMs .*one day/],
     [{ limit: 10, windowMs: 60_000, key: "x-api-key" }, /rateLimit\.key must be a function/],
+    [
+      { limit: 10, windowMs: 60_000, perFlow: { limit: 0, windowMs: 60_000 } },
+      /rateLimit\.perFlow\.limit must be a positive integer, not 0/,
+    ],
   ])("refuses rateLimit %o when the handler is created", (rateLimit, message) => {
     expect(() =>
       createWaymark({
@@ -203,6 +208,28 @@ describe("rate limiting", () => {
         rateLimit: rateLimit as HandlerOptions["rateLimit"],
       }),
     ).toThrow(message);
+  });
+
+  it("counts in the flow store by default, so two handlers on one store share a limit", async () => {
+    const store = createSqliteStore({ path: ":memory:" });
+    const first = limited({ store, rateLimit: { limit: 2, windowMs: 60_000 } });
+    const second = limited({ store, rateLimit: { limit: 2, windowMs: 60_000 } });
+    expect((await first("/onboarding")).status).toBe(200);
+    expect((await second("/onboarding")).status).toBe(200);
+    expect((await first("/onboarding")).status).toBe(429);
+  });
+
+  it("applies no per-flow limit in token mode, where a flow's id changes with each write", async () => {
+    const tokens = createTokenMode({ keyring: parseKeyring(generateKeyEntry("k1")) });
+    const call = limited({
+      store: undefined,
+      tokens,
+      rateLimit: { limit: 100, windowMs: 60_000, perFlow: { limit: 1, windowMs: 60_000 } },
+    });
+    const started = await call("/onboarding", { method: "POST" });
+    expect(started.status).toBe(201);
+    const { flowId } = (await started.json()) as { flowId: string };
+    for (let i = 0; i < 3; i++) expect((await call(`/onboarding/${flowId}`)).status).toBe(200);
   });
 
   it("lastForwardedFor reads the address the nearest proxy appended", () => {

@@ -16,7 +16,7 @@ describe("waymark serve: rate limit and CORS settings", () => {
       expect(response.headers.get("ratelimit")).toBe("limit=600, remaining=599, reset=60");
       expect(response.headers.get("access-control-allow-origin")).toBeNull();
       expect((await fetch(`${server.url}/healthz`)).headers.get("ratelimit")).toBeNull();
-      expect(server.output()).toContain('"rateLimit":"600/60s by address"');
+      expect(server.output()).toContain('"rateLimit":"600/60s by address, counted in the store"');
     } finally {
       await server.stop();
     }

@@ -87,6 +87,12 @@ const settings = {
     schema: rateLimit,
     fallback: { limit: 600, windowMs: 60_000 },
   },
+  rateLimitPerFlow: {
+    flag: "--rate-limit-per-flow",
+    env: "WAYMARK_RATE_LIMIT_PER_FLOW",
+    schema: rateLimit,
+    fallback: false as const,
+  },
   rateLimitBy: {
     flag: "--rate-limit-by",
     env: "WAYMARK_RATE_LIMIT_BY",

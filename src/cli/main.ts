@@ -34,6 +34,10 @@ program
     "requests per client and window, e.g. 600/1m, or off (env WAYMARK_RATE_LIMIT)",
   )
   .option(
+    "--rate-limit-per-flow <n/window>",
+    "requests per flow and window from all clients, e.g. 120/1m, or off (the default; env WAYMARK_RATE_LIMIT_PER_FLOW)",
+  )
+  .option(
     "--rate-limit-by <source>",
     "address, or x-forwarded-for behind a proxy (env WAYMARK_RATE_LIMIT_BY)",
   )
@@ -58,6 +62,7 @@ program
         "wizard",
         "docs",
         "rateLimit",
+        "rateLimitPerFlow",
         "rateLimitBy",
         "corsOrigins",
         "logLevel",
@@ -97,6 +102,7 @@ program
           ? {
               ...config.rateLimit,
               key: config.rateLimitBy === "x-forwarded-for" ? lastForwardedFor : undefined,
+              perFlow: config.rateLimitPerFlow || undefined,
             }
           : undefined,
         cors: config.corsOrigins.length > 0 ? { origins: config.corsOrigins } : undefined,
@@ -118,7 +124,11 @@ program
         store: redact(config.store),
         flows: flows.map((flow) => flow.name),
         rateLimit: config.rateLimit
-          ? `${config.rateLimit.limit}/${config.rateLimit.windowMs / 1000}s by ${config.rateLimitBy}`
+          ? `${config.rateLimit.limit}/${config.rateLimit.windowMs / 1000}s by ${config.rateLimitBy}${
+              config.rateLimitPerFlow
+                ? `, ${config.rateLimitPerFlow.limit}/${config.rateLimitPerFlow.windowMs / 1000}s per flow`
+                : ""
+            }, counted ${store?.rateLimitCounter ? "in the store" : "in this instance"}`
           : "off",
         corsOrigins: config.corsOrigins,
       },

@@ -155,7 +155,18 @@ export function createWaymark(options: WaymarkOptions): Waymark {
   });
 
   // After the health checks, which answer without going on to it: they are never limited.
-  if (options.rateLimit) app.use(rateLimit(options.rateLimit));
+  if (options.rateLimit) {
+    const store = service.store;
+    app.use(
+      rateLimit(options.rateLimit, {
+        counters: store?.rateLimitCounter?.bind(store),
+        // A token changes with every write: there is no flow to count against.
+        flowOf: store
+          ? (request) => flowAddressed(request, base, service.registry.names)
+          : undefined,
+      }),
+    );
+  }
 
   // Before the API: `/openapi.json`, `/docs/…` and `/wizard/{flow}` would otherwise read
   // as flows.
@@ -215,4 +226,15 @@ function describe(error: unknown): Record<string, unknown> {
     code: (error as { code?: unknown }).code,
     stack: frames,
   };
+}
+
+/** `{flow}/{flowId}` for a request to one flow's addresses under `base`, else undefined. */
+function flowAddressed(
+  request: Request,
+  base: string,
+  names: readonly string[],
+): string | undefined {
+  const path = new URL(request.url).pathname.slice(base.length);
+  const [, name, flowId] = path.split("/", 3);
+  return name && flowId && names.includes(name) ? `${name}/${flowId}` : undefined;
 }

@@ -263,7 +263,11 @@ function overview(contract: Contract): string {
     "\n- **Methods**: `HEAD` answers as `GET` without a body; a method an address does not take answers 405 with `Allow`.",
     `\n- **Bodies**: JSON (I-JSON), at most ${contract.maxBodyBytes} bytes.`,
     rateLimit
-      ? `\n- **Rate limit**: at most ${rateLimit.limit} requests per client every ${rateLimit.windowMs / 1000} seconds; \`RateLimit\` and \`RateLimit-Policy\` on every answer, 429 with \`Retry-After\` past it.`
+      ? `\n- **Rate limit**: at most ${rateLimit.limit} requests per client every ${rateLimit.windowMs / 1000} seconds; \`RateLimit\` and \`RateLimit-Policy\` on every answer, 429 with \`Retry-After\` past it.${
+          rateLimit.perFlow && !contract.token
+            ? ` At most ${rateLimit.perFlow.limit} requests to one flow every ${rateLimit.perFlow.windowMs / 1000} seconds, from every client together; 429 past it.`
+            : ""
+        }`
       : "",
     cors
       ? `\n- **CORS**: ${cors.origins === "*" ? "any origin" : cors.origins.join(", ")} may call the API from a browser.`

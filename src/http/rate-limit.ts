@@ -1,7 +1,10 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { rateLimiter } from "hono-rate-limiter";
 import { WaymarkError } from "../errors.ts";
+import type { RateLimitPolicy, RateLimitStore } from "../store/types.ts";
 import { problemResponse } from "./problem.ts";
+
+export type { RateLimitCount, RateLimitStore } from "../store/types.ts";
 
 /**
  * Rate limiting of every request (OWASP API4, unrestricted resource consumption): at most
@@ -29,33 +32,31 @@ export interface RateLimitOptions {
    */
   key?: ((request: Request) => string | undefined) | undefined;
   /**
-   * Where the counts live. Without it each instance counts in its own memory, so N
-   * instances behind a load balancer allow up to N × `limit` per client. Any
-   * hono-rate-limiter store (its `RedisStore`, for one) fits.
-   * @default a memory store of this handler
+   * Where the counts live. By default they live in the handler's flow store when it keeps
+   * counts (`rateLimitCounter`: SQLite, PostgreSQL and Redis do, through
+   * rate-limiter-flexible), so every instance sharing that store counts against one
+   * limit; in token mode, or with a store that keeps none, in this instance's memory.
+   * Any hono-rate-limiter store fits here.
+   * @default the flow store's counter, else a memory store of this handler
    */
   store?: RateLimitStore | undefined;
+  /**
+   * A second limit, per flow: at most `limit` requests addressed to one flow
+   * (`/{flow}/{flowId}/…`) in each window of `windowMs`, from every client together.
+   * Counted like the first, in the shared store. Not applied in token mode, where a
+   * flow's id changes with every write. Off unless given.
+   *
+   * @example { limit: 120, windowMs: 60_000 }
+   */
+  perFlow?: { limit: number; windowMs: number } | undefined;
 }
 
-/**
- * A counter of requests per client and window, the subset of hono-rate-limiter's
- * `Store` that Waymark relies on.
- */
-export interface RateLimitStore {
-  /** Called once with the options, before any count. */
-  init?(options: { windowMs: number }): void;
-  /** Counts one request of `key`; resolves the count in its window and when that ends. */
-  increment(key: string): RateLimitCount | Promise<RateLimitCount>;
-  /** Takes one request of `key` back. */
-  decrement(key: string): void | Promise<void>;
-  /** Forgets `key`. */
-  resetKey(key: string): void | Promise<void>;
-}
-
-/** A client's count in its current window. */
-export interface RateLimitCount {
-  totalHits: number;
-  resetTime?: Date;
+/** What the handler tells the limiter about where it runs. */
+export interface RateLimitContext {
+  /** Counts kept in the flow store, when it keeps any. */
+  counters?: ((policy: RateLimitPolicy) => RateLimitStore) | undefined;
+  /** The flow a request addresses (`{flow}/{flowId}`), if any. */
+  flowOf?: ((request: Request) => string | undefined) | undefined;
 }
 
 /**
@@ -85,31 +86,40 @@ type LimiterEnv = { Bindings: ConnectionInfo; Variables: { rateLimit: LimitState
 
 /**
  * The rate-limiting middleware: hono-rate-limiter with the draft-7 `RateLimit` and
- * `RateLimit-Policy` headers and a `rate-limited` problem past the limit.
+ * `RateLimit-Policy` headers and a `rate-limited` problem past the limit; with
+ * `perFlow`, a second limit per flow, past which the answer is the same problem.
  *
  * @throws Error when `limit` or `windowMs` is out of range, or `key` is not a function.
  * @example app.use(rateLimit({ limit: 600, windowMs: 60_000 }));
  */
-export function rateLimit(options: RateLimitOptions): MiddlewareHandler<LimiterEnv> {
-  const { limit, windowMs, key } = checked(options);
-  const limiter = rateLimiter<LimiterEnv>({
-    limit,
-    windowMs,
-    standardHeaders: "draft-7",
-    keyGenerator: (c) => clientKey(c.req.raw, c.env.remoteAddress, key),
-    handler: (c) => {
-      const seconds = secondsUntil(c.get("rateLimit"), windowMs);
-      return problemResponse(
-        new WaymarkError(
-          "rate-limited",
-          `Too many requests: at most ${limit} every ${windowMs / 1000} seconds; retry in ${seconds} seconds`,
-        ),
-        { "retry-after": String(seconds) },
-        c.req.raw,
-      );
-    },
-    ...(options.store ? { store: failingAsUnavailable(options.store) } : {}),
-  });
+export function rateLimit(
+  options: RateLimitOptions,
+  context: RateLimitContext = {},
+): MiddlewareHandler<LimiterEnv> {
+  const { limit, windowMs, key, perFlow } = checked(options);
+  const counted = (policy: RateLimitPolicy) => {
+    const store = policy.name === "client" ? options.store : undefined;
+    const chosen = store ?? context.counters?.(policy);
+    return chosen ? { store: failingAsUnavailable(chosen) } : {};
+  };
+  const perClient = limiter(
+    { name: "client", limit, windowMs },
+    (c) => clientKey(c.req.raw, c.env.remoteAddress, key),
+    true,
+    counted,
+  );
+  const flowOf = context.flowOf;
+  const perFlowLimiter =
+    perFlow && flowOf
+      ? limiter(
+          { name: "flow", ...checked(perFlow, "rateLimit.perFlow") },
+          (c) => `flow:${flowOf(c.req.raw) ?? ""}`,
+          false,
+          counted,
+          (c) => flowOf(c.req.raw) === undefined,
+        )
+      : undefined;
+  const limiters = perFlowLimiter ? [perClient, perFlowLimiter] : [perClient];
   return async (c, next) => {
     // The limiter sets its headers (RateLimit, RateLimit-Policy, Retry-After) with
     // `c.header` before the route answers; Hono would copy them only into Responses made
@@ -121,12 +131,18 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<LimiterE
       if (value !== undefined) headers.set(name, value);
     }) as typeof c.header;
     let refused: Response | undefined;
+    const run = async (index: number): Promise<void> => {
+      const current = limiters[index];
+      if (!current) {
+        c.header = header;
+        await next();
+        return;
+      }
+      // A later limit's refusal is kept: this one's answer is then nothing.
+      refused = (await current(c, () => run(index + 1))) || refused;
+    };
     try {
-      refused =
-        (await limiter(c, async () => {
-          c.header = header;
-          await next();
-        })) || undefined;
+      await run(0);
     } finally {
       c.header = header;
     }
@@ -134,6 +150,37 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<LimiterE
     for (const [name, value] of headers) answer.headers.set(name, value);
     return refused;
   };
+}
+
+/** One hono-rate-limiter limit, answering `rate-limited` past it. */
+function limiter(
+  policy: RateLimitPolicy,
+  keyGenerator: (c: Context<LimiterEnv>) => string,
+  standardHeaders: boolean,
+  counted: (policy: RateLimitPolicy) => { store?: RateLimitStore },
+  skip?: (c: Context<LimiterEnv>) => boolean,
+): MiddlewareHandler<LimiterEnv> {
+  const { limit, windowMs } = policy;
+  const per = policy.name === "flow" ? " on this flow" : "";
+  return rateLimiter<LimiterEnv>({
+    limit,
+    windowMs,
+    standardHeaders: standardHeaders ? "draft-7" : false,
+    keyGenerator,
+    ...(skip ? { skip } : {}),
+    handler: (c) => {
+      const seconds = secondsUntil(c.get("rateLimit"), windowMs);
+      return problemResponse(
+        new WaymarkError(
+          "rate-limited",
+          `Too many requests${per}: at most ${limit} every ${windowMs / 1000} seconds; retry in ${seconds} seconds`,
+        ),
+        { "retry-after": String(seconds) },
+        c.req.raw,
+      );
+    },
+    ...counted(policy),
+  });
 }
 
 /**
@@ -184,10 +231,13 @@ function failingAsUnavailable(store: RateLimitStore): RateLimitStore {
   };
 }
 
-function checked(options: RateLimitOptions): RateLimitOptions {
+function checked<T extends Pick<RateLimitOptions, "limit" | "windowMs" | "key">>(
+  options: T,
+  name = "rateLimit",
+): T {
   const { limit, windowMs, key } = options;
   if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new Error(`rateLimit.limit must be a positive integer, not ${String(limit)}`);
+    throw new Error(`${name}.limit must be a positive integer, not ${String(limit)}`);
   }
   if (
     !Number.isSafeInteger(windowMs) ||
@@ -197,11 +247,11 @@ function checked(options: RateLimitOptions): RateLimitOptions {
   ) {
     // The RateLimit headers count in whole seconds.
     throw new Error(
-      `rateLimit.windowMs must be whole seconds in milliseconds, from 1000 to ${maxWindowMs} (one day), not ${String(windowMs)}`,
+      `${name}.windowMs must be whole seconds in milliseconds, from 1000 to ${maxWindowMs} (one day), not ${String(windowMs)}`,
     );
   }
   if (key !== undefined && typeof key !== "function") {
-    throw new Error("rateLimit.key must be a function of the request");
+    throw new Error(`${name}.key must be a function of the request`);
   }
   return options;
 }

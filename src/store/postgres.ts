@@ -1,5 +1,6 @@
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
+import { counterOf, created, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
 import type { FlowStore, IdempotencyEntry, StoredResponse } from "./types.ts";
 
 /** The subset of a `pg` Pool this store uses, so a user's own Pool fits. */
@@ -199,6 +200,18 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
          WHERE key = $1 AND token = $2 AND response IS NULL`,
         [key, token],
       );
+    },
+    rateLimitCounter(policy) {
+      return counterOf(async () => {
+        const { RateLimiterPostgres } = await import("rate-limiter-flexible");
+        return created(
+          (done) =>
+            new RateLimiterPostgres(
+              { ...limiterOptions(policy), storeClient: pool, tableName: rateLimitTable },
+              done,
+            ),
+        );
+      });
     },
     async ping() {
       await query("SELECT 1 FROM waymark_flows LIMIT 1");

@@ -16,6 +16,7 @@ import {
 } from "redis";
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
+import { counterOf, limiterOptions } from "./rate-limit-counter.ts";
 import { scripts } from "./redis-scripts.ts";
 import type { FlowStore, IdempotencyClaim, IdempotencyClaimResult } from "./types.ts";
 
@@ -171,6 +172,17 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
     },
     async releaseIdempotencyKey(key, token) {
       await run(() => connection.waymarkRelease(idempotencyKey(key), token));
+    },
+    rateLimitCounter(policy) {
+      return counterOf(async () => {
+        const { RateLimiterRedis } = await import("rate-limiter-flexible");
+        // One key per client and window, so any Cluster slot will do.
+        return new RateLimiterRedis({
+          ...limiterOptions(policy, `${prefix}rate:`),
+          storeClient: connection,
+          useRedisPackage: true,
+        });
+      });
     },
     async ping() {
       const servers = await run(nodes);

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
+import { counterOf, created, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
 import type { FlowStore, IdempotencyClaim, IdempotencyClaimResult } from "./types.ts";
 
 interface KeyRow {
@@ -169,6 +170,23 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     },
     async releaseIdempotencyKey(key, token) {
       await run(() => releaseKey.run(key, token));
+    },
+    rateLimitCounter(policy) {
+      return counterOf(async () => {
+        const { RateLimiterSQLite } = await import("rate-limiter-flexible");
+        return created(
+          (done) =>
+            new RateLimiterSQLite(
+              {
+                ...limiterOptions(policy),
+                storeClient: db,
+                storeType: "better-sqlite3",
+                tableName: rateLimitTable,
+              },
+              done,
+            ),
+        );
+      });
     },
     async ping() {
       await run(() => ping.get());

@@ -56,6 +56,11 @@ export interface FlowStore {
    * so a retry takes the key over at once and creates that same flow if it is missing.
    */
   releaseIdempotencyKey(key: string, token: string): Promise<void>;
+  /**
+   * Counts for a rate limit, kept in this backend so that every instance sharing it
+   * counts against one limit. Optional: without it a server counts in its own memory.
+   */
+  rateLimitCounter?(policy: RateLimitPolicy): RateLimitStore;
   /** Resolves when the backend answers; throws `store-unavailable` otherwise. */
   ping(): Promise<void>;
   /** Releases connections and files. */
@@ -113,4 +118,39 @@ export interface StoredResponse {
   status: number;
   headers: Readonly<Record<string, string>>;
   body: string;
+}
+
+/**
+ * A rate limit to count for: its name (`client`, `flow`), which keeps its counts apart
+ * from other limits', and its allowance.
+ *
+ * @example { name: "client", limit: 600, windowMs: 60_000 }
+ */
+export interface RateLimitPolicy {
+  name: string;
+  /** Requests allowed per key in one window. */
+  limit: number;
+  /** The window, in milliseconds: whole seconds. */
+  windowMs: number;
+}
+
+/**
+ * A counter of requests per key and window, the subset of hono-rate-limiter's `Store`
+ * that Waymark relies on.
+ */
+export interface RateLimitStore {
+  /** Called once with the options, before any count. */
+  init?(options: { windowMs: number }): void;
+  /** Counts one request of `key`; resolves the count in its window and when that ends. */
+  increment(key: string): RateLimitCount | Promise<RateLimitCount>;
+  /** Takes one request of `key` back. */
+  decrement(key: string): void | Promise<void>;
+  /** Forgets `key`. */
+  resetKey(key: string): void | Promise<void>;
+}
+
+/** A key's count in its current window. */
+export interface RateLimitCount {
+  totalHits: number;
+  resetTime?: Date;
 }

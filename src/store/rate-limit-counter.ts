@@ -1,0 +1,79 @@
+import type { RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
+import type { RateLimitPolicy, RateLimitStore } from "./types.ts";
+
+/** The table (SQLite, PostgreSQL) the rate limit counts live in. */
+export const rateLimitTable = "waymark_rate_limits";
+
+/**
+ * Rate limit counts kept by a rate-limiter-flexible limiter, in the shape the HTTP layer
+ * counts with. `open` builds the limiter on first use (creating its table, where it has
+ * one), so a handler can be created synchronously; a failure to open is retried on the
+ * next request rather than kept.
+ *
+ * @example counterOf(async () => new RateLimiterMemory({ points: 600, duration: 60 }))
+ */
+export function counterOf(open: () => Promise<RateLimiterAbstract>): RateLimitStore {
+  let opening: Promise<RateLimiterAbstract> | undefined;
+  const limiter = () => {
+    opening ??= open().catch((error: unknown) => {
+      opening = undefined;
+      throw error;
+    });
+    return opening;
+  };
+  return {
+    async increment(key) {
+      const counted = await (await limiter()).consume(key, 1).catch((refusal: unknown) => {
+        // Past the limit the library rejects with the count; anything else is an error.
+        if (isCount(refusal)) return refusal;
+        throw refusal;
+      });
+      return {
+        totalHits: counted.consumedPoints,
+        resetTime: new Date(Date.now() + counted.msBeforeNext),
+      };
+    },
+    async decrement(key) {
+      await (await limiter()).reward(key, 1);
+    },
+    async resetKey(key) {
+      await (await limiter()).delete(key);
+    },
+  };
+}
+
+/** The options every rate-limiter-flexible limiter takes, from a policy. */
+export function limiterOptions(policy: RateLimitPolicy, prefix = "") {
+  return {
+    points: policy.limit,
+    duration: policy.windowMs / 1000,
+    keyPrefix: `${prefix}${policy.name}`,
+  };
+}
+
+/**
+ * Resolves once a limiter that creates its table in its constructor is ready. Several
+ * instances starting together may race to create it; a loser tries once more.
+ */
+export async function created<T>(build: (done: (error?: unknown) => void) => T): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      let limiter: T | undefined;
+      await new Promise<void>((resolve, reject) => {
+        limiter = build((error) => (error ? reject(error) : resolve()));
+      });
+      return limiter as T;
+    } catch (error) {
+      if (attempt >= 2) throw error;
+    }
+  }
+}
+
+function isCount(value: unknown): value is RateLimiterRes {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !(value instanceof Error) &&
+    typeof (value as RateLimiterRes).consumedPoints === "number"
+  );
+}
