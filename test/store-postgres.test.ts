@@ -48,7 +48,7 @@ describe("PostgreSQL schema", () => {
       await client.connect();
       const { rows } = await client.query("SELECT version FROM waymark_schema");
       await client.end();
-      expect(rows).toEqual([{ version: 1 }]);
+      expect(rows).toEqual([{ version: 2 }]);
       await Promise.all(stores.map((store) => store.close()));
     } finally {
       await database.drop();

@@ -63,8 +63,9 @@ const backends: [string, () => Promise<[FlowStore, FlowStore]>][] = [
 ];
 
 describe.each(backends)("rate limits counted in the shared store: %s", (_name, open) => {
+  let stores: FlowStore[] = [];
   async function instances(rateLimit: Parameters<typeof createWaymark>[0]["rateLimit"]) {
-    const stores = await open();
+    stores = await open();
     for (const store of stores) closers.push(() => store.close());
     return stores.map((store) => createWaymark({ flows: [onboarding], store, rateLimit }));
   }
@@ -88,6 +89,19 @@ describe.each(backends)("rate limits counted in the shared store: %s", (_name, o
     expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(60);
     // Another client has its own allowance.
     expect((await b.fetch(request("/onboarding"), from("203.0.113.8"))).status).not.toBe(429);
+  });
+
+  it("forgets counts whose window has ended when expired flows are purged", async () => {
+    const [a, b] = await instances({ limit: 1, windowMs: 1_000 });
+    if (!a || !b) throw new Error("two instances expected");
+    const [store] = stores;
+    expect((await a.fetch(request("/onboarding"), from("192.0.2.50"))).status).toBe(200);
+    expect((await b.fetch(request("/onboarding"), from("192.0.2.50"))).status).toBe(429);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await store?.purgeExpired(new Date());
+    // A new window: counted from zero again, whether the purge removed the row or the
+    // backend expired the key by itself.
+    expect((await b.fetch(request("/onboarding"), from("192.0.2.50"))).status).toBe(200);
   });
 
   it("holds a per-flow limit across instances and clients; other flows are not affected", async () => {

@@ -157,7 +157,7 @@ describe("SQLite schema", () => {
       };
       expect(await store.claimIdempotencyKey("k", claim)).toEqual({ claimed: true, flowId: "f" });
       const reopened = new Database(path, { readonly: true });
-      expect(reopened.pragma("user_version", { simple: true })).toBe(3);
+      expect(reopened.pragma("user_version", { simple: true })).toBe(4);
       reopened.close();
     } finally {
       await store.close();
@@ -206,6 +206,38 @@ describe("SQLite schema", () => {
     try {
       expect(() => createSqliteStore({ path })).toThrow(/schema version 99 is newer/);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("SQLite rate limit counts", () => {
+  it("keeps them in the flow file, and purges those whose window has ended", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "waymark-sqlite-counts-"));
+    const path = join(dir, "flows.db");
+    const store = createSqliteStore({ path });
+    const rows = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return (db.prepare("SELECT count(*) AS n FROM waymark_rate_limits").get() as { n: number })
+          .n;
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      const counter = store.rateLimitCounter?.({ name: "client", limit: 5, windowMs: 1_000 });
+      if (!counter) throw new Error("the SQLite store keeps rate limit counts");
+      expect(await counter.increment("a")).toMatchObject({ totalHits: 1 });
+      expect(await counter.increment("a")).toMatchObject({ totalHits: 2 });
+      await counter.increment("b");
+      expect(rows()).toBe(2);
+      await store.purgeExpired(new Date());
+      expect(rows()).toBe(2);
+      await store.purgeExpired(new Date(Date.now() + 1_001));
+      expect(rows()).toBe(0);
+    } finally {
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -1,6 +1,6 @@
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
-import { counterOf, created, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
+import { counterOf, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
 import type { FlowStore, IdempotencyEntry, StoredResponse } from "./types.ts";
 
 /** The subset of a `pg` Pool this store uses, so a user's own Pool fits. */
@@ -30,7 +30,7 @@ export interface PostgresStoreOptions {
 }
 
 /** The schema version this code writes; recorded in `waymark_schema`. */
-const schemaVersion = 1;
+const schemaVersion = 2;
 /** Rows deleted per purge statement, so a backlog never holds locks for long. */
 const purgeBatch = 500;
 /** Serialises schema creation across instances starting at once. */
@@ -57,6 +57,14 @@ const migrations: Readonly<Record<number, string>> = {
     );
     CREATE INDEX IF NOT EXISTS waymark_idempotency_expires_at
       ON waymark_idempotency (expires_at);
+  `,
+  // Rate limit counts, in rate-limiter-flexible's layout (expire in ms), keys of any length.
+  2: `
+    CREATE TABLE IF NOT EXISTS ${rateLimitTable} (
+      key text PRIMARY KEY,
+      points integer NOT NULL DEFAULT 0,
+      expire bigint
+    );
   `,
 };
 
@@ -128,6 +136,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
     async purgeExpired(now) {
       await query("DELETE FROM waymark_idempotency WHERE expires_at <= $1", [now.getTime()]);
+      await query(`DELETE FROM ${rateLimitTable} WHERE expire <= $1`, [now.getTime()]);
       let purged = 0;
       for (;;) {
         const { rowCount } = await query(
@@ -204,13 +213,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     rateLimitCounter(policy) {
       return counterOf(async () => {
         const { RateLimiterPostgres } = await import("rate-limiter-flexible");
-        return created(
-          (done) =>
-            new RateLimiterPostgres(
-              { ...limiterOptions(policy), storeClient: pool, tableName: rateLimitTable },
-              done,
-            ),
-        );
+        return new RateLimiterPostgres({
+          ...limiterOptions(policy),
+          storeClient: pool,
+          tableName: rateLimitTable,
+          // Created with the schema, and purged with expired flows.
+          tableCreated: true,
+        });
       });
     },
     async ping() {

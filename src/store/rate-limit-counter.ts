@@ -6,9 +6,9 @@ export const rateLimitTable = "waymark_rate_limits";
 
 /**
  * Rate limit counts kept by a rate-limiter-flexible limiter, in the shape the HTTP layer
- * counts with. `open` builds the limiter on first use (creating its table, where it has
- * one), so a handler can be created synchronously; a failure to open is retried on the
- * next request rather than kept.
+ * counts with. `open` builds the limiter on first use, so the library is loaded only
+ * where a rate limit is set; a failure to open is retried on the next request rather
+ * than kept. The stores create the limiter's table with their own schema.
  *
  * @example counterOf(async () => new RateLimiterMemory({ points: 600, duration: 60 }))
  */
@@ -49,24 +49,6 @@ export function limiterOptions(policy: RateLimitPolicy, prefix = "") {
     duration: policy.windowMs / 1000,
     keyPrefix: `${prefix}${policy.name}`,
   };
-}
-
-/**
- * Resolves once a limiter that creates its table in its constructor is ready. Several
- * instances starting together may race to create it; a loser tries once more.
- */
-export async function created<T>(build: (done: (error?: unknown) => void) => T): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      let limiter: T | undefined;
-      await new Promise<void>((resolve, reject) => {
-        limiter = build((error) => (error ? reject(error) : resolve()));
-      });
-      return limiter as T;
-    } catch (error) {
-      if (attempt >= 2) throw error;
-    }
-  }
 }
 
 function isCount(value: unknown): value is RateLimiterRes {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
-import { counterOf, created, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
+import { counterOf, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
 import type { FlowStore, IdempotencyClaim, IdempotencyClaimResult } from "./types.ts";
 
 interface KeyRow {
@@ -31,7 +31,7 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number | undefined;
 }
 
-const schemaVersion = 3;
+const schemaVersion = 4;
 
 /**
  * Expired flows are found by the hour they expire in (`expires_hour`, indexed), then by
@@ -96,6 +96,7 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     "UPDATE waymark_idempotency SET lease_until = 0 WHERE key = ? AND token = ? AND response IS NULL",
   );
   const purgeKeys = db.prepare("DELETE FROM waymark_idempotency WHERE expires_at <= ?");
+  const purgeCounts = db.prepare(`DELETE FROM ${rateLimitTable} WHERE expire <= ?`);
   const claim = db.transaction((key: string, c: IdempotencyClaim): IdempotencyClaimResult => {
     const row = selectKey.get(key);
     if (!row || row.expires_at <= c.now) {
@@ -153,6 +154,7 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     },
     async purgeExpired(now) {
       await run(() => purgeKeys.run(now.getTime()));
+      await run(() => purgeCounts.run(now.getTime()));
       let purged = 0;
       for (;;) {
         const at = now.getTime();
@@ -174,18 +176,14 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     rateLimitCounter(policy) {
       return counterOf(async () => {
         const { RateLimiterSQLite } = await import("rate-limiter-flexible");
-        return created(
-          (done) =>
-            new RateLimiterSQLite(
-              {
-                ...limiterOptions(policy),
-                storeClient: db,
-                storeType: "better-sqlite3",
-                tableName: rateLimitTable,
-              },
-              done,
-            ),
-        );
+        return new RateLimiterSQLite({
+          ...limiterOptions(policy),
+          storeClient: db,
+          storeType: "better-sqlite3",
+          tableName: rateLimitTable,
+          // Created with the schema, and purged with expired flows.
+          tableCreated: true,
+        });
       });
     },
     async ping() {
@@ -236,6 +234,12 @@ function openDatabase(options: SqliteStoreOptions): Database.Database {
       ) STRICT;
       CREATE INDEX IF NOT EXISTS waymark_idempotency_expires_at
         ON waymark_idempotency (expires_at);
+      -- Version 4: rate limit counts, in rate-limiter-flexible's layout (expire in ms).
+      CREATE TABLE IF NOT EXISTS ${rateLimitTable} (
+        key TEXT PRIMARY KEY,
+        points INTEGER NOT NULL DEFAULT 0,
+        expire INTEGER
+      );
     `);
     // Version 2 and older indexed expires_at itself.
     const columns = db.pragma("table_info(waymark_flows)") as { name: string }[];
