@@ -95,6 +95,14 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     "UPDATE waymark_idempotency SET lease_until = 0 WHERE key = ? AND token = ? AND response IS NULL",
   );
   const purgeKeys = db.prepare("DELETE FROM waymark_idempotency WHERE expires_at <= ?");
+  // A lock is free when nobody holds it or its holder's time ran out.
+  const claimLock = db.prepare(
+    `INSERT INTO waymark_locks (id, token, expires_at) VALUES (?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at
+     WHERE waymark_locks.expires_at <= ?`,
+  );
+  const releaseLock = db.prepare("DELETE FROM waymark_locks WHERE id = ? AND token = ?");
+  const purgeLocks = db.prepare("DELETE FROM waymark_locks WHERE expires_at <= ?");
   const claim = db.transaction((key: string, c: IdempotencyClaim): IdempotencyClaimResult => {
     const row = selectKey.get(key);
     if (!row || row.expires_at <= c.now) {
@@ -149,6 +157,8 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     },
     async purgeExpired(now) {
       await run(() => purgeKeys.run(now.getTime()));
+      // Locks lapse on the processes' clock, whatever `now` says.
+      await run(() => purgeLocks.run(Date.now()));
       let purged = 0;
       for (;;) {
         const at = now.getTime();
@@ -166,6 +176,14 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     },
     async releaseIdempotencyKey(key, token) {
       await run(() => releaseKey.run(key, token));
+    },
+    async claimWriteLock(id, token, ttlMs) {
+      // The processes sharing a file share a machine, hence a clock.
+      const at = Date.now();
+      return (await run(() => claimLock.run(id, token, at + ttlMs, at))).changes === 1;
+    },
+    async releaseWriteLock(id, token) {
+      await run(() => releaseLock.run(id, token));
     },
     async ping() {
       await run(() => ping.get());
@@ -215,6 +233,13 @@ function openDatabase(options: SqliteStoreOptions): Database.Database {
       ) STRICT;
       CREATE INDEX IF NOT EXISTS waymark_idempotency_expires_at
         ON waymark_idempotency (expires_at);
+      -- Write locks order a flow's contended writers. Added to version 3 files in place:
+      -- earlier releases ignore the table, so they still open such a file.
+      CREATE TABLE IF NOT EXISTS waymark_locks (
+        id TEXT PRIMARY KEY,
+        token TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
     `);
     // Version 2 and older indexed expires_at itself.
     const columns = db.pragma("table_info(waymark_flows)") as { name: string }[];
