@@ -27,8 +27,12 @@ const signupV2 = defineFlow({
 });
 
 /** A client for these flows over `store`, sending JSON bodies. */
-function client(flows: FlowDefinition[], store = createSqliteStore({ path: ":memory:" })) {
-  const http = createHttpClient({ flows, store });
+function client(
+  flows: FlowDefinition[],
+  store = createSqliteStore({ path: ":memory:" }),
+  writeWaitMs?: number,
+) {
+  const http = createHttpClient({ flows, store, writeWaitMs });
   return {
     store,
     send: (method: string, path: string, json?: unknown) =>
@@ -73,7 +77,7 @@ describe("definition versions", () => {
 });
 
 describe("a write that keeps losing its compare-and-set", () => {
-  it("is retried a bounded number of times, then answers 409 and writes nothing", async () => {
+  it("is retried until writeWaitMs has passed, then answers 409 and writes nothing", async () => {
     const inner = createSqliteStore({ path: ":memory:" });
     let saves = 0;
     // A fake store whose every compare-and-set loses, as if another writer always won.
@@ -84,11 +88,19 @@ describe("a write that keeps losing its compare-and-set", () => {
         return false;
       },
     };
-    const { send } = client([onboarding], losing);
+    const { send } = client([onboarding], losing, 300);
     const { flowId } = (await (await send("POST", "/onboarding")).json()) as FlowView;
+    const started = performance.now();
     const response = await send("PUT", `/onboarding/${flowId}/step/1`, personalInfo);
+    const waited = performance.now() - started;
     await expectProblem(response, 409, "concurrent-update");
-    expect(saves).toBe(5);
+    expect(waited).toBeGreaterThanOrEqual(290);
+    expect(waited).toBeLessThan(2_000);
+    // Each retry holds the flow's write lock, and pauses, growing to 16 ms, between tries.
+    expect(saves).toBeGreaterThan(5);
+    expect(saves).toBeLessThan(300);
     expect((await inner.load(flowId))?.version).toBe(1);
+    // The lock was released: another writer can take it at once.
+    expect(await inner.claimWriteLock?.(flowId, "next", 1_000)).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createFlowService, type FlowStore, WaymarkError } from "waymark";
+import { createMemoryStore } from "waymark/store/memory";
 import { createSqliteStore } from "waymark/store/sqlite";
 import { createTokenMode, generateKeyEntry, parseKeyring } from "waymark/token";
 import { onboarding } from "../examples/onboarding/flow.ts";
@@ -84,13 +85,17 @@ describe("flow use cases, without HTTP", () => {
     expect(pinned.saves).toBe(1);
   });
 
-  it("gives up with concurrent-update after the retry budget", async () => {
-    const flows = createFlowService({ flows: [onboarding], store: losingStore(100) });
+  it("gives up with concurrent-update once writeWaitMs has passed", async () => {
+    const store = losingStore(Number.POSITIVE_INFINITY);
+    const flows = createFlowService({ flows: [onboarding], store, writeWaitMs: 200 });
     const { flowId } = await flows.start("onboarding", { now });
+    const started = performance.now();
     await expectCode(
       flows.submit("onboarding", flowId, "1", personalInfo, { now }),
       "concurrent-update",
     );
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    expect((await store.load(flowId))?.version).toBe(1);
   });
 
   it("in token mode, every change moves the flow id and nothing is kept", async () => {
@@ -124,5 +129,121 @@ describe("flow use cases, without HTTP", () => {
     const both = { flows: [onboarding], store, tokens } as never;
     expect(() => createFlowService(both)).toThrow("give either store");
     expect(() => createFlowService({ flows: [onboarding] } as never)).toThrow("give either store");
+  });
+});
+
+describe("writes to one flow, taking turns", () => {
+  /** Step-1 data no other writer sends: every write changes the record. */
+  const mine = (index: number) => ({ ...personalInfo, firstName: `Writer ${index}` });
+
+  /** A memory store (on the data of `shareWith`) that counts compare-and-sets and lock claims. */
+  function countingStore(shareWith?: FlowStore) {
+    const inner = createMemoryStore({ shareWith });
+    const counts = { saves: 0, claims: 0 };
+    const store: FlowStore = {
+      ...inner,
+      async save(record, expected) {
+        counts.saves += 1;
+        return inner.save(record, expected);
+      },
+      async claimWriteLock(id, token, ttlMs) {
+        counts.claims += 1;
+        return (await inner.claimWriteLock?.(id, token, ttlMs)) ?? false;
+      },
+    };
+    return { inner, store, counts };
+  }
+
+  it("in one process, lands every write with one compare-and-set each and no lock", async () => {
+    const { store, counts } = countingStore();
+    const flows = createFlowService({ flows: [onboarding], store });
+    const { flowId } = await flows.start("onboarding", { now });
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, (_, index) =>
+        flows.submit("onboarding", flowId, "1", mine(index), { now }),
+      ),
+    );
+    // In arrival order, each on the record the one before left.
+    expect(outcomes.map((outcome) => outcome.record.version)).toEqual(
+      Array.from({ length: 50 }, (_, index) => index + 2),
+    );
+    expect(counts).toEqual({ saves: 50, claims: 0 });
+  });
+
+  it("across processes, takes the flow's write lock after a lost compare-and-set", async () => {
+    const first = countingStore();
+    const second = countingStore(first.inner);
+    const one = createFlowService({ flows: [onboarding], store: first.store });
+    const two = createFlowService({ flows: [onboarding], store: second.store });
+    const { flowId } = await one.start("onboarding", { now });
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, (_, index) =>
+        (index % 2 ? two : one).submit("onboarding", flowId, "1", mine(index), { now }),
+      ),
+    );
+    const versions = outcomes.map((outcome) => outcome.record.version);
+    expect(new Set(versions).size).toBe(50);
+    expect((await first.store.load(flowId))?.version).toBe(51);
+    expect(first.counts.claims + second.counts.claims).toBeGreaterThan(0);
+    // Every lock taken was released.
+    expect(await first.store.claimWriteLock?.(flowId, "after", 1_000)).toBe(true);
+  });
+
+  it("without write locks in the store, lands every write by backing off", async () => {
+    const lockless = (store: FlowStore): FlowStore => {
+      const { claimWriteLock: _claim, releaseWriteLock: _release, ...rest } = store;
+      return rest;
+    };
+    const shared = createMemoryStore();
+    const one = createFlowService({ flows: [onboarding], store: lockless(shared) });
+    const other = lockless(createMemoryStore({ shareWith: shared }));
+    const two = createFlowService({ flows: [onboarding], store: other });
+    const { flowId } = await one.start("onboarding", { now });
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, (_, index) =>
+        (index % 2 ? two : one).submit("onboarding", flowId, "1", mine(index), { now }),
+      ),
+    );
+    expect(new Set(outcomes.map((outcome) => outcome.record.version)).size).toBe(50);
+    expect((await shared.load(flowId))?.version).toBe(51);
+  });
+
+  it("gives up waiting behind a slow write at writeWaitMs; the writes after it go on", async () => {
+    const inner = createMemoryStore();
+    let slow = true;
+    const store: FlowStore = {
+      ...inner,
+      async save(record, expected) {
+        if (slow) {
+          slow = false;
+          await new Promise((resolve) => setTimeout(resolve, 400));
+        }
+        return inner.save(record, expected);
+      },
+    };
+    const flows = createFlowService({ flows: [onboarding], store, writeWaitMs: 100 });
+    const { flowId } = await flows.start("onboarding", { now });
+    const first = flows.submit("onboarding", flowId, "1", mine(1), { now });
+    const started = performance.now();
+    await expectCode(
+      flows.submit("onboarding", flowId, "1", mine(2), { now }),
+      "concurrent-update",
+    );
+    expect(performance.now() - started).toBeLessThan(300);
+    expect((await first).record.version).toBe(2);
+    const next = await flows.submit("onboarding", flowId, "1", mine(3), { now });
+    expect(next.record.version).toBe(3);
+  });
+
+  it("refuses a store with only one of the lock methods, and a wait that is not positive", () => {
+    const { releaseWriteLock: _, ...halfLocked } = createMemoryStore();
+    expect(() => createFlowService({ flows: [onboarding], store: halfLocked })).toThrow(
+      /claimWriteLock and releaseWriteLock together/,
+    );
+    for (const writeWaitMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() =>
+        createFlowService({ flows: [onboarding], store: createMemoryStore(), writeWaitMs }),
+      ).toThrow(/writeWaitMs must be a positive number/);
+    }
   });
 });

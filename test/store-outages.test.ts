@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { onboarding } from "../examples/onboarding/flow.ts";
+import { createWaymark } from "../src/http/app.ts";
+import { createPostgresStore } from "../src/store/postgres.ts";
 import { createRedisStore } from "../src/store/redis.ts";
+import type { FlowStore } from "../src/store/types.ts";
 import { jsonRequest, personalInfo } from "./support/onboarding-data.ts";
 import { killAll, type ServerProcess, startServer } from "./support/processes.ts";
 import { sampleRecord } from "./support/records.ts";
@@ -13,6 +17,11 @@ const backends: Array<[string, () => Promise<TestServer>, (server: TestServer) =
   // The setting the README recommends: an append-only file fsynced on every write.
   ["Redis", () => startRedis({ persistent: true }), (server) => server.url],
 ];
+
+/** A store on a server's URL, as `waymark serve` would open it. */
+function connect(url: string): Promise<FlowStore> {
+  return url.startsWith("redis:") ? createRedisStore({ url }) : createPostgresStore({ url });
+}
 
 /** One write that changes the flow (a new first name each time) and one read. */
 async function traffic(waymark: ServerProcess, flowId: string, round: number) {
@@ -87,6 +96,56 @@ describe.each(backends)("an outage of %s", (_name, start, storeUrl) => {
     }
   });
 });
+
+describe.each(backends)(
+  "a write waiting for a flow's lock when %s goes away",
+  (_n, start, storeUrl) => {
+    it("answers 503 at once, not 409 at the end of its wait", async () => {
+      const backend = await start();
+      const [first, second] = [await connect(storeUrl(backend)), await connect(storeUrl(backend))];
+      try {
+        // The first instance's first compare-and-set loses to a write through the second,
+        // which sends it to the flow's write lock: held by a holder that died.
+        let cut: (() => Promise<unknown>) | undefined;
+        const losing: FlowStore = {
+          ...first,
+          async save(record, expectedVersion) {
+            const before = cut;
+            cut = undefined;
+            await before?.();
+            return first.save(record, expectedVersion);
+          },
+        };
+        const one = createWaymark({ flows: [onboarding], store: losing, writeWaitMs: 20_000 });
+        const two = createWaymark({ flows: [onboarding], store: second });
+        const call = (waymark: typeof one, path: string, init?: RequestInit) =>
+          waymark.fetch(new Request(`http://waymark.test${path}`, init));
+        const created = await call(one, "/onboarding", { method: "POST" });
+        const { flowId } = (await created.json()) as { flowId: string };
+        const step = `/onboarding/${flowId}/step/1`;
+        cut = async () => {
+          const data = { ...personalInfo, firstName: "Second" };
+          expect((await call(two, step, jsonRequest("PUT", data))).status).toBe(200);
+        };
+        expect(await first.claimWriteLock?.(flowId, "died", 60_000)).toBe(true);
+        const started = performance.now();
+        let answered = false;
+        const waiting = call(one, step, jsonRequest("PUT", personalInfo)).finally(() => {
+          answered = true;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(answered).toBe(false);
+        await backend.stop();
+        const response = await waiting;
+        expect(response.status).toBe(503);
+        expect(performance.now() - started).toBeLessThan(10_000);
+      } finally {
+        await Promise.all([first.close(), second.close()]);
+        await backend.destroy();
+      }
+    });
+  },
+);
 
 describe("a frozen Redis", () => {
   // Guards shutdown: close() used to wait for replies a frozen server never sends.

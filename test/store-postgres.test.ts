@@ -48,7 +48,7 @@ describe("PostgreSQL schema", () => {
       await client.connect();
       const { rows } = await client.query("SELECT version FROM waymark_schema");
       await client.end();
-      expect(rows).toEqual([{ version: 2 }]);
+      expect(rows).toEqual([{ version: 3 }]);
       await Promise.all(stores.map((store) => store.close()));
     } finally {
       await database.drop();
@@ -65,6 +65,33 @@ describe("PostgreSQL schema", () => {
       expect((await pool.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
     } finally {
       await pool.end();
+      await database.drop();
+    }
+  });
+
+  // Guards the upgrade of databases made before write locks were kept.
+  it("upgrades a version-1 database in place: its flows stay, and write locks work", async () => {
+    const database = await freshDatabase();
+    try {
+      const first = await createPostgresStore({ url: database.url });
+      const record = sampleRecord();
+      await first.create(record);
+      await first.close();
+      const client = new pg.Client(database.url);
+      await client.connect();
+      await client.query("DROP TABLE waymark_locks");
+      await client.query("DROP TABLE waymark_rate_limits");
+      await client.query("UPDATE waymark_schema SET version = 1");
+      const store = await createPostgresStore({ url: database.url });
+      expect(await store.load(record.id)).toEqual(record);
+      expect(await store.claimWriteLock?.(record.id, "holder", 1_000)).toBe(true);
+      const counter = store.rateLimitCounter?.({ name: "client", limit: 2, windowMs: 60_000 });
+      expect(await counter?.increment("a")).toMatchObject({ totalHits: 1 });
+      const { rows } = await client.query("SELECT version FROM waymark_schema");
+      expect(rows).toEqual([{ version: 3 }]);
+      await client.end();
+      await store.close();
+    } finally {
       await database.drop();
     }
   });

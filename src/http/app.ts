@@ -55,6 +55,13 @@ export interface HandlerOptions {
    * @default false
    */
   requireIfMatch?: boolean | undefined;
+  /**
+   * How long a step write may wait for the other writes to its flow, in milliseconds,
+   * before answering 409 `concurrent-update`. Writes to one flow take turns, so many
+   * unconditional writes sent at once are all applied, one after another.
+   * @default 5000
+   */
+  writeWaitMs?: number | undefined;
   /** Where request lines and handler errors go; never given step data. */
   logger?: Logger | undefined;
   /**
@@ -108,7 +115,8 @@ export interface Waymark {
  * node:http, Express and Fastify).
  *
  * @throws Error for a malformed `basePath`, a reserved flow name, a version defined twice,
- * or `rateLimit` or `cors` options out of range.
+ * `rateLimit`, `cors` or `writeWaitMs` options out of range, or a store with only one of
+ * the write-lock methods.
  * @example
  * const waymark = createWaymark({
  *   flows: [onboarding],

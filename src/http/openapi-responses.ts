@@ -29,7 +29,7 @@ const causes: Readonly<Record<ErrorCode, string>> = {
   "step-not-applicable":
     "the step does not apply to this flow (earlier answers skip it): `step` and `stepName` name the current one",
   "flow-completed": "the flow is completed and read-only",
-  "concurrent-update": "the write kept losing the race with other writes; retry",
+  "concurrent-update": "other writes to the flow kept this one waiting past its time budget; retry",
   "idempotency-key-in-flight":
     "the first request with this key is still running: retry after `Retry-After` seconds",
   "flow-expired": "the flow is past its `expiresAt`",

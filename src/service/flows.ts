@@ -20,10 +20,8 @@ import {
   type Preconditions,
   staleEtag,
 } from "./preconditions.ts";
-import type { FlowService, FlowServiceOptions, FlowView } from "./types.ts";
-
-/** Attempts at a step write whose compare-and-set keeps losing, before answering 409. */
-const maxWriteAttempts = 5;
+import type { FlowService, FlowServiceOptions, FlowView, SubmitOutcome } from "./types.ts";
+import { createWriteTurns, defaultWriteWaitMs } from "./write-turns.ts";
 
 /** Store keys are URL-safe; anything else is not found, without asking the store. */
 const idPattern = /^[A-Za-z0-9_.-]{1,12288}$/;
@@ -31,8 +29,9 @@ const idPattern = /^[A-Za-z0-9_.-]{1,12288}$/;
 /**
  * Creates the use cases over one set of flows and where they are kept.
  *
- * @throws Error for a reserved flow name, a version defined twice, or not exactly one of
- * `store` and `tokens`.
+ * @throws Error for a reserved flow name, a version defined twice, not exactly one of
+ * `store` and `tokens`, a store with only one of the write-lock methods, or a
+ * `writeWaitMs` that is not a positive number.
  * @example
  * const flows = createFlowService({ flows: [onboarding], store: createMemoryStore() });
  * const started = await flows.start("onboarding", { now: new Date() });
@@ -45,6 +44,14 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
     throw new Error("give either store (a FlowStore) or tokens (token mode), not both or neither");
   }
   const registry = createRegistry(options.flows);
+  const writeWaitMs = options.writeWaitMs ?? defaultWriteWaitMs;
+  if (!(Number.isFinite(writeWaitMs) && writeWaitMs > 0)) {
+    throw new Error(`writeWaitMs must be a positive number of milliseconds, not ${writeWaitMs}`);
+  }
+  if ((store?.claimWriteLock === undefined) !== (store?.releaseWriteLock === undefined)) {
+    throw new Error("a store gives claimWriteLock and releaseWriteLock together, or neither");
+  }
+  const turns = createWriteTurns(store, writeWaitMs);
 
   const etagOf = (record: FlowRecord, flowId: string) =>
     tokens ? tokens.etag(flowId) : `"v${record.version}"`;
@@ -177,7 +184,8 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
     },
 
     async submit(flow, flowId, ref, body, { now, preconditions, caller }) {
-      for (let attempt = 1; attempt <= maxWriteAttempts; attempt++) {
+      /** Load, apply, compare-and-set: undefined when another write got there first. */
+      async function attempt(): Promise<SubmitOutcome | undefined> {
         const { definition, record } = await loadLive(flow, flowId, now, "submit", caller);
         evaluatePreconditions(preconditions, etagOf(record, flowId), { safe: false });
         const step = stepOf(definition, ref);
@@ -185,13 +193,11 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
         if (!result.ok) throw result.error;
         if (!result.changed) return { ...view(definition, record, flowId), changed: false };
         const saved = await commit(definition, result.record, record, result.completed, now);
-        if (saved !== undefined)
-          return { ...view(definition, result.record, saved), changed: true };
-        // Lost the compare-and-set: with If-Match the client's version is gone for good.
-        if (hasEntityTags(preconditions)) throw staleEtag();
-        await sleep(Math.random() * 5 * attempt);
+        return saved === undefined
+          ? undefined
+          : { ...view(definition, result.record, saved), changed: true };
       }
-      throw new WaymarkError("concurrent-update", "The flow changed during each attempt to save");
+      return turns.write(flowId, hasEntityTags(preconditions), attempt);
     },
 
     async erase(flow, flowId, { preconditions, caller }) {
@@ -271,8 +277,4 @@ function notFound(flow: string): WaymarkError {
 /** The refusal for a flow name nothing is registered under. */
 export function unknownFlow(name: string): WaymarkError {
   return new WaymarkError("unknown-flow", `There is no flow named "${name.slice(0, 100)}"`);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

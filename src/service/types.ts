@@ -24,6 +24,13 @@ export type FlowKeeping =
 export type FlowServiceOptions = FlowKeeping & {
   /** The flows served; several versions of one flow may be given. */
   flows: readonly FlowDefinition[];
+  /**
+   * How long a step write may wait, in milliseconds, for the other writes to its flow
+   * (its turn, the flow's write lock, back-off) before giving up with
+   * `concurrent-update`.
+   * @default 5000
+   */
+  writeWaitMs?: number | undefined;
 };
 
 /**
@@ -116,8 +123,10 @@ export interface FlowService {
   /**
    * Submits a step's data. The body is the step's data, or the seed's envelope
    * `{ "personalInfo": { … } }`. Completing the flow runs its `onComplete` before the
-   * write is saved. A lost compare-and-set is retried (a few times, with jitter) unless
-   * `If-Match` pinned the version.
+   * write is saved. Writes to one flow take turns: one that lost its compare-and-set
+   * to another process waits for the flow's write lock (or backs off, on a store
+   * without locks) and tries again, for up to `writeWaitMs` in all, unless `If-Match`
+   * pinned the version.
    * @throws WaymarkError as {@link FlowService.readStep}, and `precondition-failed`,
    * `step-out-of-order`, `step-not-applicable`, `flow-completed`, `invalid-step-data`,
    * `token-too-large`, `concurrent-update`, `definition-error`, `store-unavailable`.

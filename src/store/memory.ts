@@ -27,10 +27,17 @@ interface KeyEntry {
   response?: StoredResponse;
 }
 
+/** A flow's write lock: who holds it, and until when (epoch milliseconds). */
+interface WriteLock {
+  token: string;
+  until: number;
+}
+
 /** What handles on the same data share. */
 interface MemoryData {
   readonly flows: Map<string, FlowRecord>;
   readonly keys: Map<string, KeyEntry>;
+  readonly locks: Map<string, WriteLock>;
 }
 
 /** The data behind each memory store, so `shareWith` finds it without exposing it. */
@@ -59,7 +66,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
   const data = options.shareWith === undefined ? newData() : dataOf.get(options.shareWith);
   if (data === undefined)
     throw new TypeError("shareWith must be a store made by createMemoryStore");
-  const { flows, keys } = data;
+  const { flows, keys, locks } = data;
   let closed = false;
   // Every method body runs without awaiting, so each one is atomic: concurrent calls
   // interleave only between operations, as they would on a real backend.
@@ -97,6 +104,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
       open();
       const at = now.getTime();
       for (const [key, entry] of keys) if (entry.keepUntil <= at) keys.delete(key);
+      // Locks lapse on the real clock, whatever `now` says.
+      const clock = Date.now();
+      for (const [id, lock] of locks) if (lock.until <= clock) locks.delete(id);
       let purged = 0;
       for (const [id, record] of flows) {
         if (record.expiresAt <= at) {
@@ -142,6 +152,17 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
       if (entry?.token !== token || entry.response !== undefined) return;
       entry.leaseUntil = 0;
     },
+    async claimWriteLock(id, token, ttlMs) {
+      open();
+      const at = Date.now();
+      if ((locks.get(id)?.until ?? 0) > at) return false;
+      locks.set(id, { token, until: at + ttlMs });
+      return true;
+    },
+    async releaseWriteLock(id, token) {
+      open();
+      if (locks.get(id)?.token === token) locks.delete(id);
+    },
     async ping() {
       open();
     },
@@ -154,7 +175,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
 }
 
 function newData(): MemoryData {
-  return { flows: new Map(), keys: new Map() };
+  return { flows: new Map(), keys: new Map(), locks: new Map() };
 }
 
 /** A deep copy through JSON, as every other store keeps records: nothing non-JSON survives. */

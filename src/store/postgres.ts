@@ -30,7 +30,7 @@ export interface PostgresStoreOptions {
 }
 
 /** The schema version this code writes; recorded in `waymark_schema`. */
-const schemaVersion = 2;
+const schemaVersion = 3;
 /** Rows deleted per purge statement, so a backlog never holds locks for long. */
 const purgeBatch = 500;
 /** Serialises schema creation across instances starting at once. */
@@ -58,8 +58,17 @@ const migrations: Readonly<Record<number, string>> = {
     CREATE INDEX IF NOT EXISTS waymark_idempotency_expires_at
       ON waymark_idempotency (expires_at);
   `,
-  // Rate limit counts, in rate-limiter-flexible's layout (expire in ms), keys of any length.
+  // Write locks order a flow's contended writers. Unlogged: a lock needs no WAL, and
+  // one lost to a crash or a failover only lets writers race their compare-and-sets.
   2: `
+    CREATE UNLOGGED TABLE IF NOT EXISTS waymark_locks (
+      id text PRIMARY KEY,
+      token text NOT NULL,
+      expires_at bigint NOT NULL
+    );
+  `,
+  // Rate limit counts, in rate-limiter-flexible's layout (expire in ms), keys of any length.
+  3: `
     CREATE TABLE IF NOT EXISTS ${rateLimitTable} (
       key text PRIMARY KEY,
       points integer NOT NULL DEFAULT 0,
@@ -68,10 +77,14 @@ const migrations: Readonly<Record<number, string>> = {
   `,
 };
 
+/** The server's clock in epoch milliseconds: one clock for every instance's locks. */
+const serverNow = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+
 /**
  * Flows in PostgreSQL: a `jsonb` record per flow, the compare-and-set one conditional
- * `UPDATE … RETURNING`. The schema is created or migrated at start-up under an advisory
- * lock, so several instances may start at once.
+ * `UPDATE … RETURNING`; write locks are rows of an unlogged table, timed by the server's
+ * clock. The schema is created or migrated at start-up under an advisory lock, so
+ * several instances may start at once.
  *
  * @example
  * const store = await createPostgresStore({ url: "postgres://waymark@localhost/waymark" });
@@ -137,6 +150,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     async purgeExpired(now) {
       await query("DELETE FROM waymark_idempotency WHERE expires_at <= $1", [now.getTime()]);
       await query(`DELETE FROM ${rateLimitTable} WHERE expire <= $1`, [now.getTime()]);
+      await query(`DELETE FROM waymark_locks WHERE expires_at <= ${serverNow}`);
       let purged = 0;
       for (;;) {
         const { rowCount } = await query(
@@ -221,6 +235,19 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           tableCreated: true,
         });
       });
+    },
+    async claimWriteLock(id, token, ttlMs) {
+      const { rowCount } = await query(
+        `INSERT INTO waymark_locks AS l (id, token, expires_at)
+         VALUES ($1, $2, ${serverNow} + $3)
+         ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token, expires_at = EXCLUDED.expires_at
+         WHERE l.expires_at <= ${serverNow}`,
+        [id, token, ttlMs],
+      );
+      return rowCount === 1;
+    },
+    async releaseWriteLock(id, token) {
+      await query("DELETE FROM waymark_locks WHERE id = $1 AND token = $2", [id, token]);
     },
     async ping() {
       await query("SELECT 1 FROM waymark_flows LIMIT 1");

@@ -2,8 +2,9 @@ import { defineScript } from "redis";
 import type { IdempotencyClaimResult, IdempotencyEntry, StoredResponse } from "./types.ts";
 
 // A flow is one hash { version, expiresAt, record }; an idempotency key is one hash
-// { fingerprint, leaseUntil, keepUntil, response }. Each operation touches one key, so
-// every script runs on a single Cluster slot. Versions and times travel as decimal strings.
+// { fingerprint, leaseUntil, keepUntil, response }; a flow's write lock is one string,
+// its holder's token. Each operation touches one key, so every script runs on a single
+// Cluster slot. Versions and times travel as decimal strings.
 
 const createScript = defineScript({
   NUMBER_OF_KEYS: 1,
@@ -151,6 +152,19 @@ const releaseScript = defineScript({
   transformReply: (reply: unknown) => reply === 1,
 });
 
+/** Deletes a flow's write lock (a string key) if the token given still holds it. */
+const unlockScript = defineScript({
+  NUMBER_OF_KEYS: 1,
+  SCRIPT: `
+    if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+    return 0`,
+  parseCommand(parser, key: string, token: string) {
+    parser.pushKey(key);
+    parser.push(token);
+  },
+  transformReply: (reply: unknown) => reply === 1,
+});
+
 /** The scripts, registered on the client or cluster as `waymark…` methods. */
 export const scripts = {
   waymarkCreate: createScript,
@@ -160,4 +174,5 @@ export const scripts = {
   waymarkClaim: claimScript,
   waymarkFinish: finishScript,
   waymarkRelease: releaseScript,
+  waymarkUnlock: unlockScript,
 };

@@ -64,6 +64,12 @@ interface Connection {
   waymarkClaim(key: string, claim: IdempotencyClaim): Promise<IdempotencyClaimResult>;
   waymarkFinish(key: string, token: string, json: string): Promise<boolean>;
   waymarkRelease(key: string, token: string): Promise<boolean>;
+  waymarkUnlock(key: string, token: string): Promise<boolean>;
+  set(
+    key: string,
+    value: string,
+    options: { condition: "NX"; expiration: { type: "PX"; value: number } },
+  ): Promise<unknown>;
   close(): Promise<void>;
   destroy(): void;
 }
@@ -82,10 +88,10 @@ const scanCount = 500;
 
 /**
  * The Redis store, for one server or a Redis Cluster. Each write is one Lua script on one
- * key, and Redis expires a flow's key by itself at its `expiresAt` (so an expired flow
- * reads as gone rather than expired); `purgeExpired` sweeps what is left. When Redis is
- * unreachable every call fails fast with `store-unavailable` while the client reconnects
- * in the background.
+ * key (taking a flow's write lock, one `SET … NX PX`), and Redis expires a flow's key by
+ * itself at its `expiresAt` (so an expired flow reads as gone rather than expired);
+ * `purgeExpired` sweeps what is left. When Redis is unreachable every call fails fast
+ * with `store-unavailable` while the client reconnects in the background.
  *
  * @example
  * const store = await createRedisStore({ url: "redis://127.0.0.1:6379" });
@@ -113,6 +119,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
   const idempotencyPrefix = `${prefix}idem:{`;
   const flowKey = (id: string) => `${flowPrefix}${id}}`;
   const idempotencyKey = (key: string) => `${idempotencyPrefix}${key}}`;
+  // The flow's hash tag again: its lock lives in its slot.
+  const lockKey = (id: string) => `${prefix}lock:{${id}}`;
   const run = <T>(operation: () => Promise<T>) => attempt(operation, timeoutMs);
 
   return {
@@ -183,6 +191,16 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
           useRedisPackage: true,
         });
       });
+    },
+    async claimWriteLock(id, token, ttlMs) {
+      const expiration = { type: "PX", value: ttlMs } as const;
+      const reply = await run(() =>
+        connection.set(lockKey(id), token, { condition: "NX", expiration }),
+      );
+      return reply === "OK";
+    },
+    async releaseWriteLock(id, token) {
+      await run(() => connection.waymarkUnlock(lockKey(id), token));
     },
     async ping() {
       const servers = await run(nodes);

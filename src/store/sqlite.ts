@@ -97,6 +97,14 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
   );
   const purgeKeys = db.prepare("DELETE FROM waymark_idempotency WHERE expires_at <= ?");
   const purgeCounts = db.prepare(`DELETE FROM ${rateLimitTable} WHERE expire <= ?`);
+  // A lock is free when nobody holds it or its holder's time ran out.
+  const claimLock = db.prepare(
+    `INSERT INTO waymark_locks (id, token, expires_at) VALUES (?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at
+     WHERE waymark_locks.expires_at <= ?`,
+  );
+  const releaseLock = db.prepare("DELETE FROM waymark_locks WHERE id = ? AND token = ?");
+  const purgeLocks = db.prepare("DELETE FROM waymark_locks WHERE expires_at <= ?");
   const claim = db.transaction((key: string, c: IdempotencyClaim): IdempotencyClaimResult => {
     const row = selectKey.get(key);
     if (!row || row.expires_at <= c.now) {
@@ -155,6 +163,8 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     async purgeExpired(now) {
       await run(() => purgeKeys.run(now.getTime()));
       await run(() => purgeCounts.run(now.getTime()));
+      // Locks lapse on the processes' clock, whatever `now` says.
+      await run(() => purgeLocks.run(Date.now()));
       let purged = 0;
       for (;;) {
         const at = now.getTime();
@@ -185,6 +195,14 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
           tableCreated: true,
         });
       });
+    },
+    async claimWriteLock(id, token, ttlMs) {
+      // The processes sharing a file share a machine, hence a clock.
+      const at = Date.now();
+      return (await run(() => claimLock.run(id, token, at + ttlMs, at))).changes === 1;
+    },
+    async releaseWriteLock(id, token) {
+      await run(() => releaseLock.run(id, token));
     },
     async ping() {
       await run(() => ping.get());
@@ -240,6 +258,12 @@ function openDatabase(options: SqliteStoreOptions): Database.Database {
         points INTEGER NOT NULL DEFAULT 0,
         expire INTEGER
       );
+      -- Write locks order a flow's contended writers (version 4 too).
+      CREATE TABLE IF NOT EXISTS waymark_locks (
+        id TEXT PRIMARY KEY,
+        token TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
     `);
     // Version 2 and older indexed expires_at itself.
     const columns = db.pragma("table_info(waymark_flows)") as { name: string }[];

@@ -7,7 +7,8 @@ import type { FlowRecord } from "../flow/types.ts";
  * id carries the record itself (see `waymark/token`).
  *
  * A step write costs one `load` and one `save`. Failures to reach the backend throw a
- * `WaymarkError` with code `store-unavailable`.
+ * `WaymarkError` with code `store-unavailable`. `claimWriteLock` and `releaseWriteLock`
+ * are optional: give both or neither.
  *
  * @example
  * const record = await store.load(id);
@@ -61,6 +62,52 @@ export interface FlowStore {
    * counts against one limit. Optional: without it a server counts in its own memory.
    */
   rateLimitCounter?(policy: RateLimitPolicy): RateLimitStore;
+  /**
+   * Optional. Takes the write lock of flow `id` for `token` if no one holds it, or if its
+   * holder's time ran out, for `ttlMs` milliseconds; resolves `true` when taken, `false`
+   * (changing nothing) while someone else holds it. Never waits: Waymark polls, with
+   * back-off, up to its own time budget.
+   *
+   * Only writes that lost a compare-and-set take the lock, so that the writers of one
+   * flow queue up instead of retrying in a crowd. It orders writers and nothing else:
+   * `save` stays a compare-and-set and must not look at the lock, so a lock that runs
+   * out mid-write, or a store without locks, is slower but never wrong. The lock must
+   * lapse by itself `ttlMs` after it was taken, so a holder that crashed delays the
+   * others by at most that; keep it apart from the record (another key or table: `load`,
+   * `save` and `delete` ignore it) and measure its time on one clock every instance
+   * shares, such as the backend's own. The lock of a flow that does not exist can be
+   * taken too.
+   *
+   * Without these two methods, a write that lost its compare-and-set retries with
+   * jittered back-off within the same time budget: enough for a few instances writing
+   * one flow at once, slower with many.
+   *
+   * @param id - the flow's `record.id`.
+   * @param token - random and unique to this claim; only its holder may release it.
+   * @param ttlMs - milliseconds until the lock lapses by itself; a positive integer.
+   * @throws WaymarkError `store-unavailable` when the backend cannot be reached.
+   * @example
+   * // Redis: SET waymark:lock:{<id>} <token> NX PX <ttlMs>
+   * const token = crypto.randomUUID();
+   * if (await store.claimWriteLock?.(id, token, 2000)) {
+   *   try {
+   *     // load, apply, save: this flow's other lock claimers wait meanwhile
+   *   } finally {
+   *     await store.releaseWriteLock?.(id, token);
+   *   }
+   * }
+   */
+  claimWriteLock?(id: string, token: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Optional, with {@link FlowStore.claimWriteLock}. Frees the write lock of flow `id` if
+   * `token` still holds it; otherwise (it lapsed, or another claim took it over) does
+   * nothing.
+   *
+   * @throws WaymarkError `store-unavailable` when the backend cannot be reached; the lock
+   * then lapses at the end of its `ttlMs`.
+   * @example await store.releaseWriteLock?.(id, token);
+   */
+  releaseWriteLock?(id: string, token: string): Promise<void>;
   /** Resolves when the backend answers; throws `store-unavailable` otherwise. */
   ping(): Promise<void>;
   /** Releases connections and files. */

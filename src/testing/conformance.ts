@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FlowStore } from "../store/types.ts";
 import { hour, sampleRecord } from "./records.ts";
+import { describeWriteLocks } from "./write-locks.ts";
 
 /**
  * Opens stores for {@link describeStoreConformance}: `open` is called before every test
@@ -37,8 +38,9 @@ export interface StoreFactory {
  * Registers, with vitest, every behaviour a {@link FlowStore} must have: create once,
  * load, compare-and-set save (one winner among concurrent writers, across handles),
  * delete at an expected version, purge of expired records and idempotency keys, the
- * idempotency claim, finish and release rules with their leases, large and unicode
- * records, `ping`, and calls after `close` rejecting. It uses the store only through
+ * idempotency claim, finish and release rules with their leases, the optional write
+ * locks (skipped for a store without them), large and unicode records, `ping`, and
+ * calls after `close` rejecting. It uses the store only through
  * `FlowStore`, so it checks any backend; call it at the top level of a vitest test file,
  * once per backend (or configuration), with a factory for real, empty stores.
  *
@@ -200,6 +202,8 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       await store.create(record);
       expect(await store.load(record.id)).toEqual(record);
     });
+
+    describeWriteLocks(() => ({ store, reopen }));
 
     describe("idempotency keys", () => {
       const at = Date.now();
