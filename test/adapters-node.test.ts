@@ -349,10 +349,12 @@ describe("toNodeListener's own answers", () => {
   it("turns a rejected or thrown handler error into a 500 problem on a usable connection", async () => {
     const rejecting = await serveWith({
       basePath: "",
+      maxBodyBytes: 65_536,
       fetch: () => Promise.reject(new Error("secret")),
     });
     const throwing = await serveWith({
       basePath: "",
+      maxBodyBytes: 65_536,
       fetch: () => {
         throw new Error("secret");
       },
@@ -383,6 +385,7 @@ describe("toNodeListener's own answers", () => {
     const mounted = await serveWith(
       {
         basePath: "",
+        maxBodyBytes: 65_536,
         fetch: async (request) => {
           seen.push(await request.text());
           return new Response(null, { status: 204 });
@@ -409,6 +412,7 @@ describe("toNodeListener's own answers", () => {
   it("answers a request with a malformed Host header with a 400 problem", async () => {
     const mounted = await serveWith({
       basePath: "",
+      maxBodyBytes: 65_536,
       fetch: () => Promise.resolve(new Response("reached")),
     });
     try {
