@@ -8,15 +8,25 @@ export interface RawExchange {
   closedAfterMs: number | undefined;
 }
 
+/** Options of {@link rawExchange}. */
+export interface RawOptions {
+  /** How long to wait for the server to close the connection before closing it. */
+  waitMs?: number;
+  /** Called once `payload` is written, to keep writing (a body that never ends). */
+  onOpen?: (socket: Socket) => void;
+  /** Sees the text so far after each chunk the server sends, to write more. */
+  onData?: (socket: Socket, text: string) => void;
+}
+
 /**
  * Connects to `url`'s host and port over plain TCP, writes `payload`, and collects what
  * the server sends until it closes the connection or `waitMs` passes (then the client
- * closes it). `onData` sees the text so far after each chunk, to write more.
+ * closes it).
  */
 export function rawExchange(
   url: string,
   payload: string,
-  options: { waitMs?: number; onData?: (socket: Socket, text: string) => void } = {},
+  options: RawOptions = {},
 ): Promise<RawExchange> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
@@ -25,6 +35,7 @@ export function rawExchange(
     let closedAfterMs: number | undefined;
     const socket = connect(Number(port), hostname, () => {
       if (payload) socket.write(payload);
+      options.onOpen?.(socket);
     });
     const timer = setTimeout(() => socket.destroy(), options.waitMs ?? 5_000);
     socket.setEncoding("latin1");
