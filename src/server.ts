@@ -143,15 +143,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const reading = current !== undefined && !current.req.complete;
     const problem = clientProblem(error, limits, reading);
     // The handler reading the body answers and logs the same problem.
-    if (problem && socket.writable && !reading) refused(problem);
-    answerClientError(socket, problem, current);
+    if (answerClientError(socket, problem, current) && problem && !reading) refused(problem);
   });
-  // As continueListener in waymark/node does, logging the refusal.
+  // As continueListener in waymark/node does, after the header limits, logging refusals.
   server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
-    const tooLarge = declaredTooLarge(waymark, req);
-    if (tooLarge) {
-      refused(tooLarge);
-      return writeProblem(res, tooLarge);
+    const refusal = headerRefusal(req, limits) ?? declaredTooLarge(waymark, req);
+    if (refusal) {
+      refused(refusal);
+      return writeProblem(res, refusal);
     }
     res.writeContinue();
     server.emit("request", req, res);

@@ -234,6 +234,15 @@ describe("startServer: Expect", () => {
     expect(JSON.parse(final?.body ?? "")).toMatchObject({ version: 2 });
   });
 
+  it("answers 431 before 100 Continue when the headers are over the limits", async () => {
+    const { url, flowId } = await serve();
+    // After Expect: Node keeps only the first fields past the limit.
+    const request = put(flowId, 100).replace(/\r\n\r\n$/, `\r\n${headers(100)}\r\n`);
+    const exchange = await rawExchange(url, request);
+    expect(exchange.text).not.toContain("100 Continue");
+    expectProblem(only(exchange.text), 431, "headers-too-large");
+  });
+
   it("answers 417 problem+json to an expectation other than 100-continue", async () => {
     const { url, flowId } = await serve();
     const exchange = await rawExchange(url, put(flowId, 2, "something-else"));

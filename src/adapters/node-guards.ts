@@ -167,28 +167,30 @@ const lingerMs = 1_000;
  * started on the connection, which would corrupt it. A body still being read is ended
  * with the same problem, so the handler reading it answers (and logs) that status too.
  * Called again for a connection already answered, it does nothing.
+ *
+ * @returns whether the problem was written.
  */
 export function answerClientError(
   socket: Duplex,
   problem: WaymarkError | undefined,
   current: InFlight | undefined,
-): void {
+): boolean {
   if (!problem || !socket.writable) {
     if (!problem) socket.destroy();
-    return;
+    return false;
   }
   const reading = current !== undefined && !current.req.complete;
-  if (current === undefined || (reading && !current.res.headersSent)) {
-    socket.write(rawProblem(problem));
-  }
+  const answering = current === undefined || (reading && !current.res.headersSent);
+  if (answering) socket.write(rawProblem(problem));
   socket.end();
   if (reading) {
     // Destroys the socket too: the answer above is already written, as Node's own does.
     current.req.destroy(problem);
-    return;
+  } else {
+    const timer = setTimeout(() => socket.destroy(), lingerMs).unref();
+    socket.once("close", () => clearTimeout(timer));
   }
-  const timer = setTimeout(() => socket.destroy(), lingerMs).unref();
-  socket.once("close", () => clearTimeout(timer));
+  return answering;
 }
 
 /** A complete HTTP/1.1 response carrying a problem, closing the connection. */
