@@ -1,14 +1,31 @@
-import type { Server, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { serve } from "@hono/node-server";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import {
+  answerClientError,
+  clientProblem,
+  declaredTooLarge,
+  type HeaderLimits,
+  headerRefusal,
+  type InFlight,
+  positive,
+  settleHeaderLimits,
+  writeProblem,
+} from "./adapters/node-guards.ts";
 import { WaymarkError } from "./errors.ts";
 import type { Logger, Waymark } from "./http/app.ts";
-import { problemDocument, problemStatus } from "./http/problem.ts";
+import { problemStatus } from "./http/problem.ts";
 import { answerNode } from "./http/text-response.ts";
 import type { FlowStore } from "./store/types.ts";
 
-/** Options of {@link startServer}. */
-export interface ServerOptions {
+/**
+ * Options of {@link startServer}. Past a timeout the server answers 408
+ * `request-timeout` as problem+json (RFC 9457) and closes the connection; past a header
+ * limit, 431 `headers-too-large` (see {@link HeaderLimits}).
+ */
+export interface ServerOptions extends HeaderLimits {
   waymark: Waymark;
   /** The store to purge and close; none in token mode. */
   store?: FlowStore | undefined;
@@ -16,11 +33,31 @@ export interface ServerOptions {
   host: string;
   logger: Logger;
   /**
-   * How often expired flows are purged from the store; 0 turns the sweep off, as does a
-   * store that expires flows by itself.
+   * How often expired flows are purged from the store, in ms; 0 turns the sweep off, as
+   * does a store that expires flows by itself.
    * @default 60000
    */
   purgeIntervalMs?: number | undefined;
+  /**
+   * Time for a request's line and headers to arrive, in ms, from the connection's first
+   * byte (or its opening, for a connection that sends none): Node's `headersTimeout`.
+   * At most `requestTimeoutMs`.
+   * @default 10000
+   */
+  headersTimeoutMs?: number | undefined;
+  /**
+   * Time for a whole request to arrive, headers and body, in ms: Node's
+   * `requestTimeout`. A body that stalls or never ends is answered 408 when it passes.
+   * @default 30000
+   */
+  requestTimeoutMs?: number | undefined;
+  /**
+   * How long a keep-alive connection may sit idle between requests, in ms, before the
+   * server closes it: Node's `keepAliveTimeout`. Behind a proxy that keeps connections
+   * to the server open, make it longer than the proxy's own idle timeout.
+   * @default 5000
+   */
+  keepAliveTimeoutMs?: number | undefined;
 }
 
 /** A listening server. */
@@ -32,33 +69,99 @@ export interface RunningServer {
 }
 
 /**
- * Serves the handler on a Node HTTP server, with a periodic purge of expired flows and
- * problem+json answers to requests Node rejects before they reach the handler.
+ * Serves the handler on a Node HTTP server, with a periodic purge of expired flows, and
+ * problem+json answers (RFC 9457) to what Node refuses before the handler sees it: a
+ * request it cannot parse (400), headers or a body that arrive too slowly (408), headers
+ * over the limits (431), an `Expect` other than `100-continue` (417). A request with
+ * `Expect: 100-continue` and a `Content-Length` over the handler's `maxBodyBytes` is
+ * answered 413 before its body is sent; any other gets `100 Continue`. Each of these
+ * refusals is logged as `request refused` with its status and code.
  *
- * @example const server = await startServer({ waymark, store, port: 3000, host: "127.0.0.1", logger });
+ * @throws RangeError for a timeout or limit that is not a positive integer, or
+ *   `headersTimeoutMs` over `requestTimeoutMs`; the listen error for a port in use.
+ * @example
+ * const server = await startServer({ waymark, store, port: 3000, host: "127.0.0.1", logger });
+ * @example
+ * // Tighter limits: 5 s for headers, 15 s for a whole request, at most 50 header fields.
+ * await startServer({ waymark, store, port: 3000, host: "0.0.0.0", logger,
+ *   headersTimeoutMs: 5_000, requestTimeoutMs: 15_000, maxHeaderCount: 50 });
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const { store, logger } = options;
+  const { store, logger, waymark } = options;
+  const limits = settleLimits(options);
+  // Node checks both timeouts on this interval; a tenth of the shorter keeps them close
+  // to their value (30 s by default would let a 10 s timeout run to 40 s).
+  const checkEvery = Math.max(10, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 10)));
+  const refused = (error: WaymarkError) =>
+    logger.info({ status: problemStatus(error.code), code: error.code }, "request refused");
+
   const server = await new Promise<Server>((resolve, reject) => {
     const created = serve(
       {
-        fetch: (request, { incoming, outgoing }) =>
-          answerNode(
-            options.waymark,
-            request,
-            incoming.socket.remoteAddress,
-            outgoing as ServerResponse,
-          ),
+        fetch: (request, { incoming, outgoing }) => {
+          const tooLarge = headerRefusal(incoming as IncomingMessage, limits);
+          if (!tooLarge) {
+            return answerNode(
+              waymark,
+              request,
+              incoming.socket.remoteAddress,
+              outgoing as ServerResponse,
+            );
+          }
+          refused(tooLarge);
+          writeProblem(outgoing as ServerResponse, tooLarge);
+          return RESPONSE_ALREADY_SENT;
+        },
         port: options.port,
         hostname: options.host,
+        serverOptions: {
+          headersTimeout: limits.headersTimeoutMs,
+          requestTimeout: limits.requestTimeoutMs,
+          keepAliveTimeout: limits.keepAliveTimeoutMs,
+          connectionsCheckingInterval: checkEvery,
+          maxHeaderSize: limits.maxHeaderBytes,
+        },
       },
       () => resolve(created as Server),
     ) as Server;
     created.once("error", reject);
   });
-  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
-    socket.end(rawProblem(error.code === "HPE_HEADER_OVERFLOW"));
+  // Node keeps at most this many fields of a request; one more shows there were too many.
+  server.maxHeadersCount = limits.maxHeaderCount + 1;
+
+  // The request each connection is answering, for clientError to end its body.
+  const inFlight = new WeakMap<Duplex, InFlight>();
+  server.prependListener("request", (req: IncomingMessage, res: ServerResponse) => {
+    const entry = { req, res };
+    inFlight.set(req.socket, entry);
+    res.once("close", () => {
+      if (inFlight.get(req.socket) === entry) inFlight.delete(req.socket);
+    });
+  });
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const current = inFlight.get(socket);
+    const reading = current !== undefined && !current.req.complete;
+    const problem = clientProblem(error, limits, reading);
+    // The handler reading the body answers and logs the same problem.
+    if (answerClientError(socket, problem, current) && problem && !reading) refused(problem);
+  });
+  // As continueListener in waymark/node does, after the header limits, logging refusals.
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+    const refusal = headerRefusal(req, limits) ?? declaredTooLarge(waymark, req);
+    if (refusal) {
+      refused(refusal);
+      return writeProblem(res, refusal);
+    }
+    res.writeContinue();
+    server.emit("request", req, res);
+  });
+  server.on("checkExpectation", (_req: IncomingMessage, res: ServerResponse) => {
+    const error = new WaymarkError(
+      "expectation-failed",
+      "The server meets no expectation but 100-continue",
+    );
+    refused(error);
+    writeProblem(res, error);
   });
 
   const sweep = async () => {
@@ -88,18 +191,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
-/** A complete HTTP/1.1 response for requests Node rejects before the handler sees them. */
-function rawProblem(headersTooLarge: boolean): string {
-  const error = headersTooLarge
-    ? new WaymarkError("headers-too-large", "The request headers exceed the limit of 16 KiB")
-    : new WaymarkError("bad-request", "The request could not be parsed as HTTP");
-  const body = JSON.stringify(problemDocument(error));
-  return [
-    `HTTP/1.1 ${problemStatus(error.code)} ${headersTooLarge ? "Request Header Fields Too Large" : "Bad Request"}`,
-    "Content-Type: application/problem+json",
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    "Connection: close",
-    "",
-    body,
-  ].join("\r\n");
+/** The timeouts and header limits with their defaults, checked. */
+function settleLimits(options: ServerOptions) {
+  const headersTimeoutMs = positive("headersTimeoutMs", options.headersTimeoutMs ?? 10_000);
+  const requestTimeoutMs = positive("requestTimeoutMs", options.requestTimeoutMs ?? 30_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new RangeError(
+      `headersTimeoutMs (${headersTimeoutMs}) must not exceed requestTimeoutMs (${requestTimeoutMs})`,
+    );
+  }
+  return {
+    ...settleHeaderLimits(options),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: positive("keepAliveTimeoutMs", options.keepAliveTimeoutMs ?? 5_000),
+  };
 }

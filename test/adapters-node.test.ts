@@ -8,11 +8,12 @@ import express from "express";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, describe, expect, it } from "vitest";
 import { createWaymark, type FlowStore, type Waymark } from "waymark";
-import { type NodeListener, toNodeListener } from "waymark/node";
+import { continueListener, type NodeListener, toNodeListener } from "waymark/node";
 import { createSqliteStore } from "waymark/store/sqlite";
 import { onboarding } from "../examples/onboarding/flow.ts";
 import type { FlowView, Problem } from "./support/http-client.ts";
 import { employeeContract, personalInfo, review } from "./support/onboarding-data.ts";
+import { parseResponses, rawExchange } from "./support/raw-http.ts";
 
 const basePath = "/api";
 const directory = mkdtempSync(join(tmpdir(), "waymark-adapters-"));
@@ -349,10 +350,12 @@ describe("toNodeListener's own answers", () => {
   it("turns a rejected or thrown handler error into a 500 problem on a usable connection", async () => {
     const rejecting = await serveWith({
       basePath: "",
+      maxBodyBytes: 65_536,
       fetch: () => Promise.reject(new Error("secret")),
     });
     const throwing = await serveWith({
       basePath: "",
+      maxBodyBytes: 65_536,
       fetch: () => {
         throw new Error("secret");
       },
@@ -383,6 +386,7 @@ describe("toNodeListener's own answers", () => {
     const mounted = await serveWith(
       {
         basePath: "",
+        maxBodyBytes: 65_536,
         fetch: async (request) => {
           seen.push(await request.text());
           return new Response(null, { status: 204 });
@@ -409,6 +413,7 @@ describe("toNodeListener's own answers", () => {
   it("answers a request with a malformed Host header with a 400 problem", async () => {
     const mounted = await serveWith({
       basePath: "",
+      maxBodyBytes: 65_536,
       fetch: () => Promise.resolve(new Response("reached")),
     });
     try {
@@ -417,6 +422,115 @@ describe("toNodeListener's own answers", () => {
       });
       expect(response.status).toBe(400);
       expect(JSON.parse(response.text)).toMatchObject({ type: "urn:waymark:problem:bad-request" });
+    } finally {
+      await mounted.close();
+    }
+  });
+});
+
+describe("toNodeListener's header limits and continueListener", () => {
+  const fields = (count: number, line = (i: number) => `x-${i}: 1`) =>
+    Array.from({ length: count }, (_, i) => `${line(i)}\r\n`).join("");
+  const get = (path: string, more: string) =>
+    `GET ${path} HTTP/1.1\r\nHost: x\r\n${more}Connection: close\r\n\r\n`;
+
+  function problemOf(text: string) {
+    const [response, ...rest] = parseResponses(text);
+    expect(rest).toEqual([]);
+    expect(response?.headers["content-type"]).toBe("application/problem+json");
+    expect(response?.headers.connection).toBe("close");
+    const problem = JSON.parse(response?.body ?? "") as Problem;
+    expect(problem.status).toBe(response?.status);
+    return problem;
+  }
+
+  it("answers 431 problem+json to too many header fields, empty ones included, on node:http", async () => {
+    const mounted = await listen(createServer(toNodeListener(waymark)));
+    try {
+      const empty = await rawExchange(
+        mounted.origin,
+        get(
+          "/api/healthz",
+          fields(10_000, () => "a:"),
+        ),
+      );
+      expect(problemOf(empty.text)).toMatchObject({
+        status: 431,
+        type: "urn:waymark:problem:headers-too-large",
+        detail: "The request has more than 100 header fields",
+      });
+      // Host, 98 more and Connection: 100 fields.
+      const within = await rawExchange(mounted.origin, get("/api/healthz", fields(98)));
+      expect(parseResponses(within.text)[0]?.status).toBe(200);
+      const over = await rawExchange(mounted.origin, get("/api/healthz", fields(99)));
+      expect(problemOf(over.text).status).toBe(431);
+    } finally {
+      await mounted.close();
+    }
+  });
+
+  it("takes its own limits, and leaves an Express app's other routes alone", async () => {
+    const app = express();
+    app.use("/api", toNodeListener(waymark, { maxHeaderCount: 5, maxHeaderBytes: 200 }));
+    app.get("/other", (_req, res) => {
+      res.send("other");
+    });
+    const mounted = await listen(createServer(app));
+    try {
+      const count = await rawExchange(mounted.origin, get("/api/healthz", fields(4)));
+      expect(problemOf(count.text).detail).toBe("The request has more than 5 header fields");
+      const size = await rawExchange(
+        mounted.origin,
+        get("/api/healthz", `x-pad: ${"p".repeat(150)}\r\n`),
+      );
+      expect(problemOf(size.text).detail).toBe(
+        "The request line and headers exceed the limit of 200 bytes",
+      );
+      const within = await rawExchange(mounted.origin, get("/api/healthz", fields(3)));
+      expect(parseResponses(within.text)[0]?.status).toBe(200);
+      const other = await rawExchange(mounted.origin, get("/other", fields(20)));
+      expect(parseResponses(other.text)[0]).toMatchObject({ status: 200, body: "other" });
+    } finally {
+      await mounted.close();
+    }
+  });
+
+  it("refuses a declared body over maxBodyBytes before its upload, once registered for checkContinue", async () => {
+    const listener = toNodeListener(waymark);
+    const server = createServer(listener);
+    server.on("checkContinue", continueListener(waymark, listener));
+    const mounted = await listen(server);
+    const put = (path: string, length: number) =>
+      `PUT ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${length}\r\n\r\n`;
+    try {
+      const created = await fetch(`${mounted.origin}/api/onboarding`, { method: "POST" });
+      const { flowId } = (await created.json()) as FlowView;
+      const step = `/api/onboarding/${flowId}/step/1`;
+
+      const refused = await rawExchange(mounted.origin, put(step, 10_000_000));
+      expect(refused.text).not.toContain("100 Continue");
+      expect(problemOf(refused.text)).toMatchObject({ status: 413, maxBytes: 65_536 });
+      expect(refused.closedAfterMs).toBeDefined();
+
+      const body = JSON.stringify(personalInfo);
+      let sent = false;
+      const accepted = await rawExchange(mounted.origin, put(step, body.length), {
+        onData: (socket, text) => {
+          const answered = parseResponses(text).length;
+          if (answered === 1 && !sent) {
+            sent = true;
+            socket.write(body);
+          }
+          if (answered === 2) socket.end();
+        },
+      });
+      expect(parseResponses(accepted.text).map((response) => response.status)).toEqual([100, 200]);
+
+      // Outside basePath the body is not Waymark's to refuse.
+      const outside = await rawExchange(mounted.origin, put("/elsewhere", 10_000_000), {
+        onData: (socket) => socket.end(),
+      });
+      expect(parseResponses(outside.text)[0]?.status).toBe(100);
     } finally {
       await mounted.close();
     }

@@ -187,6 +187,12 @@ describe("OpenAPI document: problems", () => {
     for (const found of operationsOf(document)) {
       expect(problemsOf(document, found.operation)[500]).toContain("internal-error");
       expect(problemsOf(document, found.operation)[429]).toBeUndefined();
+      // What the Node server answers for any request, before it reaches a route.
+      expect(problemsOf(document, found.operation)).toMatchObject({
+        408: ["request-timeout"],
+        417: ["expectation-failed"],
+        431: ["headers-too-large"],
+      });
     }
   });
 
@@ -283,8 +289,10 @@ describe("OpenAPI document: headers and limits", () => {
     for (const { status, headers: found } of headers(document)) {
       const family = Math.floor(status / 100);
       if (family === 2 || family === 4) {
-        // Node answers 431 and unparsable requests (400) itself, before the limiter.
-        const byNode = status === 400 || status === 431;
+        // The Node server answers these itself, before the limiter: a request it cannot
+        // parse, too slow, with a body declared too large before its upload, an unknown
+        // expectation, too many or too large headers.
+        const byNode = [400, 408, 413, 417, 431].includes(status);
         expect(found.RateLimit, String(status)).toMatchObject({ required: !byNode });
         expect(found["RateLimit-Policy"]?.schema).toEqual({ type: "string", enum: ["120;w=30"] });
       }

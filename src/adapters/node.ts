@@ -5,6 +5,16 @@ import type { Waymark } from "../http/app.ts";
 import { jsonMediaType } from "../http/body.ts";
 import { problemResponse } from "../http/problem.ts";
 import { answerNode } from "../http/text-response.ts";
+import {
+  declaredTooLarge,
+  type HeaderLimits,
+  headerRefusal,
+  isUnder,
+  settleHeaderLimits,
+  writeProblem,
+} from "./node-guards.ts";
+
+export type { HeaderLimits } from "./node-guards.ts";
 
 /**
  * A Node request listener, the shape `http.createServer`, Express's `app.use` and
@@ -53,13 +63,33 @@ const bodyLost = new WeakSet<object>();
  * - The socket's remote address is handed to `fetch` as `remoteAddress`: the client a
  *   rate limit counts a request against, unless `rateLimit.key` names another. Behind a
  *   proxy that is the proxy's address (Express's `trust proxy` does not change it).
+ * - A request with more header fields than `limits.maxHeaderCount` (100), or a request
+ *   line and headers over `limits.maxHeaderBytes` (16 KiB) counted as sent, answers 431
+ *   `headers-too-large` and closes its connection.
+ * - Timeouts belong to the server it is mounted on: give node:http `headersTimeout`,
+ *   `requestTimeout`, `keepAliveTimeout` and `connectionsCheckingInterval` (Node's
+ *   defaults are 60 s, 300 s and 5 s, checked every 30 s), as `startServer` does. Node
+ *   answers those itself, with a bare 408. Node also sends `100 Continue` to every
+ *   `Expect: 100-continue` request unless the server has a `checkContinue` listener:
+ *   {@link continueListener} refuses a declared body over the limit before its upload.
  *
+ * @param limits the header limits, {@link HeaderLimits}.
+ * @throws RangeError for a limit that is not a positive integer.
  * @example
  * // node:http
  * import { createServer } from "node:http";
  * import { createWaymark } from "waymark";
  * import { toNodeListener } from "waymark/node";
  * createServer(toNodeListener(createWaymark({ flows, store }))).listen(3000);
+ *
+ * @example
+ * // node:http with timeouts (ms), at most 50 header fields, and 413 before an upload
+ * const listener = toNodeListener(waymark, { maxHeaderCount: 50 });
+ * const server = createServer(
+ *   { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
+ *   listener,
+ * );
+ * server.on("checkContinue", continueListener(waymark, listener));
  *
  * @example
  * // Express 5: at the path given as basePath, before express.json()
@@ -85,7 +115,8 @@ const bodyLost = new WeakSet<object>();
  *   listener(Object.assign(request.raw, { body: request.body }), reply.raw);
  * });
  */
-export function toNodeListener(waymark: Waymark): NodeListener {
+export function toNodeListener(waymark: Waymark, limits: HeaderLimits = {}): NodeListener {
+  const headerLimits = settleHeaderLimits(limits);
   const listen = getRequestListener(
     (request, { incoming, outgoing }) =>
       bodyLost.has(incoming)
@@ -115,16 +146,11 @@ export function toNodeListener(waymark: Waymark): NodeListener {
     // Left as it was for the routes after this one: Express routers rewrite `url`.
     if (next && !isUnder(base, target ?? "/")) return next();
     incoming.url = target;
+    const refused = headerRefusal(incoming, headerLimits);
+    if (refused) return writeProblem(res, refused);
     recoverBody(incoming);
     listen(incoming, res).catch((error: unknown) => res.destroy(asError(error)));
   };
-}
-
-/** Whether a request target's path is `base` or below it. */
-function isUnder(base: string, target: string): boolean {
-  if (base === "") return true;
-  const path = target.split("?", 1)[0] ?? "";
-  return path === base || path.startsWith(`${base}/`);
 }
 
 /** Hands a body a parser already read back as bytes, or marks it as lost. */
@@ -151,4 +177,31 @@ function recoverBody(req: MountedRequest): void {
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error("The response could not be written");
+}
+
+/**
+ * A listener for node:http's `checkContinue` event, which Node emits instead of `request`
+ * for a request sent with `Expect: 100-continue` (RFC 9110 §10.1.1) once a listener is
+ * registered. A request under the handler's `basePath` whose `Content-Length` is over its
+ * `maxBodyBytes` is refused at once, before the client sends the body: 413
+ * `body-too-large` as problem+json, and the connection closed. Any other request gets
+ * `100 Continue` and goes on to `listener`. `startServer` registers one itself.
+ *
+ * @param listener where accepted requests go: the server's request listener, such as
+ *   the one {@link toNodeListener} made, or an Express app.
+ * @example
+ * const listener = toNodeListener(waymark);
+ * const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, listener);
+ * server.on("checkContinue", continueListener(waymark, listener));
+ */
+export function continueListener(
+  waymark: Waymark,
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const tooLarge = declaredTooLarge(waymark, req);
+    if (tooLarge) return writeProblem(res, tooLarge);
+    res.writeContinue();
+    listener(req, res);
+  };
 }

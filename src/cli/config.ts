@@ -10,6 +10,15 @@ const bytes = z
   .string()
   .regex(/^[1-9]\d{0,8}$/, "expected a positive number of bytes")
   .transform(Number);
+const milliseconds = z
+  .string()
+  .regex(/^[1-9]\d{0,7}$/, "expected a positive number of milliseconds")
+  .transform(Number)
+  .refine((value) => value <= 86_400_000, "expected at most 86400000 ms (24 hours)");
+const count = z
+  .string()
+  .regex(/^[1-9]\d{0,4}$/, "expected a positive count up to 99999")
+  .transform(Number);
 const flag = z
   .enum(["true", "false", "1", "0"])
   .transform((value) => value === "true" || value === "1");
@@ -62,6 +71,36 @@ const settings = {
     env: "WAYMARK_MAX_BODY_BYTES",
     schema: bytes,
     fallback: 65_536,
+  },
+  maxHeaderBytes: {
+    flag: "--max-header-bytes",
+    env: "WAYMARK_MAX_HEADER_BYTES",
+    schema: bytes,
+    fallback: 16_384,
+  },
+  maxHeaderCount: {
+    flag: "--max-header-count",
+    env: "WAYMARK_MAX_HEADER_COUNT",
+    schema: count,
+    fallback: 100,
+  },
+  headersTimeoutMs: {
+    flag: "--headers-timeout-ms",
+    env: "WAYMARK_HEADERS_TIMEOUT_MS",
+    schema: milliseconds,
+    fallback: 10_000,
+  },
+  requestTimeoutMs: {
+    flag: "--request-timeout-ms",
+    env: "WAYMARK_REQUEST_TIMEOUT_MS",
+    schema: milliseconds,
+    fallback: 30_000,
+  },
+  keepAliveTimeoutMs: {
+    flag: "--keep-alive-timeout-ms",
+    env: "WAYMARK_KEEP_ALIVE_TIMEOUT_MS",
+    schema: milliseconds,
+    fallback: 5_000,
   },
   requireIfMatch: {
     flag: "--require-if-match",

@@ -26,6 +26,23 @@ program
   .option("--host <host>", "address to listen on (env HOST)")
   .option("--max-body-bytes <n>", "largest request body (env WAYMARK_MAX_BODY_BYTES)")
   .option(
+    "--max-header-bytes <n>",
+    "largest request line and headers, as sent (env WAYMARK_MAX_HEADER_BYTES)",
+  )
+  .option("--max-header-count <n>", "most header fields (env WAYMARK_MAX_HEADER_COUNT)")
+  .option(
+    "--headers-timeout-ms <ms>",
+    "time for a request's headers to arrive (env WAYMARK_HEADERS_TIMEOUT_MS)",
+  )
+  .option(
+    "--request-timeout-ms <ms>",
+    "time for a whole request, body included, to arrive (env WAYMARK_REQUEST_TIMEOUT_MS)",
+  )
+  .option(
+    "--keep-alive-timeout-ms <ms>",
+    "time an idle keep-alive connection stays open (env WAYMARK_KEEP_ALIVE_TIMEOUT_MS)",
+  )
+  .option(
     "--require-if-match",
     "answer 428 to step writes without If-Match (env WAYMARK_REQUIRE_IF_MATCH)",
   )
@@ -58,6 +75,11 @@ program
         "host",
         "store",
         "maxBodyBytes",
+        "maxHeaderBytes",
+        "maxHeaderCount",
+        "headersTimeoutMs",
+        "requestTimeoutMs",
+        "keepAliveTimeoutMs",
         "requireIfMatch",
         "wizard",
         "docs",
@@ -71,6 +93,11 @@ program
     );
     // Asynchronous: a line is queued, not written by a system call inside the request;
     // pino flushes the queue when the process exits (see README, Performance).
+    if (config.headersTimeoutMs > config.requestTimeoutMs) {
+      throw new Error(
+        `the headers timeout (${config.headersTimeoutMs} ms, --headers-timeout-ms or WAYMARK_HEADERS_TIMEOUT_MS) must not exceed the request timeout (${config.requestTimeoutMs} ms, --request-timeout-ms or WAYMARK_REQUEST_TIMEOUT_MS)`,
+      );
+    }
     const logger = pino({ level: config.logLevel }, pino.destination({ sync: false }));
     const flows = await loadFlows(flags.flows);
     const wizard = config.wizard ? await loadWizard() : undefined;
@@ -117,6 +144,11 @@ program
       port: config.port,
       host: config.host,
       logger,
+      maxHeaderBytes: config.maxHeaderBytes,
+      maxHeaderCount: config.maxHeaderCount,
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
     });
     logger.info(
       {

@@ -107,6 +107,11 @@ export interface Waymark {
   fetch(request: Request, connection?: ConnectionInfo): Promise<Response>;
   /** Where it is mounted: `""` or a prefix such as `"/api"`, as given to `createWaymark`. */
   readonly basePath: string;
+  /**
+   * The largest request body it accepts, in bytes (`maxBodyBytes`): a Node server refuses
+   * a larger `Content-Length` before the upload (see `continueListener` in `waymark/node`).
+   */
+  readonly maxBodyBytes: number;
 }
 
 /**
@@ -129,6 +134,7 @@ export function createWaymark(options: WaymarkOptions): Waymark {
   const base = settleBasePath(options.basePath);
   const logger = options.logger;
   const service = createFlowService(options);
+  const maxBodyBytes = options.maxBodyBytes ?? 65_536;
   // Not strict: `/api` and `/api/` both lead to the wizard when mounted under `/api`.
   const app = new Hono<{ Bindings: ConnectionInfo }>({ strict: false }).basePath(base || "/");
 
@@ -186,7 +192,7 @@ export function createWaymark(options: WaymarkOptions): Waymark {
     flowRoutes({
       service,
       base,
-      limits: { maxBytes: options.maxBodyBytes ?? 65_536, maxDepth: 32 },
+      limits: { maxBytes: maxBodyBytes, maxDepth: 32 },
       requireIfMatch: options.requireIfMatch ?? false,
       now: options.now ?? (() => new Date()),
     }),
@@ -217,6 +223,7 @@ export function createWaymark(options: WaymarkOptions): Waymark {
   return {
     fetch: (request, connection) => Promise.resolve(app.fetch(request, connection ?? {})),
     basePath: base,
+    maxBodyBytes,
   };
 }
 

@@ -109,18 +109,19 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
   if (declared !== undefined && declared <= limits.maxBytes) {
     const whole = await readWhole(request);
     if (whole.byteLength <= limits.maxBytes) return whole;
-    throw tooLarge(limits.maxBytes);
+    throw bodyTooLarge(limits.maxBytes);
   }
   const bytes = await readAtMost(request.body, limits.maxBytes);
   if (bytes) return bytes;
   throw await afterDraining(
     request.body,
     limits.maxBytes * (drainFactor - 1),
-    tooLarge(limits.maxBytes),
+    bodyTooLarge(limits.maxBytes),
   );
 }
 
-function tooLarge(maxBytes: number): WaymarkError {
+/** The 413 of a body over `maxBytes` bytes, with the limit in its problem as `maxBytes`. */
+export function bodyTooLarge(maxBytes: number): WaymarkError {
   return new WaymarkError("body-too-large", `The body exceeds the limit of ${maxBytes} bytes`, {
     extensions: { maxBytes },
   });
@@ -218,7 +219,12 @@ async function readChunk(
   }
 }
 
+/**
+ * The error for a body that ended early: a 400, unless the server ended the stream with
+ * the error to answer (as `startServer` does when the request outlives its time: 408).
+ */
 function cutOff(cause: unknown): WaymarkError {
+  if (cause instanceof WaymarkError) return cause;
   return new WaymarkError("bad-request", "The request body ended before it was complete", {
     cause,
   });

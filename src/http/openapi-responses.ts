@@ -25,6 +25,8 @@ const causes: Readonly<Record<ErrorCode, string>> = {
   "step-not-found": "the version of the definition the flow started on has no such step",
   "route-not-found": "there is nothing at this address",
   "method-not-allowed": "the address does not take this method (see `Allow`)",
+  "request-timeout":
+    "the request line and headers, or the whole request with its body, did not arrive within the server's time (10 s and 30 s by default); the connection is closed (answered by `waymark serve` and `startServer`)",
   "step-out-of-order": "an earlier step comes first: `step` and `stepName` name it",
   "step-not-applicable":
     "the step does not apply to this flow (earlier answers skip it): `step` and `stepName` name the current one",
@@ -36,9 +38,12 @@ const causes: Readonly<Record<ErrorCode, string>> = {
   "definition-retired": "the flow started on a version of its definition that is no longer served",
   "precondition-failed":
     "`If-Match` does not match the flow's ETag, or `If-None-Match` does; nothing was done",
-  "body-too-large": "the body is over the size limit (`maxBytes`)",
+  "body-too-large":
+    "the body is over the size limit (`maxBytes`); with `Expect: 100-continue`, a `Content-Length` over it is refused before the upload (by `waymark serve` and `startServer`)",
   "unsupported-media-type":
     "the body is not `application/json` (or `+json`), or has a `Content-Encoding` other than `identity` (then `Accept-Encoding: identity` says so)",
+  "expectation-failed":
+    "`Expect` asks for something other than `100-continue` (answered by `waymark serve` and `startServer`)",
   "invalid-step-data":
     "the data fails the step's schema or rules, holds an unknown key, or is not an object: `errors` lists every refusal",
   "idempotency-key-reused": "the key was first used with a different body",
@@ -46,7 +51,7 @@ const causes: Readonly<Record<ErrorCode, string>> = {
   "precondition-required": "strict mode: send `If-Match` with the flow's ETag",
   "rate-limited": "too many requests from this client: retry after `Retry-After` seconds",
   "headers-too-large":
-    "the request's headers are over 16 KiB (answered by `waymark serve` and `startServer`)",
+    "the request line and headers are over 16 KiB, counted as sent, or number over 100 fields (the server's defaults; answered by `waymark serve`, `startServer` and `toNodeListener`)",
   "store-unavailable": "the store cannot be reached: retry after `Retry-After` seconds",
   "definition-error":
     "the flow's own code threw (`when`, `check`, a schema, `onComplete`, `authorize`): `flow`, `step` and `hook` say where; nothing was written",
@@ -56,11 +61,13 @@ const causes: Readonly<Record<ErrorCode, string>> = {
 const reasons: Readonly<Record<number, string>> = {
   400: "Bad request",
   404: "Not found",
+  408: "Request timeout",
   409: "Conflict",
   410: "Gone",
   412: "Precondition failed",
   413: "Content too large",
   415: "Unsupported media type",
+  417: "Expectation failed",
   422: "Unprocessable content",
   428: "Precondition required",
   429: "Too many requests",
@@ -90,7 +97,14 @@ export function problemCodes(
   const planned = flow.versions.some((version) => version.steps.some((s) => s.when));
   const runsCode =
     kind === "submit" || (kind !== "describe" && (authorize || (planned && kind !== "erase")));
-  const codes: ErrorCode[] = ["bad-request", "headers-too-large", "internal-error"];
+  // The Node server answers these for any request, before it reaches a route.
+  const codes: ErrorCode[] = [
+    "bad-request",
+    "request-timeout",
+    "expectation-failed",
+    "headers-too-large",
+    "internal-error",
+  ];
   const add = (when: boolean, ...more: ErrorCode[]) => {
     if (when) codes.push(...more);
   };
@@ -164,6 +178,9 @@ export function problemResponses(codes: readonly ErrorCode[], contract: Contract
   return responses;
 }
 
+/** Statuses the Node server may answer before a request reaches the API. */
+const serverAnswered: ReadonlySet<number> = new Set([400, 408, 413, 417, 431]);
+
 /**
  * A response's headers: its own, and those the options add to every response of its
  * class (`RateLimit` on 2xx and 4xx, `Access-Control-Allow-Origin` on all). Spread into
@@ -173,12 +190,16 @@ export function headersOf(status: number, own: Schema, contract: Contract): { he
   const headers: Schema = { ...own };
   const family = Math.floor(status / 100);
   const { rateLimit, cors } = contract;
-  // Node's server answers a request it cannot parse (400) or whose headers are too
-  // large (431) itself, before any limit is counted: those carry no RateLimit headers.
-  const limited = !(status === 400 || status === 431);
+  // The Node server answers some requests itself, before any limit is counted: one it
+  // cannot parse (400), too slow (408), with a body declared too large before its upload
+  // (413), an unknown expectation (417), too many or too large headers (431). Those
+  // carry no RateLimit headers.
+  const limited = !serverAnswered.has(status);
   if (rateLimit && (family === 2 || family === 4)) {
     const seconds = rateLimit.windowMs / 1000;
-    const unparsed = limited ? "" : "; absent when the server could not parse the request";
+    const unparsed = limited
+      ? ""
+      : "; absent when the server answered before the request reached the API";
     headers.RateLimit = header(
       `The client's quota in the current window (IETF draft-ietf-httpapi-ratelimit-headers, draft 7): requests allowed, left, and seconds until the window resets${unparsed}`,
       { type: "string", maxLength: 100, pattern: "^limit=[0-9]+, remaining=[0-9]+, reset=[0-9]+$" },

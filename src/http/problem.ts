@@ -16,6 +16,7 @@ const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> =
   "step-not-found": { status: 404, title: "No such step" },
   "route-not-found": { status: 404, title: "Not found" },
   "method-not-allowed": { status: 405, title: "Method not allowed" },
+  "request-timeout": { status: 408, title: "The request did not arrive in time" },
   "step-out-of-order": { status: 409, title: "An earlier step must be done first" },
   "step-not-applicable": { status: 409, title: "This step does not apply to the flow" },
   "flow-completed": { status: 409, title: "The flow is completed" },
@@ -29,6 +30,7 @@ const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> =
   "precondition-failed": { status: 412, title: "The flow has changed since you read it" },
   "body-too-large": { status: 413, title: "The request body is too large" },
   "unsupported-media-type": { status: 415, title: "Send application/json" },
+  "expectation-failed": { status: 417, title: "The expectation cannot be met" },
   "invalid-step-data": { status: 422, title: "The step data is invalid" },
   "token-too-large": { status: 422, title: "The flow would not fit in its token" },
   "idempotency-key-reused": {
