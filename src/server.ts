@@ -64,7 +64,11 @@ export interface ServerOptions extends HeaderLimits {
 export interface RunningServer {
   /** Where it listens, e.g. `http://127.0.0.1:3000`. */
   url: string;
-  /** Stops accepting connections, lets in-flight requests finish, closes the store. */
+  /**
+   * Stops accepting connections, lets in-flight requests finish with `Connection: close`
+   * (as does any request that still arrives on a kept-alive connection), closes idle
+   * connections, then closes the store.
+   */
   close(): Promise<void>;
 }
 
@@ -131,10 +135,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   // The request each connection is answering, for clientError to end its body.
   const inFlight = new WeakMap<Duplex, InFlight>();
+  // The answers not yet sent, so that a drain can ask for their connections to close.
+  const unanswered = new Set<ServerResponse>();
+  let draining = false;
   server.prependListener("request", (req: IncomingMessage, res: ServerResponse) => {
     const entry = { req, res };
     inFlight.set(req.socket, entry);
+    if (draining) res.setHeader("connection", "close");
+    else unanswered.add(res);
     res.once("close", () => {
+      unanswered.delete(res);
       if (inFlight.get(req.socket) === entry) inFlight.delete(req.socket);
     });
   });
@@ -183,6 +193,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: `http://${host}:${address.port}`,
     async close() {
       clearInterval(timer);
+      // A keep-alive connection would otherwise be served until the drain runs out, by a
+      // proxy that keeps sending on it: every answer from now on closes its connection
+      // (RFC 9112 §9.6), and idle connections are closed at once (server.close does).
+      draining = true;
+      for (const res of unanswered) if (!res.headersSent) res.setHeader("connection", "close");
+      unanswered.clear();
       await new Promise<void>((resolve, reject) =>
         server.close((error) => (error ? reject(error) : resolve())),
       );

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -40,6 +41,67 @@ describe("startServer", () => {
     } finally {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Regression: a proxy that kept sending on its keep-alive connection was served until
+  // the drain ran out, so a rolling restart waited the whole 10 s and exited 1.
+  it("closes kept-alive connections as it drains, even while a client keeps sending on one", async () => {
+    const inner = createSqliteStore({ path: ":memory:" });
+    // Reads take 100 ms, so a request is still being answered when the drain begins.
+    const store = {
+      ...inner,
+      load: async (id: string) => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return inner.load(id);
+      },
+    };
+    const live = sampleRecord({ expiresAt: Date.now() + 3_600_000 });
+    await inner.create(live);
+    const logger = { info: () => {}, error: () => {} };
+    const server = await startServer({
+      waymark: createWaymark({ flows: [onboarding], store }),
+      store,
+      port: 0,
+      host: "127.0.0.1",
+      logger,
+    });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        request(`${server.url}/${live.flow}/${live.id}`, { agent }, (response) => {
+          response.resume();
+          response.on("end", () =>
+            resolve({ status: response.statusCode ?? 0, connection: response.headers.connection }),
+          );
+        })
+          .on("error", reject)
+          .end();
+      });
+    try {
+      expect(await get()).toEqual({ status: 200, connection: "keep-alive" });
+      const answering = get();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      let closed = false;
+      const started = Date.now();
+      const closing = server.close().then(() => {
+        closed = true;
+      });
+      // The answer in flight closes its connection; the client, which would keep sending
+      // on it, finds no server any more.
+      const answers = [await answering];
+      while (!closed && Date.now() - started < 3_000) {
+        const answer = await get().catch(() => undefined);
+        if (!answer) break;
+        answers.push(answer);
+      }
+      await closing;
+      expect(closed).toBe(true);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(answers[0]).toEqual({ status: 200, connection: "close" });
+      expect(answers.length).toBe(1);
+    } finally {
+      agent.destroy();
     }
   });
 });
