@@ -122,6 +122,9 @@ describe("examples/compose", () => {
       });
       const environment = services[name]?.environment as Record<string, string>;
       expect(environment.WAYMARK_STORE).toMatch(/^postgres:\/\/.*@postgres:5432\//);
+      // A plain YAML scalar holding ": " would turn into a mapping: the check stays a string.
+      const healthcheck = services[name]?.healthcheck as { test: unknown };
+      expect(healthcheck.test).toEqual(["CMD", "node", "-e", expect.stringContaining("/readyz")]);
     }
   });
 
