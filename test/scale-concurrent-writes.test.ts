@@ -7,7 +7,7 @@ import { formatCounts } from "./support/load.ts";
 import { jsonRequest, personalInfo } from "./support/onboarding-data.ts";
 import { killAll } from "./support/processes.ts";
 import { registerHistory } from "./support/register-history.ts";
-import { startPostgres, startRedis } from "./support/servers.ts";
+import { startPostgres, startRedis, startRedisCluster } from "./support/servers.ts";
 
 afterAll(killAll);
 
@@ -25,6 +25,13 @@ const backends: Array<[string, Backend]> = [
   ],
   ["PostgreSQL", startPostgres],
   ["Redis", () => startRedis({ persistent: true })],
+  [
+    "Redis Cluster",
+    async () => {
+      const nodes = await startRedisCluster();
+      return { url: `redis+cluster://${nodes.url}`, destroy: () => nodes.destroy() };
+    },
+  ],
 ];
 
 async function startFlow(url: string): Promise<string> {

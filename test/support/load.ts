@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { isDeepStrictEqual } from "node:util";
 import {
   companyDetails,
@@ -174,6 +175,8 @@ export function startLoad(options: {
   };
   let stopping = false;
   const giveUp = new AbortController();
+  // Each user waits on it at once (its request, its pause): more than Node's default 10.
+  setMaxListeners(0, giveUp.signal);
   const think = () => sleep(options.thinkMs ?? 0, giveUp.signal);
   const expect = async (status: number, wanted: number) => {
     await think();
