@@ -12,8 +12,16 @@ import { freePort, runToEnd } from "./support/processes.ts";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "waymark-cluster-"));
 let cluster: ChildProcess | undefined;
-afterAll(() => {
-  cluster?.kill("SIGKILL");
+afterAll(async () => {
+  // After a failure: SIGTERM lets the script stop its instances and nginx (SIGKILL would
+  // leave them running); SIGKILL only if it does not exit in time.
+  if (cluster && cluster.exitCode === null && cluster.signalCode === null) {
+    const exited = once(cluster, "exit");
+    cluster.kill("SIGTERM");
+    const timer = setTimeout(() => cluster?.kill("SIGKILL"), 20_000);
+    await exited;
+    clearTimeout(timer);
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -2,14 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Cluster, startCluster } from "./support/cluster.ts";
+import { type Cluster, startCluster, stopEverything, track } from "./support/cluster.ts";
 import { formatCounts } from "./support/load.ts";
 import { jsonRequest, personalInfo } from "./support/onboarding-data.ts";
-import { killAll } from "./support/processes.ts";
 import { registerHistory } from "./support/register-history.ts";
 import { startPostgres, startRedis, startRedisCluster } from "./support/servers.ts";
 
-afterAll(killAll);
+afterAll(stopEverything);
 
 /** A store for the three instances: its URL, and how to remove it afterwards. */
 type Backend = () => Promise<{ url: string; destroy(): Promise<void> }>;
@@ -45,7 +44,7 @@ describe.each(backends)("concurrent writers through nginx, three instances on %s
   let cluster: Cluster | undefined;
 
   beforeAll(async () => {
-    store = await open();
+    store = track(await open());
     cluster = await startCluster({ store: store.url });
   });
 

@@ -1,5 +1,11 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { type Cluster, startCluster, storedFlows } from "./support/cluster.ts";
+import {
+  type Cluster,
+  startCluster,
+  stopEverything,
+  storedFlows,
+  track,
+} from "./support/cluster.ts";
 import {
   describeLoad,
   duplicateKeys,
@@ -8,10 +14,9 @@ import {
   startLoad,
   statusCounts,
 } from "./support/load.ts";
-import { killAll } from "./support/processes.ts";
 import { startPostgres, startRedis, type TestServer } from "./support/servers.ts";
 
-afterAll(killAll);
+afterAll(stopEverything);
 
 /** Each store's own server: the test never shares one with another file. */
 const backends: Array<[string, () => Promise<TestServer>]> = [
@@ -30,7 +35,7 @@ describe.each(backends)(
   "three instances on %s behind nginx, one killed every 2 s",
   (name, start) => {
     it("loses no acknowledged step write, starts no flow twice and never answers 500", async () => {
-      const store = await start();
+      const store = track(await start());
       let cluster: Cluster | undefined;
       try {
         cluster = await startCluster({ store: store.url });

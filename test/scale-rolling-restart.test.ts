@@ -1,10 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { type Cluster, type Exit, startCluster } from "./support/cluster.ts";
+import { type Cluster, type Exit, startCluster, stopEverything, track } from "./support/cluster.ts";
 import { describeLoad, duplicateKeys, lostWrites, startLoad } from "./support/load.ts";
-import { killAll } from "./support/processes.ts";
 import { startPostgres, startRedis, type TestServer } from "./support/servers.ts";
 
-afterAll(killAll);
+afterAll(stopEverything);
 
 /** Each store's own server: the test never shares one with another file. */
 const backends: Array<[string, () => Promise<TestServer>]> = [
@@ -23,7 +22,7 @@ describe.each(backends)(
   "a rolling restart of three instances on %s behind nginx",
   (name, start) => {
     it("fails no client request, and each instance drains and exits 0 in time", async () => {
-      const store = await start();
+      const store = track(await start());
       let cluster: Cluster | undefined;
       try {
         // `npm start -- --store … --port …`: SIGTERM goes to npm, as a process manager sends it.

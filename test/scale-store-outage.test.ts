@@ -1,5 +1,11 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { type Cluster, startCluster, storedFlows } from "./support/cluster.ts";
+import {
+  type Cluster,
+  startCluster,
+  stopEverything,
+  storedFlows,
+  track,
+} from "./support/cluster.ts";
 import {
   describeLoad,
   duplicateKeys,
@@ -8,10 +14,9 @@ import {
   startLoad,
 } from "./support/load.ts";
 import { jsonRequest, personalInfo } from "./support/onboarding-data.ts";
-import { killAll } from "./support/processes.ts";
 import { startPostgres, startRedis, type TestServer } from "./support/servers.ts";
 
-afterAll(killAll);
+afterAll(stopEverything);
 
 /**
  * Each store's own server, since the test stops it: PostgreSQL by `pg_ctl stop -m
@@ -85,7 +90,7 @@ function startProbe(url: string, flowId: string) {
 
 describe.each(backends)("%s killed and restarted under load, behind nginx", (name, start) => {
   it("answers only 503 with Retry-After while it is down, loses no acknowledged write and is back within 1 s of it", async () => {
-    const store = await start();
+    const store = track(await start());
     let cluster: Cluster | undefined;
     try {
       cluster = await startCluster({ store: store.url });

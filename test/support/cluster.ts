@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { createClient } from "redis";
 import { type RunningNginx, startNginx } from "../../scripts/nginx.ts";
-import { freePort, type ServerProcess, startServer } from "./processes.ts";
+import { freePort, killAll, type ServerProcess, startServer } from "./processes.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -48,6 +48,26 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+/** How to stop everything the tests started here, in case a test ends before its own cleanup. */
+const cleanups = new Set<() => Promise<unknown>>();
+
+/** Registers `server` to be destroyed by {@link stopEverything}; returns it. */
+export function track<T extends { destroy(): Promise<void> }>(server: T): T {
+  cleanups.add(() => server.destroy());
+  return server;
+}
+
+/**
+ * Stops every cluster started here and destroys every tracked server, also those a test
+ * that failed or timed out left behind. For `afterAll`.
+ */
+export async function stopEverything(): Promise<void> {
+  const all = [...cleanups].reverse();
+  cleanups.clear();
+  for (const cleanup of all) await cleanup().catch(() => undefined);
+  killAll();
+}
+
 /** What every instance of a load test runs with: no rate limit (all load comes from one address), quiet logs. */
 const loadEnv = { WAYMARK_RATE_LIMIT: "off", LOG_LEVEL: "warn", HOST: "127.0.0.1" };
 
@@ -73,24 +93,28 @@ export async function startCluster(options: {
   );
   let nginx: RunningNginx | undefined;
   const close = async () => {
+    cleanups.delete(close);
     await nginx?.stop();
     await Promise.all(
       instances.map((instance) => (instance.running() ? instance.stop("SIGKILL") : undefined)),
     );
   };
+  cleanups.add(close);
   try {
-    await Promise.all(instances.map((instance) => instance.start()));
-    const started = await startNginx(
+    // Settled, not raced: an instance still starting when another fails is stopped too.
+    const started = await Promise.allSettled(instances.map((instance) => instance.start()));
+    for (const result of started) if (result.status === "rejected") throw result.reason;
+    const running = await startNginx(
       ports.map((port) => `127.0.0.1:${port}`),
       await freePort(),
     );
-    nginx = started;
+    nginx = running;
     return {
-      url: started.url,
-      nginx: started,
+      url: running.url,
+      nginx: running,
       instances,
       logs: () =>
-        [started.accessLog, started.errorLog].map((file) => readFileSync(file, "utf8")).join(""),
+        [running.accessLog, running.errorLog].map((file) => readFileSync(file, "utf8")).join(""),
       close,
     };
   } catch (error) {
