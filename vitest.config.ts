@@ -1,10 +1,14 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects. "stores" holds the tests that talk to a real PostgreSQL or Redis, and its
+// Three projects. "stores" holds the tests that talk to a real PostgreSQL or Redis, and its
 // global setup starts those servers; "unit" holds everything else and starts none.
+// "scale" holds the fault tests: each starts its own store, three `waymark serve`
+// processes and nginx, and kills some of them under load, so they run one file at a time
+// after the other two projects, on a machine no other test is loading.
 // The rule for a new file: `test/store-*.test.ts` and `test/process-stores*.test.ts` go to
-// "stores", every other `test/**/*.test.ts` goes to "unit".
+// "stores", `test/scale-*.test.ts` to "scale", every other `test/**/*.test.ts` to "unit".
 const stores = ["test/store-*.test.ts", "test/process-stores*.test.ts"];
+const scale = ["test/scale-*.test.ts"];
 
 export default defineConfig({
   // "waymark", "waymark/store/sqlite", … resolve to src/*.ts (see package.json's exports),
@@ -15,7 +19,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["test/**/*.test.ts"], exclude: stores },
+        test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...stores, ...scale] },
       },
       {
         extends: true,
@@ -23,6 +27,15 @@ export default defineConfig({
           name: "stores",
           include: stores,
           globalSetup: ["./test/support/global-setup.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "scale",
+          include: scale,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -7,8 +7,8 @@ set -euo pipefail
 case "${1:-}" in
   # curl drives the README walkthrough; g++, make and python3 build better-sqlite3; the
   # store tests start real PostgreSQL, redis-server and a Redis Cluster; the web wizard's
-  # tests drive Debian's Chromium.
-  tests) tools="curl:curl g++:g++ make:make python3:python3 redis-server:redis-server redis-cli:redis-tools chromium:chromium" ;;
+  # tests drive Debian's Chromium; the scale tests put nginx in front of several instances.
+  tests) tools="curl:curl g++:g++ make:make python3:python3 redis-server:redis-server redis-cli:redis-tools chromium:chromium nginx:nginx" ;;
   # The HTTP benchmark starts PostgreSQL and redis-server beside Waymark.
   bench) tools="redis-server:redis-server" ;;
   *) echo "usage: $0 tests|bench" >&2; exit 2 ;;
@@ -16,7 +16,8 @@ esac
 
 missing=()
 for tool in $tools; do
-  command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool##*:}")
+  # nginx lives in /usr/sbin, which a user's PATH may leave out.
+  command -v "${tool%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${tool%%:*}" ] || missing+=("${tool##*:}")
 done
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 [ ${#missing[@]} -eq 0 ] && exit 0
