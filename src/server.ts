@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, Server as NetServer } from "node:net";
 import type { Duplex } from "node:stream";
 import { serve } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
@@ -66,10 +66,15 @@ export interface RunningServer {
   url: string;
   /**
    * Stops accepting connections, lets in-flight requests finish with `Connection: close`
-   * (as does any request that still arrives on a kept-alive connection), closes idle
-   * connections, then closes the store.
+   * (as does any request that still arrives on a kept-alive connection), then closes the
+   * store. Idle kept-alive connections are closed at once; with `waitForIdle`, they are
+   * left to their peer or to the keep-alive timeout instead (up to `keepAliveTimeoutMs`),
+   * so that a proxy never sends a request on a connection as it closes. `waymark serve`
+   * waits on SIGTERM, from a process manager, and not on SIGINT, from a terminal.
+   *
+   * @example await server.close({ waitForIdle: true });
    */
-  close(): Promise<void>;
+  close(options?: { waitForIdle?: boolean }): Promise<void>;
 }
 
 /**
@@ -191,17 +196,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,
-    async close() {
+    async close({ waitForIdle = false } = {}) {
       clearInterval(timer);
       // A keep-alive connection would otherwise be served until the drain runs out, by a
       // proxy that keeps sending on it: every answer from now on closes its connection
-      // (RFC 9112 §9.6), and idle connections are closed at once (server.close does).
+      // (RFC 9112 §9.6).
       draining = true;
       for (const res of unanswered) if (!res.headersSent) res.setHeader("connection", "close");
       unanswered.clear();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
+      if (waitForIdle) {
+        // net.Server's close: no new connections, done once every connection has ended.
+        // http.Server's also closes idle kept-alive connections at once, and a proxy may
+        // be sending a request on one at that instant: a 502 it cannot retry for a POST.
+        // Idle ones are left to their peer, or to the keep-alive timeout, which behind a
+        // proxy is longer than the proxy's own (see examples/nginx).
+        await new Promise<void>((resolve, reject) =>
+          NetServer.prototype.close.call(server, (error) => (error ? reject(error) : resolve())),
+        );
+        // Stops Node's timeout checks, which the close above leaves running.
+        server.close();
+      } else {
+        await new Promise<void>((resolve, reject) =>
+          server.close((error) => (error ? reject(error) : resolve())),
+        );
+      }
       await store?.close();
     },
   };

@@ -104,4 +104,71 @@ describe("startServer", () => {
       agent.destroy();
     }
   });
+
+  // Closing an idle kept-alive connection races with a proxy sending a request on it:
+  // the proxy's 502 for a POST it cannot retry. On SIGTERM the CLI waits for idle ones.
+  it("with waitForIdle, answers a request sent on an idle kept-alive connection during the drain, then closes it", async () => {
+    const store = createSqliteStore({ path: ":memory:" });
+    const logger = { info: () => {}, error: () => {} };
+    const server = await startServer({
+      waymark: createWaymark({ flows: [onboarding], store }),
+      store,
+      port: 0,
+      host: "127.0.0.1",
+      logger,
+    });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<string | undefined>((resolve, reject) => {
+        request(`${server.url}/healthz`, { agent }, (response) => {
+          response.resume();
+          response.on("end", () => resolve(response.headers.connection));
+        })
+          .on("error", reject)
+          .end();
+      });
+    try {
+      expect(await get()).toBe("keep-alive");
+      let closed = false;
+      const closing = server.close({ waitForIdle: true }).then(() => {
+        closed = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(closed).toBe(false);
+      // The connection is still there, and the answer on it closes it.
+      expect(await get()).toBe("close");
+      await closing;
+      expect(closed).toBe(true);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it("without it, closes idle kept-alive connections at once", async () => {
+    const store = createSqliteStore({ path: ":memory:" });
+    const logger = { info: () => {}, error: () => {} };
+    const server = await startServer({
+      waymark: createWaymark({ flows: [onboarding], store }),
+      store,
+      port: 0,
+      host: "127.0.0.1",
+      logger,
+    });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        request(`${server.url}/healthz`, { agent }, (response) => {
+          response.resume();
+          response.on("end", resolve);
+        })
+          .on("error", reject)
+          .end();
+      });
+      const started = Date.now();
+      await server.close();
+      expect(Date.now() - started).toBeLessThan(1_000);
+    } finally {
+      agent.destroy();
+    }
+  });
 });

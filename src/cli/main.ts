@@ -169,7 +169,9 @@ program
     closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
       if (err) logger.error({ err: err.name }, "shutting down after an error");
       else logger.info({ signal }, "shutting down");
-      await server.close();
+      // A process manager's SIGTERM comes during a rolling restart, behind a proxy that
+      // may still send on its kept-alive connections: leave those to close on their side.
+      await server.close({ waitForIdle: signal === "SIGTERM" });
     });
   });
 

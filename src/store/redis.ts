@@ -237,8 +237,10 @@ function openConnection(
   let started = false;
   const socket = {
     connectTimeout: timeoutMs,
+    // At most about 0.7 s between attempts: a store back from an outage serves again
+    // within that, and an attempt on a refused port costs next to nothing.
     reconnectStrategy: (retries: number) =>
-      started && Math.min(2 ** retries * 50, 2000) + Math.floor(Math.random() * 200),
+      started && Math.min(2 ** retries * 50, 500) + Math.floor(Math.random() * 200),
   };
   const common = { disableOfflineQueue: true, socket };
   const commandOptions = { timeout: timeoutMs };
