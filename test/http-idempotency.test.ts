@@ -134,48 +134,41 @@ describe("Idempotency-Key on POST /{flow}", () => {
     expect(retry.headers.get("idempotent-replayed")).toBeNull();
   }, 15_000);
 
-  // Regression: when the store was down, the release failed too, and the key stayed
-  // blocked for the rest of its lease after the store came back.
-  it("releases the key as soon as the store is back, when the store was down for the release too", async () => {
-    let down = true;
-    const store = wrapStore(createSqliteStore({ path: ":memory:" }), (method) => {
-      if (down && (method === "create" || method === "releaseIdempotencyKey")) {
-        throw new WaymarkError("store-unavailable", "The database is down");
+  // Regression (second case): when the store was down, the release failed too, and the
+  // key stayed blocked for the rest of its lease after the store came back.
+  it.each([
+    ["the create fails: the key is free at once", ["create"]],
+    [
+      "the release fails too: it is tried again every 250 ms, so the key is free soon after the store is back",
+      ["create", "releaseIdempotencyKey"],
+    ],
+  ])(
+    "releases the key when the request fails, so a retry can succeed: %s",
+    async (_label, failing) => {
+      let down = true;
+      const store = wrapStore(createSqliteStore({ path: ":memory:" }), (method) => {
+        if (down && failing.includes(method)) {
+          throw new WaymarkError("store-unavailable", "The database is down");
+        }
+      });
+      const client = createHttpClient({ store });
+      await expectProblem(
+        await client.send("POST", "/onboarding", { headers: key }),
+        503,
+        "store-unavailable",
+      );
+      if (failing.includes("releaseIdempotencyKey")) {
+        const blocked = await client.send("POST", "/onboarding", { headers: key });
+        await expectProblem(blocked, 409, "idempotency-key-in-flight");
+        down = false;
+        await new Promise((resolve) => setTimeout(resolve, 600));
       }
-    });
-    const client = createHttpClient({ store });
-    await expectProblem(
-      await client.send("POST", "/onboarding", { headers: key }),
-      503,
-      "store-unavailable",
-    );
-    const blocked = await client.send("POST", "/onboarding", { headers: key });
-    await expectProblem(blocked, 409, "idempotency-key-in-flight");
-    down = false;
-    // The failed release is tried again every 250 ms.
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    const retry = await client.send("POST", "/onboarding", { headers: key });
-    expect(retry.status).toBe(201);
-  });
-
-  it("releases the key when the request fails, so a retry can succeed", async () => {
-    let failCreate = true;
-    const store = wrapStore(createSqliteStore({ path: ":memory:" }), (method) => {
-      if (method === "create" && failCreate) {
-        throw new WaymarkError("store-unavailable", "The database is down");
-      }
-    });
-    const client = createHttpClient({ store });
-    await expectProblem(
-      await client.send("POST", "/onboarding", { headers: key }),
-      503,
-      "store-unavailable",
-    );
-    failCreate = false;
-    const retry = await client.send("POST", "/onboarding", { headers: key });
-    expect(retry.status).toBe(201);
-    expect(retry.headers.get("idempotent-replayed")).toBeNull();
-  });
+      down = false;
+      const retry = await client.send("POST", "/onboarding", { headers: key });
+      expect(retry.status).toBe(201);
+      expect(retry.headers.get("idempotent-replayed")).toBeNull();
+    },
+  );
 
   // Guards at-most-once: the flow was created but its response was not recorded.
   it("creates one flow, not two, when the first attempt fails after creating it", async () => {

@@ -188,9 +188,11 @@ describe("a real process", () => {
     expect(JSON.parse(inspected.stdout)).toMatchObject({ id: flowId, version: 1 });
   });
 
-  it("drains an in-flight request on SIGTERM, then exits 0", async () => {
-    const server = await startServer({ store });
-    const { flowId } = await create(server);
+  /**
+   * Sends a step write's headers and half its body, so that the request is in flight when
+   * SIGTERM lands; then sends the rest. Resolves the exit code and the raw reply.
+   */
+  async function stopMidRequest(server: ServerProcess, flowId: string) {
     const body = JSON.stringify(personalInfo);
     const { port } = new URL(server.url);
     const socket = connect(Number(port), "127.0.0.1");
@@ -199,7 +201,6 @@ describe("a real process", () => {
     socket.on("data", (chunk) => {
       reply += chunk;
     });
-    // Send the headers and half the body, so the request is in flight when SIGTERM lands.
     socket.write(
       `PUT /onboarding/${flowId}/step/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`,
     );
@@ -207,7 +208,18 @@ describe("a real process", () => {
     const exited = server.stop("SIGTERM");
     await new Promise((resolve) => setTimeout(resolve, 200));
     socket.end(body.slice(10));
-    expect(await exited).toBe(0);
+    const code = await exited;
+    await new Promise((resolve) =>
+      socket.closed ? resolve(undefined) : socket.once("close", resolve),
+    );
+    return { code, reply };
+  }
+
+  it("drains an in-flight request on SIGTERM, then exits 0", async () => {
+    const server = await startServer({ store });
+    const { flowId } = await create(server);
+    const { code, reply } = await stopMidRequest(server, flowId);
+    expect(code).toBe(0);
     expect(reply).toMatch(/^HTTP\/1\.1 200 /);
 
     const again = await startServer({ store });
@@ -219,23 +231,9 @@ describe("a real process", () => {
   it("stops the whole server when `npm start` gets SIGTERM, draining what is in flight", async () => {
     const server = await startServer({ store, npmStart: true });
     const { flowId } = await create(server);
-    const body = JSON.stringify(personalInfo);
-    const { port } = new URL(server.url);
-    const socket = connect(Number(port), "127.0.0.1");
-    await new Promise((resolve) => socket.once("connect", resolve));
-    let reply = "";
-    socket.on("data", (chunk) => {
-      reply += chunk;
-    });
-    socket.write(
-      `PUT /onboarding/${flowId}/step/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 200));
     // The signal goes to the process npm is, the one a process manager started.
-    const exited = server.stop("SIGTERM");
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    socket.end(body.slice(10));
-    expect(await exited).toBe(0);
+    const { code, reply } = await stopMidRequest(server, flowId);
+    expect(code).toBe(0);
     expect(reply).toMatch(/^HTTP\/1\.1 200 /);
     // Nothing is left listening on the port.
     const refused = await fetch(`${server.url}/healthz`).then(

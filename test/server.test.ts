@@ -7,6 +7,7 @@ import { onboarding } from "../examples/onboarding/flow.ts";
 import { createWaymark } from "../src/http/app.ts";
 import { startServer } from "../src/server.ts";
 import { createSqliteStore } from "../src/store/sqlite.ts";
+import type { FlowStore } from "../src/store/types.ts";
 import { sampleRecord } from "./support/records.ts";
 
 describe("startServer", () => {
@@ -43,10 +44,38 @@ describe("startServer", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe("startServer draining", () => {
+  /** A server on `store`, and one kept-alive connection to it (one socket at most). */
+  async function serving(store: FlowStore) {
+    const logger = { info: () => {}, error: () => {} };
+    const server = await startServer({
+      waymark: createWaymark({ flows: [onboarding], store }),
+      store,
+      port: 0,
+      host: "127.0.0.1",
+      logger,
+    });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    /** GETs `path` on the kept-alive connection: the status and `Connection` header. */
+    const get = (path: string) =>
+      new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        request(`${server.url}${path}`, { agent }, (response) => {
+          response.resume();
+          response.on("end", () =>
+            resolve({ status: response.statusCode ?? 0, connection: response.headers.connection }),
+          );
+        })
+          .on("error", reject)
+          .end();
+      });
+    return { server, agent, get };
+  }
 
   // Regression: a proxy that kept sending on its keep-alive connection was served until
   // the drain ran out, so a rolling restart waited the whole 10 s and exited 1.
-  it("closes kept-alive connections as it drains, even while a client keeps sending on one", async () => {
+  it("answers what is in flight with Connection: close, even while a client keeps sending", async () => {
     const inner = createSqliteStore({ path: ":memory:" });
     // Reads take 100 ms, so a request is still being answered when the drain begins.
     const store = {
@@ -58,29 +87,11 @@ describe("startServer", () => {
     };
     const live = sampleRecord({ expiresAt: Date.now() + 3_600_000 });
     await inner.create(live);
-    const logger = { info: () => {}, error: () => {} };
-    const server = await startServer({
-      waymark: createWaymark({ flows: [onboarding], store }),
-      store,
-      port: 0,
-      host: "127.0.0.1",
-      logger,
-    });
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const get = () =>
-      new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
-        request(`${server.url}/${live.flow}/${live.id}`, { agent }, (response) => {
-          response.resume();
-          response.on("end", () =>
-            resolve({ status: response.statusCode ?? 0, connection: response.headers.connection }),
-          );
-        })
-          .on("error", reject)
-          .end();
-      });
+    const { server, agent, get } = await serving(store);
+    const path = `/${live.flow}/${live.id}`;
     try {
-      expect(await get()).toEqual({ status: 200, connection: "keep-alive" });
-      const answering = get();
+      expect(await get(path)).toEqual({ status: 200, connection: "keep-alive" });
+      const answering = get(path);
       await new Promise((resolve) => setTimeout(resolve, 30));
       let closed = false;
       const started = Date.now();
@@ -91,15 +102,14 @@ describe("startServer", () => {
       // on it, finds no server any more.
       const answers = [await answering];
       while (!closed && Date.now() - started < 3_000) {
-        const answer = await get().catch(() => undefined);
+        const answer = await get(path).catch(() => undefined);
         if (!answer) break;
         answers.push(answer);
       }
       await closing;
       expect(closed).toBe(true);
       expect(Date.now() - started).toBeLessThan(3_000);
-      expect(answers[0]).toEqual({ status: 200, connection: "close" });
-      expect(answers.length).toBe(1);
+      expect(answers).toEqual([{ status: 200, connection: "close" }]);
     } finally {
       agent.destroy();
     }
@@ -107,28 +117,10 @@ describe("startServer", () => {
 
   // Closing an idle kept-alive connection races with a proxy sending a request on it:
   // the proxy's 502 for a POST it cannot retry. On SIGTERM the CLI waits for idle ones.
-  it("with waitForIdle, answers a request sent on an idle kept-alive connection during the drain, then closes it", async () => {
-    const store = createSqliteStore({ path: ":memory:" });
-    const logger = { info: () => {}, error: () => {} };
-    const server = await startServer({
-      waymark: createWaymark({ flows: [onboarding], store }),
-      store,
-      port: 0,
-      host: "127.0.0.1",
-      logger,
-    });
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const get = () =>
-      new Promise<string | undefined>((resolve, reject) => {
-        request(`${server.url}/healthz`, { agent }, (response) => {
-          response.resume();
-          response.on("end", () => resolve(response.headers.connection));
-        })
-          .on("error", reject)
-          .end();
-      });
+  it("with waitForIdle, answers a request sent on an idle kept-alive connection, then closes it", async () => {
+    const { server, agent, get } = await serving(createSqliteStore({ path: ":memory:" }));
     try {
-      expect(await get()).toBe("keep-alive");
+      expect((await get("/healthz")).connection).toBe("keep-alive");
       let closed = false;
       const closing = server.close({ waitForIdle: true }).then(() => {
         closed = true;
@@ -136,7 +128,7 @@ describe("startServer", () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(closed).toBe(false);
       // The connection is still there, and the answer on it closes it.
-      expect(await get()).toBe("close");
+      expect((await get("/healthz")).connection).toBe("close");
       await closing;
       expect(closed).toBe(true);
     } finally {
@@ -145,25 +137,9 @@ describe("startServer", () => {
   });
 
   it("without it, closes idle kept-alive connections at once", async () => {
-    const store = createSqliteStore({ path: ":memory:" });
-    const logger = { info: () => {}, error: () => {} };
-    const server = await startServer({
-      waymark: createWaymark({ flows: [onboarding], store }),
-      store,
-      port: 0,
-      host: "127.0.0.1",
-      logger,
-    });
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const { server, agent, get } = await serving(createSqliteStore({ path: ":memory:" }));
     try {
-      await new Promise<void>((resolve, reject) => {
-        request(`${server.url}/healthz`, { agent }, (response) => {
-          response.resume();
-          response.on("end", resolve);
-        })
-          .on("error", reject)
-          .end();
-      });
+      expect((await get("/healthz")).connection).toBe("keep-alive");
       const started = Date.now();
       await server.close();
       expect(Date.now() - started).toBeLessThan(1_000);

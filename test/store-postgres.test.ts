@@ -2,25 +2,7 @@ import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
 import { describeStoreConformance, sampleRecord } from "waymark/testing";
 import { createPostgresStore } from "../src/store/postgres.ts";
-
-/** A new, empty database on the run's PostgreSQL server; dropped by the returned function. */
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = inject("postgresUrl");
-  const name = `t_${crypto.randomUUID().replaceAll("-", "")}`;
-  const client = new pg.Client(admin);
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  return {
-    url: admin.replace(/\/postgres$/, `/${name}`),
-    async drop() {
-      const dropper = new pg.Client(admin);
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropper.end();
-    },
-  };
-}
+import { freshDatabase } from "./support/postgres-database.ts";
 
 describeStoreConformance("PostgreSQL", {
   async open() {

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createWaymark, type FlowStore } from "waymark";
 import { onboarding } from "../examples/onboarding/flow.ts";
@@ -9,6 +8,7 @@ import { createPostgresStore } from "../src/store/postgres.ts";
 import { createRedisStore } from "../src/store/redis.ts";
 import { createSqliteStore } from "../src/store/sqlite.ts";
 import { expectProblem } from "./support/http-client.ts";
+import { freshDatabase } from "./support/postgres-database.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "waymark-rate-limit-"));
 const closers: (() => Promise<void>)[] = [];
@@ -29,13 +29,8 @@ const backends: [string, () => Promise<[FlowStore, FlowStore]>][] = [
   [
     "PostgreSQL",
     async () => {
-      const admin = inject("postgresUrl");
-      const name = `rl_${crypto.randomUUID().replaceAll("-", "")}`;
-      const client = new pg.Client(admin);
-      await client.connect();
-      await client.query(`CREATE DATABASE ${name}`);
-      await client.end();
-      const url = admin.replace(/\/postgres$/, `/${name}`);
+      const { url, drop } = await freshDatabase();
+      closers.push(drop);
       return [await createPostgresStore({ url }), await createPostgresStore({ url })];
     },
   ],
