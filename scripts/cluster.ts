@@ -11,6 +11,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { accepts, type RunningNginx, startNginx } from "./nginx.ts";
@@ -56,7 +57,13 @@ function options() {
       "sqlite::memory: lives inside one process: give a file, such as sqlite:./cluster.db",
     );
   }
-  return { instances, port, store, flows: values.flows };
+  // npm runs scripts from the package's folder; a path given on the command line is
+  // the user's, relative to where they typed it (npm's INIT_CWD).
+  const flows =
+    values.flows === "examples/onboarding/flow.ts"
+      ? values.flows
+      : resolve(process.env.INIT_CWD ?? process.cwd(), values.flows);
+  return { instances, port, store, flows };
 }
 
 async function freePort(): Promise<number> {

@@ -113,7 +113,7 @@ describe("Idempotency-Key on POST /{flow}", () => {
     expect(again.headers.get("location")).toBe(retry.headers.get("location"));
   });
 
-  it("answers 503 when the create outlives its lease, and a retry then takes the key over", async () => {
+  it("answers 503 when the create outlives its lease, even when the release hangs too, and a retry then takes the key over", async () => {
     const inner = createSqliteStore({ path: ":memory:" });
     let hang = true;
     const store = {
@@ -121,14 +121,21 @@ describe("Idempotency-Key on POST /{flow}", () => {
       // A store frozen mid-request: the call never returns.
       create: (...args: Parameters<typeof inner.create>) =>
         hang ? new Promise<boolean>(() => {}) : inner.create(...args),
+      // Frozen for the release too, until the store comes back.
+      releaseIdempotencyKey: async (...args: Parameters<typeof inner.releaseIdempotencyKey>) => {
+        while (hang) await new Promise((resolve) => setTimeout(resolve, 50));
+        return inner.releaseIdempotencyKey(...args);
+      },
     };
     const client = createHttpClient({ store });
     const started = Date.now();
     const cut = await client.send("POST", "/onboarding", { headers: key });
     await expectProblem(cut, 503, "store-unavailable");
     expect(Date.now() - started).toBeGreaterThanOrEqual(4_900);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Date.now() - started).toBeLessThan(5_900);
     hang = false;
+    // The release, held up by the frozen store, lands once it answers.
+    await new Promise((resolve) => setTimeout(resolve, 150));
     const retry = await client.send("POST", "/onboarding", { headers: key });
     expect(retry.status).toBe(201);
     expect(retry.headers.get("idempotent-replayed")).toBeNull();

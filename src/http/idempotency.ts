@@ -149,7 +149,17 @@ async function release(attempt: () => Promise<void>): Promise<void> {
       });
     }, releaseRetryMs).unref();
   };
-  await attempt().catch(() => retry(leaseMs / releaseRetryMs));
+  const first = attempt().catch(() => retry(leaseMs / releaseRetryMs));
+  // The answer waits for the release a moment, so a quick retry finds the key free, but
+  // never for a store that hangs: the lease is the request's deadline.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    first,
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, releaseRetryMs);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 /** What {@link idempotent} needs besides the request. */
