@@ -371,10 +371,48 @@ export interface FlowRecord {
   /** Epoch milliseconds: `updatedAt + ttl`. */
   expiresAt: number;
   /**
+   * Epoch milliseconds until which an expired flow can be recovered with its data:
+   * `expiresAt` plus the definition's `recoverFor`. Stores keep the record until then and
+   * may purge it any time after. Absent (records written before recovery existed, or
+   * with `recoverFor: 0`): the same as `expiresAt`.
+   */
+  keepUntil?: number;
+  /**
+   * Set when a migration moved the flow to a newer definition version: the version it
+   * came from and when (epoch milliseconds).
+   */
+  migratedFrom?: MigratedFrom;
+  /**
+   * Steps a migration sent the user back to, by step name: the step's data as the
+   * migration left it (to fill the form again) and the field errors the new definition
+   * found in it. A step leaves this list once it is submitted again.
+   */
+  returnedSteps?: Readonly<Record<string, ReturnedStep>>;
+  /**
    * What the flow's access mode keeps: the SHA-256 of its `flowSecret` (base64url), or
    * the subject `authorize` bound it to. Absent for capability flows.
    */
   access?: RecordAccess;
+}
+
+/**
+ * Where a migrated flow came from: {@link FlowRecord.migratedFrom}.
+ * @example { version: 1, at: 1767225600000 }
+ */
+export interface MigratedFrom {
+  /** The definition version the flow was on before. */
+  version: number;
+  /** Epoch milliseconds of the migration. */
+  at: number;
+}
+
+/**
+ * A step a migration sent the user back to: {@link FlowRecord.returnedSteps}.
+ * @example { data: { email: "ada@example" }, errors: [{ path: "/email", message: "Invalid email address" }] }
+ */
+export interface ReturnedStep {
+  data: Readonly<Record<string, unknown>>;
+  errors: readonly FieldError[];
 }
 
 /**

@@ -37,10 +37,31 @@ export interface FlowStore {
    */
   delete(id: string, expectedVersion?: number): Promise<boolean>;
   /**
-   * Removes every record whose `expiresAt` is at or before `now`, and idempotency keys
-   * past their keeping time; returns how many flow records went.
+   * Removes every record past its keeping time (`keepUntil`, or `expiresAt` when it has
+   * none) at or before `now`, and idempotency keys past theirs; returns how many flow
+   * records went. A record between `expiresAt` and `keepUntil` is kept: it can still be
+   * recovered.
    */
   purgeExpired(now: Date): Promise<number>;
+  /**
+   * Optional. One batch of the stored flow records, expired or not, for operator
+   * commands that walk every flow (`waymark migrate`). Pass the `cursor` of the previous
+   * batch to get the next; a batch without `cursor` is the last. Records written or
+   * removed during the walk may or may not be seen; every record present throughout is
+   * seen at least once.
+   *
+   * @param cursor - undefined for the first batch, then the previous batch's `cursor`.
+   * @param limit - at most this many records per batch (a backend may return fewer).
+   * @throws WaymarkError `store-unavailable` when the backend cannot be reached.
+   * @example
+   * let cursor: string | undefined;
+   * do {
+   *   const batch = await store.scanRecords(cursor, 500);
+   *   for (const record of batch.records) console.log(record.id);
+   *   cursor = batch.cursor;
+   * } while (cursor !== undefined);
+   */
+  scanRecords?(cursor: string | undefined, limit: number): Promise<RecordBatch>;
   /**
    * Claims an `Idempotency-Key` atomically. The caller owns the key — and gets the flow
    * id to create — when the key is new or past its keeping time (the claim's `flowId`),
@@ -126,6 +147,13 @@ export interface StoreCapabilities {
    * servers skip their periodic purge; `waymark purge` still sweeps on demand.
    */
   readonly expiresByItself: boolean;
+}
+
+/** One batch of {@link FlowStore.scanRecords}. */
+export interface RecordBatch {
+  records: FlowRecord[];
+  /** Where the next batch starts; absent after the last. */
+  cursor?: string | undefined;
 }
 
 /** A claim on an idempotency key. */
