@@ -7,10 +7,12 @@ export {
   findStep,
   flowStatus,
   isExpired,
+  lifetime,
   planSteps,
   type SubmitResult,
   submitStep,
 } from "./flow/engine.ts";
+export { type Migrated, migrateRecord, restartRecord } from "./flow/migrate.ts";
 export { createRegistry, type FlowRegistry } from "./flow/registry.ts";
 export type {
   AccessPolicy,
@@ -27,11 +29,15 @@ export type {
   FlowDataOf,
   FlowDefinition,
   FlowDefinitionInput,
+  FlowMigration,
   FlowOperation,
   FlowRecord,
   FlowSettings,
   JsonSchema,
   RecordAccess,
+  RecordMigratedFrom,
+  RetiredPolicy,
+  ReturnedStep,
   StepDefinition,
   StepInput,
   StepName,

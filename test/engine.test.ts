@@ -47,7 +47,7 @@ describe("findStep", () => {
 });
 
 describe("createRecord", () => {
-  it("starts at version 1 with no data, expiring one ttl after now", () => {
+  it("starts at version 1 with no data, expiring one ttl after now, kept 30 days more", () => {
     expect(fresh()).toEqual({
       id: "flow-1",
       flow: "onboarding",
@@ -57,6 +57,7 @@ describe("createRecord", () => {
       createdAt: now.getTime(),
       updatedAt: now.getTime(),
       expiresAt: now.getTime() + 7 * day,
+      keepUntil: now.getTime() + 37 * day,
     });
   });
 });

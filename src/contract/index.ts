@@ -11,6 +11,7 @@ export type {
   FlowStatus,
   JsonSchema,
   Link,
+  MigratedFrom,
   StepRepresentation,
   StepStatus,
   StepSummary,

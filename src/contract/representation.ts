@@ -1,3 +1,5 @@
+import type { FieldError } from "./problem.ts";
+
 /** A JSON Schema document (draft 2020-12), as the API hands it out to build forms. */
 export type JsonSchema = { readonly [keyword: string]: unknown };
 
@@ -38,6 +40,23 @@ export interface CurrentStep {
   title: string;
   href: string;
   schema: JsonSchema;
+  /**
+   * Only when a migration to a new definition version sent the user back to this step:
+   * the field errors the new version found in what they had entered. Their answers are
+   * in the step's own representation (`GET {href}`), to fill the form again.
+   */
+  errors?: FieldError[];
+}
+
+/**
+ * Where a flow came from when a deploy moved it to a newer definition version.
+ * @example { definitionVersion: 1, at: "2026-12-01T09:30:00.000Z" }
+ */
+export interface MigratedFrom {
+  /** The definition version the flow started on. */
+  definitionVersion: number;
+  /** RFC 3339 time of the move. */
+  at: string;
 }
 
 /**
@@ -54,8 +73,10 @@ export interface FlowRepresentation<Data = Record<string, Record<string, unknown
   /** The flow definition's name. */
   flow: string;
   title: string;
-  /** The definition version the flow started on. */
+  /** The definition version the flow is on: the one it started on, unless it was migrated. */
   definitionVersion: number;
+  /** Present once a deploy moved the flow to a newer definition version. */
+  migratedFrom?: MigratedFrom;
   /** Grows by one with each change; the ETag says the same. */
   version: number;
   status: FlowStatus;
@@ -90,7 +111,13 @@ export interface StepRepresentation<Data = Record<string, unknown>> {
   name: string;
   title: string;
   status: StepStatus;
+  /**
+   * The saved data, null until done. For a step a migration sent back, what the user
+   * had entered (it no longer passes), to fill the form again; `errors` says why.
+   */
   data: Data | null;
+  /** Only for a step a migration sent back: the field errors in `data`. */
+  errors?: FieldError[];
   schema: JsonSchema;
   href: string;
   links: { flow: Link };

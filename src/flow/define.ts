@@ -6,8 +6,10 @@ import type {
   FlowBuilder,
   FlowDefinition,
   FlowDefinitionInput,
+  FlowMigration,
   FlowSettings,
   JsonSchema,
+  RetiredPolicy,
   StepDefinition,
 } from "./types.ts";
 
@@ -22,11 +24,14 @@ type Settled = Omit<FlowDefinition, "steps">;
 
 /**
  * A flow as built at run time, where steps are a plain array. The signatures of
- * `defineFlow` lay the typed {@link DefinedFlow} over it.
+ * `defineFlow` lay the typed {@link DefinedFlow} over it, `migrateFrom` included.
  */
 interface Built extends FlowDefinition {
   step(step: StepDefinition): Built;
 }
+
+/** Any migration function: the typed signature is DefinedFlow's; the engine checks the output. */
+type LooseMigrate = (data: never) => unknown;
 
 /** The definitions of steps written as `Steps`: names and schemas kept. */
 type DefinedSteps<Steps extends readonly StepDefinition[]> = {
@@ -105,6 +110,9 @@ function settle(input: FlowSettings): Settled {
   if (!Number.isSafeInteger(version) || version < 1) {
     throw new Error(`${where}: version must be a positive integer`);
   }
+  if (input.recoverTokens !== undefined && typeof input.recoverTokens !== "boolean") {
+    throw new Error(`${where}: recoverTokens must be true or false`);
+  }
   return {
     name: input.name,
     title: input.title ?? readableName(input.name),
@@ -112,7 +120,51 @@ function settle(input: FlowSettings): Settled {
     ttlMs: parseDuration(input.ttl, where),
     ...(input.onComplete ? { onComplete: input.onComplete } : {}),
     access: settleAccess(input.access, where),
+    recoverForMs: settleRecoverFor(input.recoverFor, where),
+    recoverTokens: input.recoverTokens ?? true,
+    retired: settleRetired(input.retired, version, where),
   };
+}
+
+const defaultRecoverFor = "30d";
+const policies: readonly RetiredPolicy[] = ["keep", "migrate", "restart", "expire"];
+
+function settleRecoverFor(value: number | string | undefined, where: string): number {
+  if (value === 0 || (typeof value === "string" && /^\s*0+\s*(ms|s|m|h|d)?\s*$/.test(value))) {
+    return 0;
+  }
+  try {
+    return parseDuration(value ?? defaultRecoverFor, where);
+  } catch {
+    throw new Error(
+      `${where}: recoverFor must be 0, positive milliseconds or a duration like "30d", at most 10 years`,
+    );
+  }
+}
+
+function settleRetired(
+  retired: FlowSettings["retired"],
+  version: number,
+  where: string,
+): Readonly<Record<number, RetiredPolicy>> {
+  if (retired === undefined) return Object.freeze({});
+  if (typeof retired !== "object" || retired === null || Array.isArray(retired)) {
+    throw new Error(`${where}: retired must map older version numbers to a policy`);
+  }
+  const settled: Record<number, RetiredPolicy> = {};
+  for (const [key, policy] of Object.entries(retired)) {
+    const older = Number(key);
+    if (!/^[1-9]\d*$/.test(key) || !Number.isSafeInteger(older) || older >= version) {
+      throw new Error(`${where}: retired names version ${key}, which is not older than ${version}`);
+    }
+    if (!policies.includes(policy)) {
+      throw new Error(
+        `${where}: retired version ${key} must be "keep", "migrate", "restart" or "expire"`,
+      );
+    }
+    settled[older] = policy;
+  }
+  return Object.freeze(settled);
 }
 
 function settleAccess(access: FlowSettings["access"], where: string): FlowAccess {
@@ -130,7 +182,33 @@ function withSteps(settled: Settled, steps: readonly DefinedStep[]): Built {
     ...settled,
     steps: Object.freeze(steps),
     step: (step: StepDefinition) => addStep(settled, steps, step),
+    migrateFrom: (previous: FlowDefinition, migrate: LooseMigrate) =>
+      withSteps({ ...settled, migration: settleMigration(settled, previous, migrate) }, steps),
   });
+}
+
+function settleMigration(
+  settled: Settled,
+  from: FlowDefinition,
+  migrate: LooseMigrate,
+): FlowMigration {
+  const where = `flow "${settled.name}" version ${settled.version}`;
+  if (typeof from?.name !== "string" || !Array.isArray(from.steps)) {
+    throw new Error(`${where}: migrateFrom takes the older definition, then a function`);
+  }
+  if (from.name !== settled.name) {
+    throw new Error(`${where}: migrateFrom names flow "${from.name}", not this flow`);
+  }
+  if (!(from.version < settled.version)) {
+    throw new Error(
+      `${where}: migrateFrom names version ${from.version}, which is not older than ${settled.version}`,
+    );
+  }
+  if (typeof migrate !== "function") {
+    throw new Error(`${where}: migrateFrom needs a function from the old data to the new`);
+  }
+  // The engine checks what it returns (plain JSON, step data objects) on every call.
+  return Object.freeze({ from, migrate: migrate as FlowMigration["migrate"] });
 }
 
 function addStep(settled: Settled, earlier: readonly DefinedStep[], step: StepDefinition): Built {

@@ -43,9 +43,22 @@ export function createRecord(
     version: 1,
     data: {},
     createdAt: at,
-    updatedAt: at,
-    expiresAt: at + definition.ttlMs,
+    ...lifetime(definition, at),
   };
+}
+
+/**
+ * The times of a record changed at `at`: it expires `ttl` later, and is kept for
+ * recovery `recoverFor` after that.
+ *
+ * @example lifetime(onboarding, Date.now()).expiresAt - Date.now() // onboarding.ttlMs
+ */
+export function lifetime(
+  definition: FlowDefinition,
+  at: number,
+): Pick<FlowRecord, "updatedAt" | "expiresAt" | "keepUntil"> {
+  const expiresAt = at + definition.ttlMs;
+  return { updatedAt: at, expiresAt, keepUntil: expiresAt + definition.recoverForMs };
 }
 
 /**
@@ -150,19 +163,37 @@ export async function submitStep(
     return { ok: true, record, changed: false, completed: false };
   }
   if (!current) return refused(completedFlow());
-  const at = now.getTime();
+  const { returnedSteps: _returned, ...rest } = record;
+  const returnedSteps = stillReturned(definition, record.returnedSteps, data);
   return {
     ok: true,
     record: {
-      ...record,
+      ...rest,
       version: record.version + 1,
       data,
-      updatedAt: at,
-      expiresAt: at + definition.ttlMs,
+      ...lifetime(definition, now.getTime()),
+      ...(returnedSteps ? { returnedSteps } : {}),
     },
     changed: true,
     completed: flowStatus(definition, data) === "completed",
   };
+}
+
+/**
+ * The steps a migration sent back that still wait for new answers: not done since, and
+ * still applying. Undefined when none is left.
+ */
+function stillReturned(
+  definition: FlowDefinition,
+  returned: FlowRecord["returnedSteps"],
+  data: FlowData,
+): FlowRecord["returnedSteps"] {
+  if (!returned) return undefined;
+  const plan = planSteps(definition, data);
+  const left = Object.entries(returned).filter(([name]) =>
+    plan.some((step) => step.name === name && step.status !== "done" && step.status !== "skipped"),
+  );
+  return left.length > 0 ? Object.fromEntries(left) : undefined;
 }
 
 /**
@@ -207,9 +238,19 @@ function outOfOrder(
   return undefined;
 }
 
-type Validated = { ok: true; value: Record<string, unknown> } | { ok: false; error: WaymarkError };
+/** What {@link validateStep} found: the step's output, or why it was refused. */
+export type Validated =
+  | { ok: true; value: Record<string, unknown> }
+  | { ok: false; error: WaymarkError };
 
-async function validateStep(
+/**
+ * Checks one step's data as a submission would: screening, the schema, then `check`
+ * with the other steps' data. Resolves the schema's output, or `invalid-step-data`
+ * with every field error.
+ *
+ * @throws WaymarkError `definition-error` when the schema or `check` throws.
+ */
+export async function validateStep(
   definition: FlowDefinition,
   step: DefinedStep,
   input: unknown,
@@ -305,7 +346,12 @@ function storable(text: string): boolean {
   return text.isWellFormed() && !text.includes("\u0000");
 }
 
-function applies(definition: FlowDefinition, step: DefinedStep, data: FlowData): boolean {
+/**
+ * Whether a step applies to the data: its `when`, or true without one.
+ *
+ * @throws WaymarkError `definition-error` when `when` throws or answers a non-boolean.
+ */
+export function applies(definition: FlowDefinition, step: DefinedStep, data: FlowData): boolean {
   if (!step.when) return true;
   const site = { flow: definition.name, step: step.name, hook: "when" } as const;
   return runUserCode(site, () => asBoolean(step.when?.(data)));

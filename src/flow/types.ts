@@ -91,9 +91,10 @@ export interface CompletedFlow {
 
 /**
  * What a request does to a flow, as an {@link AccessPolicy}'s `authorize` hook is told.
- * `read-step` is `GET /{flow}/{flowId}/step/{step}`.
+ * `read-step` is `GET /{flow}/{flowId}/step/{step}`; `recover` is `POST
+ * /{flow}/{flowId}/recover`, which brings an expired flow back.
  */
-export type FlowOperation = "start" | "read" | "read-step" | "submit" | "erase";
+export type FlowOperation = "start" | "read" | "read-step" | "submit" | "erase" | "recover";
 
 /**
  * The flow an `authorize` hook is asked about: undefined for `start`, which has no flow
@@ -199,6 +200,58 @@ export interface FlowSettings {
    * @default "capability"
    */
   access?: FlowAccess | undefined;
+  /**
+   * How long an expired flow can still be recovered with its data (`POST
+   * /{flow}/{flowId}/recover`): milliseconds or a duration such as `"30d"`; 0 turns
+   * recovery off. Stores keep an expired flow's data this long and no longer.
+   * @default "30d"
+   */
+  recoverFor?: number | string | undefined;
+  /**
+   * Whether recovery applies in token mode too, where the client holds the data: an
+   * expired token then keeps opening the flow for `recoverFor` longer. False makes an
+   * expired token final, whatever `recoverFor` says.
+   * @default true
+   */
+  recoverTokens?: boolean | undefined;
+  /**
+   * What happens to flows in progress that started on an older version of this flow,
+   * by version number (see {@link RetiredPolicy}). A version not listed migrates when
+   * {@link DefinedFlow.migrateFrom} reaches it, is kept when it is registered, and
+   * otherwise answers 410 `definition-retired`.
+   * @example retired: { 1: "restart", 2: "migrate" }
+   */
+  retired?: Readonly<Record<number, RetiredPolicy>> | undefined;
+}
+
+/**
+ * What a deploy does to a flow in progress that started on an older definition version:
+ * - `keep`: it goes on on its own version, which must still be given (registered, or
+ *   reached by a migration);
+ * - `migrate`: on its next read or write it moves to the newest version through each
+ *   `migrateFrom` in turn, in one compare-and-set; a step whose data no longer
+ *   validates becomes current again, with its field errors;
+ * - `restart`: on its next read or write it starts again on the newest version, with
+ *   no data;
+ * - `expire`: it answers 410 `flow-expired`, with no way to recover it.
+ *
+ * Completed flows are never moved: they are read on the version they completed on.
+ */
+export type RetiredPolicy = "keep" | "migrate" | "restart" | "expire";
+
+/**
+ * How a definition version moves flows from the version before it: what
+ * {@link DefinedFlow.migrateFrom} records.
+ */
+export interface FlowMigration {
+  /** The definition flows come from; its `version` is lower. */
+  readonly from: FlowDefinition;
+  /**
+   * Turns the data saved under `from` into data for this version. It must be pure and
+   * return plain JSON: an object of step names to step data objects. What it returns is
+   * validated step by step against this version.
+   */
+  readonly migrate: (data: FlowData) => FlowData;
 }
 
 /**
@@ -250,6 +303,14 @@ export interface FlowDefinition<Steps extends readonly DefinedStep[] = readonly 
   readonly onComplete?: (flow: CompletedFlow) => void | Promise<void>;
   /** Who may touch a started flow; `"capability"` unless the definition said otherwise. */
   readonly access: FlowAccess;
+  /** How long an expired flow can be recovered, in milliseconds; 0 when it cannot. */
+  readonly recoverForMs: number;
+  /** Whether an expired token can be recovered in token mode (within `recoverForMs`). */
+  readonly recoverTokens: boolean;
+  /** What happens to flows of older versions; see {@link FlowSettings.retired}. */
+  readonly retired: Readonly<Record<number, RetiredPolicy>>;
+  /** How flows move here from the previous version, when `migrateFrom` declared it. */
+  readonly migration?: FlowMigration | undefined;
 }
 
 /**
@@ -281,7 +342,32 @@ export interface FlowBuilder<Steps extends readonly DefinedStep[]> {
  */
 export interface DefinedFlow<Steps extends readonly DefinedStep[] = readonly DefinedStep[]>
   extends FlowDefinition<Steps>,
-    FlowBuilder<Steps> {}
+    FlowBuilder<Steps> {
+  /**
+   * Declares how flows started on `previous` (an older version of this flow) move to
+   * this one: `migrate` gets their data, typed by `previous`, and returns this version's
+   * data. Chains (v1 → v2 → v3) are applied in order. It must be pure; if it throws, the
+   * request answers 500 `definition-error` and nothing is written. Whatever it returns
+   * is validated against this version: a step whose data no longer passes goes back to
+   * the user with its field errors. Returns a new definition, this one unchanged.
+   *
+   * @throws Error when `previous` is another flow, or not an older version of this one.
+   * @example
+   * export const onboardingV2 = defineFlow({ name: "onboarding", version: 2, ttl: "7d" })
+   *   .step({ name: "personal-info", schema: personalInfoV2 })
+   *   .migrateFrom(onboardingV1, (data) => ({
+   *     ...data,
+   *     "personal-info": data["personal-info"] && {
+   *       fullName: data["personal-info"].name,
+   *       country: "NL",
+   *     },
+   *   }));
+   */
+  migrateFrom<From extends FlowDefinition>(
+    previous: From,
+    migrate: (data: FlowDataOf<From>) => FlowDataOf<FlowDefinition<Steps>>,
+  ): DefinedFlow<Steps>;
+}
 
 /** `Name`, or a type no name matches (a compile error) when one of `Steps` has it. */
 type NewStepName<
@@ -381,7 +467,7 @@ export interface FlowRecord {
    * Set when a migration moved the flow to a newer definition version: the version it
    * came from and when (epoch milliseconds).
    */
-  migratedFrom?: MigratedFrom;
+  migratedFrom?: RecordMigratedFrom;
   /**
    * Steps a migration sent the user back to, by step name: the step's data as the
    * migration left it (to fill the form again) and the field errors the new definition
@@ -399,7 +485,7 @@ export interface FlowRecord {
  * Where a migrated flow came from: {@link FlowRecord.migratedFrom}.
  * @example { version: 1, at: 1767225600000 }
  */
-export interface MigratedFrom {
+export interface RecordMigratedFrom {
   /** The definition version the flow was on before. */
   version: number;
   /** Epoch milliseconds of the migration. */

@@ -2,13 +2,18 @@ import type { FieldError } from "../contract/problem.ts";
 import { WaymarkError } from "../errors.ts";
 
 /** The places where a definition's own code runs. */
-export type Hook = "when" | "check" | "schema" | "onComplete" | "authorize";
+export type Hook = "when" | "check" | "schema" | "onComplete" | "authorize" | "migrate";
 
-/** Where a definition's code ran: the flow, the step (none for flow-wide hooks), the hook. */
+/**
+ * Where a definition's code ran: the flow, the step (none for flow-wide hooks), the
+ * hook, and for `migrate` the versions it moves between.
+ */
 export interface HookSite {
   flow: string;
   step?: string;
   hook: Hook;
+  fromVersion?: number;
+  toVersion?: number;
 }
 
 /**
@@ -36,7 +41,11 @@ export function runUserCode<T>(site: HookSite, run: () => T): T {
 
 function definitionError(site: HookSite, cause: unknown): WaymarkError {
   const where =
-    site.step === undefined ? `"${site.flow}"` : `step "${site.step}" of "${site.flow}"`;
+    site.step !== undefined
+      ? `step "${site.step}" of "${site.flow}"`
+      : site.fromVersion !== undefined
+        ? `"${site.flow}" from version ${site.fromVersion} to ${site.toVersion}`
+        : `"${site.flow}"`;
   return new WaymarkError("definition-error", `The ${site.hook} code of ${where} failed`, {
     cause,
     extensions: { ...site },

@@ -207,11 +207,12 @@ export function createWaymark(options: WaymarkOptions): Waymark {
   );
   app.onError((error, c) => {
     if (error instanceof WaymarkError && error.code === "definition-error") {
-      // The flow, step and hook, and the class of what the definition threw: never its message.
-      const { flow, step, hook } = error.extensions;
+      // The flow, step and hook (and a migration's versions), and the class of what the
+      // definition threw: never its message.
+      const { flow, step, hook, fromVersion, toVersion } = error.extensions;
       const err = describe(error.cause);
       logger?.error(
-        { route: routePath(c), code: error.code, flow, step, hook, err },
+        { route: routePath(c), code: error.code, flow, step, hook, fromVersion, toVersion, err },
         "definition failed",
       );
     } else if (!(error instanceof WaymarkError) || problemStatus(error.code) >= 500) {

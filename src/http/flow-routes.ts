@@ -3,7 +3,7 @@ import { WaymarkError } from "../errors.ts";
 import type { Caller } from "../service/access.ts";
 import { unknownFlow } from "../service/flows.ts";
 import type { Preconditions } from "../service/preconditions.ts";
-import type { FlowService } from "../service/types.ts";
+import type { FlowService, FlowView } from "../service/types.ts";
 import { type BodyLimits, readJsonBody } from "./body.ts";
 import { idempotent } from "./idempotency.ts";
 import { methodNotAllowed } from "./problem.ts";
@@ -68,9 +68,24 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
 
   app.get("/:flow/:id", async (c) => {
     const input = { now: now(), preconditions: preconditionsOf(c), caller: callerOf(c) };
-    const found = await service.read(c.req.param("flow"), c.req.param("id"), input);
+    const { flow, id } = c.req.param();
+    const found = await offeringRecovery(c, service.read(flow, id, input));
     if (found.notModified) return notModified(found.etag);
-    return json(c, flowRepresentation(found, base), { etag: found.etag });
+    return json(c, flowRepresentation(found, base), {
+      etag: found.etag,
+      ...movedTo(base, found, id),
+    });
+  });
+
+  app.post("/:flow/:id/recover", async (c) => {
+    const { flow, id } = c.req.param();
+    const input = { now: now(), preconditions: preconditionsOf(c), caller: callerOf(c) };
+    const recovered = await service.recover(flow, id, input);
+    const moved =
+      recovered.flowId === id
+        ? {}
+        : { location: flowPath(base, recovered.record, recovered.flowId) };
+    return json(c, flowRepresentation(recovered, base), { etag: recovered.etag, ...moved });
   });
 
   app.delete("/:flow/:id", async (c) => {
@@ -81,11 +96,8 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
 
   app.get("/:flow/:id/step/:step", async (c) => {
     const { flow, id, step } = c.req.param();
-    const found = await service.readStep(flow, id, step, {
-      now: now(),
-      preconditions: preconditionsOf(c),
-      caller: callerOf(c),
-    });
+    const input = { now: now(), preconditions: preconditionsOf(c), caller: callerOf(c) };
+    const found = await offeringRecovery(c, service.readStep(flow, id, step, input));
     if (found.notModified) return notModified(found.etag);
     return json(c, stepRepresentation(found, base), { etag: found.etag });
   });
@@ -97,11 +109,14 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     }
     const body = await readJsonBody(c.req.raw, limits);
     const { flow, id, step } = c.req.param();
-    const saved = await service.submit(flow, id, step, body, {
-      now: now(),
-      preconditions: preconditionsOf(c),
-      caller: callerOf(c),
-    });
+    const saved = await offeringRecovery(
+      c,
+      service.submit(flow, id, step, body, {
+        now: now(),
+        preconditions: preconditionsOf(c),
+        caller: callerOf(c),
+      }),
+    );
     // The address changes in token mode, where the flow id is the sealed record.
     const moved =
       saved.flowId === id ? {} : { location: flowPath(base, saved.record, saved.flowId) };
@@ -111,6 +126,24 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
   app.all("/:flow", (c) => notAllowed(c, "GET, HEAD, POST"));
   app.all("/:flow/:id", (c) => notAllowed(c, "GET, HEAD, DELETE"));
   app.all("/:flow/:id/step/:step", (c) => notAllowed(c, "GET, HEAD, PUT"));
+  app.all("/:flow/:id/recover", (c) => notAllowed(c, "POST"));
+
+  /**
+   * Adds the `recover` link to the refusal of an expired flow that can be recovered:
+   * where to `POST` to bring it back.
+   */
+  async function offeringRecovery<T>(c: Context, answer: Promise<T>): Promise<T> {
+    try {
+      return await answer;
+    } catch (error) {
+      if (!(error instanceof WaymarkError && error.extensions.recoverableUntil)) throw error;
+      const href = `${base}/${c.req.param("flow")}/${c.req.param("id")}/recover`;
+      throw new WaymarkError(error.code, error.message, {
+        extensions: { ...error.extensions, recover: { href, method: "POST" } },
+        cause: error,
+      });
+    }
+  }
 
   function notAllowed(c: Context, allow: string): never {
     const name = c.req.param("flow") ?? "";
@@ -144,6 +177,16 @@ function json(c: Context, body: unknown, headers: Record<string, string>): Respo
     status: 200,
     headers: { ...jsonHeaders, ...headers },
   });
+}
+
+/**
+ * `Content-Location` for a read that answers under a new flow id: in token mode, a flow a
+ * migration moved is sealed anew, and the old token no longer describes it.
+ */
+function movedTo(base: string, found: FlowView, id: string): Record<string, string> {
+  return found.flowId === id
+    ? {}
+    : { "content-location": flowPath(base, found.record, found.flowId) };
 }
 
 function notModified(tag: string): Response {

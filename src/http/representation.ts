@@ -29,18 +29,28 @@ export function flowRepresentation(view: FlowView, base: string): FlowRepresenta
   const state = plan.find((step) => step.status === "current");
   const current = state ? definition.steps[state.number - 1] : undefined;
   const self = flowPath(base, record, flowId);
+  const returned = current && record.returnedSteps?.[current.name];
   const currentStep: CurrentStep | undefined = current && {
     number: current.number,
     name: current.name,
     title: current.title,
     href: stepPath(self, current),
     schema: current.jsonSchema,
+    ...(returned ? { errors: [...returned.errors] } : {}),
   };
   return {
     flowId,
     flow: record.flow,
     title: definition.title,
     definitionVersion: record.definitionVersion,
+    ...(record.migratedFrom
+      ? {
+          migratedFrom: {
+            definitionVersion: record.migratedFrom.version,
+            at: iso(record.migratedFrom.at),
+          },
+        }
+      : {}),
     version: record.version,
     status: current ? "in_progress" : "completed",
     steps: plan.map((step) => ({ ...step, href: stepPath(self, step) })),
@@ -60,13 +70,16 @@ export function flowRepresentation(view: FlowView, base: string): FlowRepresenta
 export function stepRepresentation(view: StepView, base: string): StepRepresentation {
   const { record, step, flowId, plan } = view;
   const self = flowPath(base, record, flowId);
+  const status = plan[step.number - 1]?.status ?? "pending";
+  const returned = status === "done" ? undefined : record.returnedSteps?.[step.name];
   return {
     flowId,
     number: step.number,
     name: step.name,
     title: step.title,
-    status: plan[step.number - 1]?.status ?? "pending",
-    data: (record.data[step.name] as Record<string, unknown> | undefined) ?? null,
+    status,
+    data: (returned?.data ?? record.data[step.name] ?? null) as Record<string, unknown> | null,
+    ...(returned ? { errors: [...returned.errors] } : {}),
     schema: step.jsonSchema,
     href: stepPath(self, step),
     links: { flow: { href: self } },

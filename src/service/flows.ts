@@ -4,11 +4,14 @@ import {
   createRecord,
   expired,
   findStep,
+  flowStatus,
   isExpired,
+  lifetime,
   planSteps,
   submitStep,
 } from "../flow/engine.ts";
 import { isPlainObject } from "../flow/json.ts";
+import { migrateRecord, restartRecord } from "../flow/migrate.ts";
 import { createRegistry } from "../flow/registry.ts";
 import type { DefinedStep, FlowDefinition, FlowOperation, FlowRecord } from "../flow/types.ts";
 import { runUserCode } from "../flow/user-code.ts";
@@ -95,7 +98,80 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
     return record;
   }
 
-  /** The live flow a flow id names, with the definition it started on. */
+  /**
+   * What a loaded record is served as: the definition it is on, and the record itself
+   * or, where its version's policy says so, the record moved to the newest version
+   * (`moved`: to be saved before it is answered with).
+   */
+  async function serve(
+    record: FlowRecord,
+    now: Date,
+  ): Promise<{ definition: FlowDefinition; record: FlowRecord; moved: boolean }> {
+    const newest = latest(record.flow);
+    if (record.definitionVersion === newest.version) {
+      return { definition: newest, record, moved: false };
+    }
+    const own = registry.at(record.flow, record.definitionVersion);
+    // A completed flow stays on the version it completed on: its answers were accepted.
+    if (own && flowStatus(own, record.data) === "completed") {
+      return { definition: own, record, moved: false };
+    }
+    switch (registry.policy(record.flow, record.definitionVersion)) {
+      case "keep":
+        if (own) return { definition: own, record, moved: false };
+        break;
+      case "migrate": {
+        const chain = registry.migrationsFrom(record.flow, record.definitionVersion);
+        const migrated = await migrateRecord(chain, record, now);
+        return { definition: newest, record: migrated.record, moved: true };
+      }
+      case "restart":
+        return { definition: newest, record: restartRecord(newest, record, now), moved: true };
+      case "expire":
+        throw new WaymarkError(
+          "flow-expired",
+          `This flow started on version ${record.definitionVersion} of "${record.flow}", which has been withdrawn; start a new one`,
+        );
+      case undefined:
+        break;
+    }
+    throw new WaymarkError(
+      "definition-retired",
+      `This flow started on version ${record.definitionVersion} of "${record.flow}", which is no longer served`,
+    );
+  }
+
+  /** Whether an expired record can still be brought back with `recover`. */
+  function recoverable(record: FlowRecord, now: Date): boolean {
+    const newest = latest(record.flow);
+    const policy = registry.policy(record.flow, record.definitionVersion);
+    const served =
+      record.definitionVersion === newest.version ||
+      policy === "migrate" ||
+      policy === "restart" ||
+      (policy === "keep" && registry.at(record.flow, record.definitionVersion) !== undefined);
+    return (
+      served &&
+      now.getTime() < (record.keepUntil ?? record.expiresAt) &&
+      (!tokens || newest.recoverTokens)
+    );
+  }
+
+  /** The refusal for an expired flow: with when it can be recovered until, if it can. */
+  function expiredError(record: FlowRecord, now: Date): WaymarkError {
+    if (!recoverable(record, now)) return expired();
+    const until = new Date(record.keepUntil ?? record.expiresAt).toISOString();
+    return new WaymarkError(
+      "flow-expired",
+      "This flow has expired; recover it to continue where you left off",
+      { extensions: { recoverableUntil: until } },
+    );
+  }
+
+  /**
+   * The live flow a flow id names, served as {@link serve} says: a record moved to the
+   * newest version is saved (one compare-and-set) before it is answered with.
+   */
   async function loadLive(
     flow: string,
     flowId: string,
@@ -103,22 +179,23 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
     operation: FlowOperation,
     caller: Caller | undefined,
   ) {
-    const record = await load(flow, flowId, operation, caller);
-    const definition = registry.at(record.flow, record.definitionVersion);
-    if (!definition) {
-      throw new WaymarkError(
-        "definition-retired",
-        `This flow started on version ${record.definitionVersion} of "${record.flow}", which is no longer served`,
-      );
-    }
-    if (isExpired(record, now)) throw expired();
-    return { definition, record };
+    const attempt = async () => {
+      const loaded = await load(flow, flowId, operation, caller);
+      if (isExpired(loaded, now)) throw expiredError(loaded, now);
+      const { definition, record, moved } = await serve(loaded, now);
+      if (!moved) return { definition, record, flowId };
+      const saved = await commit(definition, record, loaded.version, false, now);
+      return saved === undefined ? undefined : { definition, record, flowId: saved };
+    };
+    // Only a record being moved writes, and only then can it lose to another write.
+    return (await attempt()) ?? turns.write(flowId, false, attempt);
   }
 
+  /** Saves `next` if the stored version is still `expected`; its flow id, or undefined. */
   async function commit(
     definition: FlowDefinition,
     next: FlowRecord,
-    previous: FlowRecord,
+    expected: number,
     completed: boolean,
     now: Date,
   ): Promise<string | undefined> {
@@ -126,7 +203,7 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
     const flowId = flowIdOf(next);
     if (completed) await complete(definition, next, now);
     if (tokens) return flowId;
-    return (await store.save(next, previous.version)) ? flowId : undefined;
+    return (await store.save(next, expected)) ? flowId : undefined;
   }
 
   return {
@@ -157,13 +234,11 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
       }
       // The first answer's secret never reached its caller: a new one replaces it.
       const { secret, secretHash } = newSecret();
-      const at = now.getTime();
       const next: FlowRecord = {
         ...existing,
         access: { ...existing.access, secretHash },
         version: existing.version + 1,
-        updatedAt: at,
-        expiresAt: at + settled.ttlMs,
+        ...lifetime(settled, now.getTime()),
       };
       if (!(await store.save(next, existing.version))) {
         throw new WaymarkError("concurrent-update", "The flow changed while it was restarted");
@@ -172,30 +247,64 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
     },
 
     async read(flow, flowId, { now, preconditions, caller }) {
-      const { definition, record } = await loadLive(flow, flowId, now, "read", caller);
-      const found = view(definition, record, flowId);
+      const live = await loadLive(flow, flowId, now, "read", caller);
+      const found = view(live.definition, live.record, live.flowId);
       return { ...found, notModified: isNotModified(preconditions, found.etag) };
     },
 
     async readStep(flow, flowId, ref, { now, preconditions, caller }) {
-      const { definition, record } = await loadLive(flow, flowId, now, "read-step", caller);
-      const found = { ...view(definition, record, flowId), step: stepOf(definition, ref) };
+      const { definition, record, ...live } = await loadLive(
+        flow,
+        flowId,
+        now,
+        "read-step",
+        caller,
+      );
+      const found = { ...view(definition, record, live.flowId), step: stepOf(definition, ref) };
       return { ...found, notModified: isNotModified(preconditions, found.etag) };
     },
 
     async submit(flow, flowId, ref, body, { now, preconditions, caller }) {
       /** Load, apply, compare-and-set: undefined when another write got there first. */
       async function attempt(): Promise<SubmitOutcome | undefined> {
-        const { definition, record } = await loadLive(flow, flowId, now, "submit", caller);
-        evaluatePreconditions(preconditions, etagOf(record, flowId), { safe: false });
+        const loaded = await load(flow, flowId, "submit", caller);
+        if (isExpired(loaded, now)) throw expiredError(loaded, now);
+        // The client's copy is the record as stored, before any migration.
+        evaluatePreconditions(preconditions, etagOf(loaded, flowId), { safe: false });
+        // A migration and the step it lets through are one write.
+        const { definition, record, moved } = await serve(loaded, now);
         const step = stepOf(definition, ref);
         const result = await submitStep(definition, record, step, unwrap(step, body), now);
         if (!result.ok) throw result.error;
-        if (!result.changed) return { ...view(definition, record, flowId), changed: false };
-        const saved = await commit(definition, result.record, record, result.completed, now);
+        if (!result.changed && !moved) {
+          return { ...view(definition, record, flowId), changed: false };
+        }
+        const next = result.changed ? result.record : record;
+        const completed = result.changed && result.completed;
+        const saved = await commit(definition, next, loaded.version, completed, now);
         return saved === undefined
           ? undefined
-          : { ...view(definition, result.record, saved), changed: true };
+          : { ...view(definition, next, saved), changed: true };
+      }
+      return turns.write(flowId, hasEntityTags(preconditions), attempt);
+    },
+
+    async recover(flow, flowId, { now, preconditions, caller }) {
+      async function attempt(): Promise<SubmitOutcome | undefined> {
+        const loaded = await load(flow, flowId, "recover", caller);
+        evaluatePreconditions(preconditions, etagOf(loaded, flowId), { safe: false });
+        const expiredNow = isExpired(loaded, now);
+        if (expiredNow && !recoverable(loaded, now)) throw expiredError(loaded, now);
+        const { definition, record, moved } = await serve(loaded, now);
+        // Live already (a retried recovery, say): answered as a read would be.
+        if (!expiredNow && !moved) return { ...view(definition, record, flowId), changed: false };
+        const next: FlowRecord = expiredNow
+          ? { ...record, version: loaded.version + 1, ...lifetime(definition, now.getTime()) }
+          : record;
+        const saved = await commit(definition, next, loaded.version, false, now);
+        return saved === undefined
+          ? undefined
+          : { ...view(definition, next, saved), changed: true };
       }
       return turns.write(flowId, hasEntityTags(preconditions), attempt);
     },

@@ -139,6 +139,23 @@ export interface FlowService {
     input: { now: Date; preconditions?: Preconditions; caller?: Caller },
   ): Promise<SubmitOutcome>;
   /**
+   * Brings an expired flow back with its data, while it can be recovered (within its
+   * definition's `recoverFor` after expiry, and in token mode unless the definition
+   * set `recoverTokens: false`): it gets a new expiry, and moves to the newest
+   * definition version as that version's policy says. A flow that is live already is
+   * answered as it is, so a retried recovery is harmless. An expired flow's
+   * `flow-expired` refusal carries `recoverableUntil` (RFC 3339) while this can work.
+   * @throws WaymarkError `unknown-flow`, `flow-not-found`, `invalid-flow-token`,
+   * `flow-expired` (past the grace period, or not recoverable), `definition-retired`,
+   * `precondition-failed`, `token-too-large`, `concurrent-update`, `definition-error`,
+   * `store-unavailable`.
+   */
+  recover(
+    flow: string,
+    flowId: string,
+    input: { now: Date; preconditions?: Preconditions; caller?: Caller },
+  ): Promise<SubmitOutcome>;
+  /**
    * Erases a flow and its data, expired or not, whatever its definition. In token mode
    * there is nothing to erase: the flow id is checked and the client drops it.
    * @throws WaymarkError `unknown-flow`, `flow-not-found`, `invalid-flow-token`,

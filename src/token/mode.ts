@@ -127,6 +127,18 @@ function isFlowRecord(value: unknown): value is FlowRecord {
       (time) => Number.isSafeInteger(time) && (time as number) >= 0 && (time as number) <= maxTime,
     ) &&
     (createdAt as number) <= (updatedAt as number) &&
-    (updatedAt as number) <= (expiresAt as number)
+    (updatedAt as number) <= (expiresAt as number) &&
+    (record.keepUntil === undefined ||
+      (Number.isSafeInteger(record.keepUntil) &&
+        record.keepUntil >= (expiresAt as number) &&
+        record.keepUntil <= maxTime)) &&
+    (record.migratedFrom === undefined ||
+      (Number.isSafeInteger(record.migratedFrom.version) &&
+        Number.isSafeInteger(record.migratedFrom.at))) &&
+    (record.returnedSteps === undefined ||
+      (isPlainObject(record.returnedSteps) &&
+        Object.values(record.returnedSteps).every(
+          (step) => isPlainObject(step?.data) && Array.isArray(step.errors),
+        )))
   );
 }
