@@ -1,6 +1,7 @@
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
 import { checkBatchLimit } from "./batch-limit.ts";
+import { keepingTime } from "./keeping-time.ts";
 import type { FlowStore, StoredResponse } from "./types.ts";
 
 /**
@@ -111,7 +112,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
       for (const [id, lock] of locks) if (lock.until <= clock) locks.delete(id);
       let purged = 0;
       for (const [id, record] of flows) {
-        if ((record.keepUntil ?? record.expiresAt) <= at) {
+        if (keepingTime(record) <= at) {
           flows.delete(id);
           purged += 1;
         }

@@ -3,6 +3,7 @@ import Database from "better-sqlite3";
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
 import { checkBatchLimit } from "./batch-limit.ts";
+import { keepingTime } from "./keeping-time.ts";
 import { counterOf, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
 import type { FlowStore, IdempotencyClaim, IdempotencyClaimResult } from "./types.ts";
 
@@ -230,11 +231,6 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
       db.close();
     },
   };
-}
-
-/** What the purge goes by: the flow's keeping time, or its expiry when it has none. */
-function keepingTime(record: FlowRecord): number {
-  return record.keepUntil ?? record.expiresAt;
 }
 
 function openDatabase(options: SqliteStoreOptions): Database.Database {
