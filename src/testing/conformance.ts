@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FlowStore } from "../store/types.ts";
 import { describeExpiry } from "./expiry.ts";
+import { describeRecordScans } from "./record-scans.ts";
 import { hour, sampleRecord } from "./records.ts";
 import { describeWriteLocks } from "./write-locks.ts";
 
@@ -40,9 +41,9 @@ export interface StoreFactory {
  * load, compare-and-set save (one winner among concurrent writers, across handles),
  * delete at an expected version, purge of records past their keeping time (`keepUntil`,
  * else `expiresAt`) and of idempotency keys, expired records loading until then, the
- * idempotency claim, finish and release rules with their leases, the optional write
- * locks (skipped for a store without them), large and unicode records, `ping`, and calls
- * after `close` rejecting. It uses the store only through
+ * idempotency claim, finish and release rules with their leases, the optional record
+ * scans and write locks (skipped for a store without them), large and unicode records,
+ * `ping`, and calls after `close` rejecting. It uses the store only through
  * `FlowStore`, so it checks any backend; call it at the top level of a vitest test file,
  * once per backend (or configuration), with a factory for real, empty stores.
  *
@@ -183,6 +184,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
     });
 
     describeExpiry(() => store);
+    describeRecordScans(() => ({ store, reopen }));
     describeWriteLocks(() => ({ store, reopen }));
 
     describe("idempotency keys", () => {
