@@ -1,3 +1,4 @@
+import { WaymarkError } from "../errors.ts";
 import type { FlowDefinition, RetiredPolicy } from "./types.ts";
 
 /** Names the HTTP layer keeps for itself. */
@@ -113,4 +114,13 @@ function settleVersions(name: string, registered: Map<number, FlowDefinition>): 
     if (policy) policies.set(version, policy);
   }
   return { newest, known, policies, chain };
+}
+
+/**
+ * The refusal for a flow name nothing is registered under.
+ *
+ * @example throw unknownFlow("signup") // 404 unknown-flow
+ */
+export function unknownFlow(name: string): WaymarkError {
+  return new WaymarkError("unknown-flow", `There is no flow named "${name.slice(0, 100)}"`);
 }

@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import { WaymarkError } from "../errors.ts";
+import { unknownFlow } from "../flow/registry.ts";
 import type { Caller } from "../service/access.ts";
-import { unknownFlow } from "../service/flows.ts";
 import type { Preconditions } from "../service/preconditions.ts";
 import type { FlowService, FlowView } from "../service/types.ts";
 import { type BodyLimits, readJsonBody } from "./body.ts";

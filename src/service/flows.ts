@@ -4,15 +4,14 @@ import {
   createRecord,
   expired,
   findStep,
-  flowStatus,
   isExpired,
   lifetime,
   planSteps,
   submitStep,
 } from "../flow/engine.ts";
 import { isPlainObject } from "../flow/json.ts";
-import { migrateRecord, restartRecord } from "../flow/migrate.ts";
-import { createRegistry } from "../flow/registry.ts";
+import { placeRecord, type Settled, settleRecord } from "../flow/placement.ts";
+import { createRegistry, unknownFlow } from "../flow/registry.ts";
 import type { DefinedStep, FlowDefinition, FlowOperation, FlowRecord } from "../flow/types.ts";
 import { runUserCode } from "../flow/user-code.ts";
 import { invalidFlowToken } from "../token/mode.ts";
@@ -99,46 +98,12 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
   }
 
   /**
-   * What a loaded record is served as: the definition it is on, and the record itself
-   * or, where its version's policy says so, the record moved to the newest version
-   * (`moved`: to be saved before it is answered with).
+   * What a loaded record is served as (see {@link placeRecord}): the definition it is on,
+   * and the record itself or, where its version's policy says so, the record moved to the
+   * newest version (`moved`: to be saved before it is answered with).
    */
-  async function serve(
-    record: FlowRecord,
-    now: Date,
-  ): Promise<{ definition: FlowDefinition; record: FlowRecord; moved: boolean }> {
-    const newest = latest(record.flow);
-    if (record.definitionVersion === newest.version) {
-      return { definition: newest, record, moved: false };
-    }
-    const own = registry.at(record.flow, record.definitionVersion);
-    // A completed flow stays on the version it completed on: its answers were accepted.
-    if (own && flowStatus(own, record.data) === "completed") {
-      return { definition: own, record, moved: false };
-    }
-    switch (registry.policy(record.flow, record.definitionVersion)) {
-      case "keep":
-        if (own) return { definition: own, record, moved: false };
-        break;
-      case "migrate": {
-        const chain = registry.migrationsFrom(record.flow, record.definitionVersion);
-        const migrated = await migrateRecord(chain, record, now);
-        return { definition: newest, record: migrated.record, moved: true };
-      }
-      case "restart":
-        return { definition: newest, record: restartRecord(newest, record, now), moved: true };
-      case "expire":
-        throw new WaymarkError(
-          "flow-expired",
-          `This flow started on version ${record.definitionVersion} of "${record.flow}", which has been withdrawn; start a new one`,
-        );
-      case undefined:
-        break;
-    }
-    throw new WaymarkError(
-      "definition-retired",
-      `This flow started on version ${record.definitionVersion} of "${record.flow}", which is no longer served`,
-    );
+  async function serve(record: FlowRecord, now: Date): Promise<Settled> {
+    return settleRecord(placeRecord(registry, record), record, now);
   }
 
   /** Whether an expired record can still be brought back with `recover`. */
@@ -381,9 +346,4 @@ export function envelopeKey(stepName: string): string {
 /** The refusal for a flow id nothing is kept under, and for a caller refused access. */
 function notFound(flow: string): WaymarkError {
   return new WaymarkError("flow-not-found", `No ${flow} flow has this id`);
-}
-
-/** The refusal for a flow name nothing is registered under. */
-export function unknownFlow(name: string): WaymarkError {
-  return new WaymarkError("unknown-flow", `There is no flow named "${name.slice(0, 100)}"`);
 }
