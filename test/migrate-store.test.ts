@@ -1,0 +1,234 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createRegistry, type FlowRecord, type FlowStore } from "waymark";
+import { createSqliteStore } from "waymark/store/sqlite";
+import { migrateStore, type VersionReport } from "../src/service/migrate-store.ts";
+import flows from "./fixtures/migrate-flows.ts";
+import { seedMigrations } from "./support/migrate-seeds.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "waymark-migrate-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const registry = createRegistry(flows);
+const now = new Date();
+
+/** A fresh SQLite file store holding the seeded mix. */
+async function seeded() {
+  const store = createSqliteStore({ path: join(dir, `${crypto.randomUUID()}.db`) });
+  return { store, records: await seedMigrations(store, now) };
+}
+
+/** A version's entry with every count zero, and the fields given. */
+function entry(fields: Partial<VersionReport>): VersionReport {
+  return {
+    flow: "signup",
+    version: 1,
+    newest: 2,
+    policy: "migrate",
+    total: 0,
+    migrated: 0,
+    returned: { records: 0, steps: {} },
+    dropped: {},
+    failed: { records: 0, flowIds: [], errors: {} },
+    restarted: 0,
+    withdrawn: 0,
+    kept: 0,
+    completed: 0,
+    expired: 0,
+    notServed: 0,
+    changedMeanwhile: 0,
+    ...fields,
+  };
+}
+
+const migrateError = 'The migrate code of "signup" from version 1 to 2 failed';
+
+/** The seeded mix, counted by hand (see test/support/migrate-seeds.ts). */
+function expectedVersions(boomId: string | undefined): VersionReport[] {
+  return [
+    entry({ flow: "legacy", newest: null, policy: "unknown-flow", total: 1, notServed: 1 }),
+    entry({ flow: "newsletter", policy: "keep", total: 2, kept: 2 }),
+    entry({
+      total: 13,
+      migrated: 5,
+      returned: {
+        records: 3,
+        steps: {
+          account: { records: 2, fields: { "/email": 2 } },
+          profile: { records: 2, fields: { "/fullName": 2 } },
+        },
+      },
+      dropped: { "old-step": 1 },
+      failed: {
+        records: 1,
+        flowIds: boomId ? [boomId] : [],
+        errors: { [migrateError]: 1 },
+      },
+      completed: 2,
+      expired: 2,
+    }),
+    entry({ version: 9, policy: "none", total: 1, notServed: 1 }),
+    entry({ flow: "survey", newest: 4, policy: "restart", total: 2, restarted: 2 }),
+    entry({ flow: "survey", version: 2, newest: 4, policy: "expire", total: 1, withdrawn: 1 }),
+    entry({ flow: "survey", version: 3, newest: 4, policy: "none", total: 1, notServed: 1 }),
+  ];
+}
+
+/** Every stored record, by id. */
+async function everything(store: FlowStore): Promise<Map<string, FlowRecord>> {
+  const found = new Map<string, FlowRecord>();
+  let cursor: string | undefined;
+  do {
+    const batch = await store.scanRecords?.(cursor, 100);
+    for (const record of batch?.records ?? []) found.set(record.id, record);
+    cursor = batch?.cursor;
+  } while (cursor !== undefined);
+  return found;
+}
+
+describe("migrateStore", () => {
+  it("counts, in a dry run, what a server would do to each older version's flows", async () => {
+    const { store, records } = await seeded();
+    const before = await everything(store);
+    const progress: number[] = [];
+    const report = await migrateStore(store, registry, {
+      dryRun: true,
+      batchSize: 5,
+      now: () => now,
+      onProgress: (scanned) => progress.push(scanned),
+    });
+    expect(report).toEqual({
+      dryRun: true,
+      scanned: 24,
+      current: 3,
+      moved: 10,
+      failed: 1,
+      versions: expectedVersions(records.boom?.id),
+    });
+    for (const version of report.versions) {
+      const {
+        flow,
+        version: _,
+        newest,
+        policy,
+        total,
+        returned,
+        dropped,
+        failed,
+        ...rest
+      } = version;
+      const counted = Object.values(rest).reduce((sum, count) => sum + count, 0);
+      expect(counted + returned.records + failed.records).toBe(total);
+    }
+    expect(progress).toEqual([5, 10, 15, 20, 24]);
+    expect(await everything(store)).toEqual(before);
+    await store.close();
+  });
+
+  it("moves each flow a server would move, leaves the rest, and finds nothing left on a rerun", async () => {
+    const { store, records } = await seeded();
+    const report = await migrateStore(store, registry, { dryRun: false, now: () => now });
+    expect(report).toEqual({
+      dryRun: false,
+      scanned: 24,
+      current: 3,
+      moved: 10,
+      failed: 1,
+      versions: expectedVersions(records.boom?.id),
+    });
+
+    const after = await everything(store);
+    const moved = ["clean", "clean-2", "empty", "account-only", "dropped", "bad-email"];
+    for (const label of [...moved, "bad-both", "empty-name", "restart", "restart-2"]) {
+      const seed = records[label] as FlowRecord;
+      const newest = seed.flow === "survey" ? 4 : 2;
+      expect(after.get(seed.id), label).toMatchObject({
+        definitionVersion: newest,
+        version: seed.version + 1,
+        migratedFrom: { version: seed.definitionVersion, at: now.getTime() },
+        expiresAt: seed.expiresAt,
+      });
+    }
+    expect(after.get(records.clean?.id ?? "")?.data).toEqual({
+      account: { email: "ada@example.com" },
+      profile: { fullName: "Ada" },
+    });
+    expect(after.get(records["bad-both"]?.id ?? "")?.returnedSteps).toMatchObject({
+      account: { data: { email: "nope" } },
+      profile: { data: { fullName: "" } },
+    });
+    const untouched = ["boom", "completed", "completed-bad", "expired", "expired-boom", "future"];
+    for (const label of [...untouched, "withdrawn", "no-policy", "kept", "legacy", "current"]) {
+      const seed = records[label] as FlowRecord;
+      expect(after.get(seed.id), label).toEqual(seed);
+    }
+
+    const rerun = await migrateStore(store, registry, { dryRun: false, now: () => now });
+    expect(rerun).toMatchObject({ scanned: 24, current: 13, moved: 0, failed: 1 });
+    expect(rerun.versions.find((version) => version.flow === "signup")).toEqual(
+      entry({
+        total: 5,
+        failed: { records: 1, flowIds: [records.boom?.id ?? ""], errors: { [migrateError]: 1 } },
+        completed: 2,
+        expired: 2,
+      }),
+    );
+    await store.close();
+  });
+
+  it("redoes a record another writer changed meanwhile, and leaves one that moved on or went", async () => {
+    const { store, records } = await seeded();
+    const [changed, migrated, deleted] = [records.clean, records["clean-2"], records.empty] as [
+      FlowRecord,
+      FlowRecord,
+      FlowRecord,
+    ];
+    // Another writer gets in first, once each: a server still on version 1 saves a step,
+    // a server on version 2 migrates the flow, a user erases it.
+    const meanwhile = new Map<string, () => Promise<unknown>>([
+      [changed.id, () => store.save({ ...changed, version: changed.version + 1 }, changed.version)],
+      [
+        migrated.id,
+        () =>
+          store.save(
+            { ...migrated, definitionVersion: 2, version: migrated.version + 1 },
+            migrated.version,
+          ),
+      ],
+      [deleted.id, () => store.delete(deleted.id)],
+    ]);
+    const racing: FlowStore = {
+      ...store,
+      async save(record, expected) {
+        const other = meanwhile.get(record.id);
+        meanwhile.delete(record.id);
+        await other?.();
+        return store.save(record, expected);
+      },
+    };
+    const report = await migrateStore(racing, registry, { dryRun: false, now: () => now });
+    const signup = report.versions.find((version) => version.flow === "signup");
+    expect(signup).toMatchObject({ migrated: 3, changedMeanwhile: 2 });
+    expect(await store.load(changed.id)).toMatchObject({
+      definitionVersion: 2,
+      version: changed.version + 2,
+    });
+    expect(await store.load(migrated.id)).toMatchObject({
+      definitionVersion: 2,
+      version: migrated.version + 1,
+    });
+    expect(await store.load(deleted.id)).toBeUndefined();
+    await store.close();
+  });
+
+  it("refuses a store that cannot list its records", async () => {
+    const { store } = await seeded();
+    const { scanRecords: _, ...blind } = store;
+    await expect(migrateStore(blind, registry, { dryRun: true })).rejects.toThrow(
+      "this store cannot list its records",
+    );
+    await store.close();
+  });
+});

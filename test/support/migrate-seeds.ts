@@ -1,0 +1,80 @@
+import type { FlowData, FlowRecord } from "../../src/flow/types.ts";
+import type { FlowStore } from "../../src/store/types.ts";
+import { hour } from "./records.ts";
+
+const valid = { account: { email: "ada@example.com" }, profile: { name: "Ada" } };
+const boom = { profile: { name: "boom" } };
+
+/**
+ * The records {@link seedMigrations} stores, for test/fixtures/migrate-flows.ts: a label,
+ * the flow and definition version, the data, and whether it has expired. Counted by hand
+ * in the tests that use them.
+ */
+const seeds: ReadonlyArray<[label: string, flow: string, version: number, FlowData, "expired"?]> = [
+  // signup 1 → 2 (migrate): 5 clean, one of them losing a step that is gone in 2.
+  ["clean", "signup", 1, valid],
+  ["clean-2", "signup", 1, valid],
+  ["empty", "signup", 1, {}],
+  ["account-only", "signup", 1, { account: { email: "grace@example.com" } }],
+  ["dropped", "signup", 1, { ...valid, "old-step": { note: "gone in version 2" } }],
+  // 3 sent back: account /email twice, profile /fullName twice.
+  ["bad-email", "signup", 1, { account: { email: "not an email" } }],
+  ["bad-both", "signup", 1, { account: { email: "nope" }, profile: { name: "" } }],
+  ["empty-name", "signup", 1, { account: { email: "b@example.com" }, profile: { name: "" } }],
+  // 1 whose migration throws.
+  ["boom", "signup", 1, boom],
+  // 2 completed (one would not pass version 2), 2 expired (one would throw).
+  ["completed", "signup", 1, { ...valid, confirm: { accept: true } }],
+  [
+    "completed-bad",
+    "signup",
+    1,
+    { account: { email: "x" }, profile: boom.profile, confirm: { accept: true } },
+  ],
+  ["expired", "signup", 1, valid, "expired"],
+  ["expired-boom", "signup", 1, boom, "expired"],
+  // signup 9: a version the flows file does not know.
+  ["future", "signup", 9, valid],
+  // On the newest versions: nothing to do.
+  ["current", "signup", 2, { account: { email: "c@example.com" } }],
+  ["current-2", "signup", 2, {}],
+  ["current-3", "survey", 4, {}],
+  // survey: 1 restarts (2), 2 is withdrawn (1), 3 has no policy (1).
+  ["restart", "survey", 1, { question: { answer: "yes" } }],
+  ["restart-2", "survey", 1, {}],
+  ["withdrawn", "survey", 2, { question: { answer: "no" } }],
+  ["no-policy", "survey", 3, {}],
+  // newsletter 1 is kept (2); legacy is no flow of the file (1).
+  ["kept", "newsletter", 1, { subscribe: { email: "k@example.com" } }],
+  ["kept-2", "newsletter", 1, {}],
+  ["legacy", "legacy", 1, {}],
+];
+
+/**
+ * Stores the mix of records above, made at `now` (expired ones an hour before it, still
+ * recoverable for a day), and returns each one by its label.
+ */
+export async function seedMigrations(
+  store: FlowStore,
+  now = new Date(),
+): Promise<Record<string, FlowRecord>> {
+  const at = now.getTime();
+  const records: Record<string, FlowRecord> = {};
+  for (const [label, flow, definitionVersion, data, expired] of seeds) {
+    const expiresAt = expired ? at - hour : at + 24 * hour;
+    const record: FlowRecord = {
+      id: crypto.randomUUID(),
+      flow,
+      definitionVersion,
+      version: 3,
+      data,
+      createdAt: at - 48 * hour,
+      updatedAt: expiresAt - 24 * hour,
+      expiresAt,
+      keepUntil: at + 24 * hour,
+    };
+    if (!(await store.create(record))) throw new Error(`seed ${label} was not created`);
+    records[label] = record;
+  }
+  return records;
+}
