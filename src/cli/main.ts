@@ -11,6 +11,7 @@ import { generateKeyEntry } from "../token/jwe.ts";
 import { createTokenMode } from "../token/mode.ts";
 import { type ConfigFlags, resolveConfig } from "./config.ts";
 import { loadFlows } from "./load-flows.ts";
+import { type MigrateFlags, parseBatchSize, runMigrate } from "./migrate.ts";
 import { resolveKeyring } from "./token-keys.ts";
 
 const program = new Command("waymark").description(
@@ -249,6 +250,22 @@ program
     } finally {
       await store.close();
     }
+  });
+
+program
+  .command("migrate")
+  .description(
+    "move flows on older definition versions to the newest, as servers would on their next read; exits 1 when one fails",
+  )
+  .requiredOption("--flows <file>", "the flow file about to be deployed (TypeScript or JavaScript)")
+  .option("--store <url>", "sqlite:./file.db (env WAYMARK_STORE)")
+  .option("--dry-run", "only report what would happen; write nothing")
+  .option("--batch-size <n>", "records read from the store at a time (default 500)", parseBatchSize)
+  .option("--json", "print the report as JSON")
+  // 2 for a usage error, so that a script can tell it from 1, a flow that fails.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .action(async (flags: MigrateFlags) => {
+    process.exitCode = await runMigrate(flags);
   });
 
 /** The environment the published document names: NODE_ENV, where it says one. */
