@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRegistry, type FlowRecord, type FlowStore } from "waymark";
 import { createSqliteStore } from "waymark/store/sqlite";
-import { migrateStore, type VersionReport } from "../src/service/migrate-store.ts";
+import { migrateStore } from "../src/service/migrate-store.ts";
 import flows from "./fixtures/migrate-flows.ts";
-import { seedMigrations } from "./support/migrate-seeds.ts";
+import { entry, expectedVersions, migrateError, seedMigrations } from "./support/migrate-seeds.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "waymark-migrate-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,62 +18,6 @@ const now = new Date();
 async function seeded() {
   const store = createSqliteStore({ path: join(dir, `${crypto.randomUUID()}.db`) });
   return { store, records: await seedMigrations(store, now) };
-}
-
-/** A version's entry with every count zero, and the fields given. */
-function entry(fields: Partial<VersionReport>): VersionReport {
-  return {
-    flow: "signup",
-    version: 1,
-    newest: 2,
-    policy: "migrate",
-    total: 0,
-    migrated: 0,
-    returned: { records: 0, steps: {} },
-    dropped: {},
-    failed: { records: 0, flowIds: [], errors: {} },
-    restarted: 0,
-    withdrawn: 0,
-    kept: 0,
-    completed: 0,
-    expired: 0,
-    notServed: 0,
-    changedMeanwhile: 0,
-    ...fields,
-  };
-}
-
-const migrateError = 'The migrate code of "signup" from version 1 to 2 failed';
-
-/** The seeded mix, counted by hand (see test/support/migrate-seeds.ts). */
-function expectedVersions(boomId: string | undefined): VersionReport[] {
-  return [
-    entry({ flow: "legacy", newest: null, policy: "unknown-flow", total: 1, notServed: 1 }),
-    entry({ flow: "newsletter", policy: "keep", total: 2, kept: 2 }),
-    entry({
-      total: 13,
-      migrated: 5,
-      returned: {
-        records: 3,
-        steps: {
-          account: { records: 2, fields: { "/email": 2 } },
-          profile: { records: 2, fields: { "/fullName": 2 } },
-        },
-      },
-      dropped: { "old-step": 1 },
-      failed: {
-        records: 1,
-        flowIds: boomId ? [boomId] : [],
-        errors: { [migrateError]: 1 },
-      },
-      completed: 2,
-      expired: 2,
-    }),
-    entry({ version: 9, policy: "none", total: 1, notServed: 1 }),
-    entry({ flow: "survey", newest: 4, policy: "restart", total: 2, restarted: 2 }),
-    entry({ flow: "survey", version: 2, newest: 4, policy: "expire", total: 1, withdrawn: 1 }),
-    entry({ flow: "survey", version: 3, newest: 4, policy: "none", total: 1, notServed: 1 }),
-  ];
 }
 
 /** Every stored record, by id. */

@@ -1,4 +1,5 @@
 import type { FlowData, FlowRecord } from "../../src/flow/types.ts";
+import type { VersionReport } from "../../src/service/migrate-store.ts";
 import type { FlowStore } from "../../src/store/types.ts";
 import { hour } from "./records.ts";
 
@@ -77,4 +78,61 @@ export async function seedMigrations(
     records[label] = record;
   }
   return records;
+}
+
+/** A version's entry with every count zero, and the fields given. */
+export function entry(fields: Partial<VersionReport>): VersionReport {
+  return {
+    flow: "signup",
+    version: 1,
+    newest: 2,
+    policy: "migrate",
+    total: 0,
+    migrated: 0,
+    returned: { records: 0, steps: {} },
+    dropped: {},
+    failed: { records: 0, flowIds: [], errors: {} },
+    restarted: 0,
+    withdrawn: 0,
+    kept: 0,
+    completed: 0,
+    expired: 0,
+    notServed: 0,
+    changedMeanwhile: 0,
+    ...fields,
+  };
+}
+
+/** Why the seeded `boom` flow fails to migrate, as the report says it. */
+export const migrateError = 'The migrate code of "signup" from version 1 to 2 failed';
+
+/** What migrateStore reports of the seeded mix, counted by hand from the list above. */
+export function expectedVersions(boomId: string | undefined): VersionReport[] {
+  return [
+    entry({ flow: "legacy", newest: null, policy: "unknown-flow", total: 1, notServed: 1 }),
+    entry({ flow: "newsletter", policy: "keep", total: 2, kept: 2 }),
+    entry({
+      total: 13,
+      migrated: 5,
+      returned: {
+        records: 3,
+        steps: {
+          account: { records: 2, fields: { "/email": 2 } },
+          profile: { records: 2, fields: { "/fullName": 2 } },
+        },
+      },
+      dropped: { "old-step": 1 },
+      failed: {
+        records: 1,
+        flowIds: boomId ? [boomId] : [],
+        errors: { [migrateError]: 1 },
+      },
+      completed: 2,
+      expired: 2,
+    }),
+    entry({ version: 9, policy: "none", total: 1, notServed: 1 }),
+    entry({ flow: "survey", newest: 4, policy: "restart", total: 2, restarted: 2 }),
+    entry({ flow: "survey", version: 2, newest: 4, policy: "expire", total: 1, withdrawn: 1 }),
+    entry({ flow: "survey", version: 3, newest: 4, policy: "none", total: 1, notServed: 1 }),
+  ];
 }
