@@ -250,6 +250,15 @@ export interface FlowDefinition<Steps extends readonly DefinedStep[] = readonly 
   readonly onComplete?: (flow: CompletedFlow) => void | Promise<void>;
   /** Who may touch a started flow; `"capability"` unless the definition said otherwise. */
   readonly access: FlowAccess;
+  /**
+   * How records saved on an older version are brought to this one: `from` is the
+   * definition they start on (itself possibly with a `migration`, so versions chain) and
+   * `migrate` turns their data into this version's.
+   */
+  readonly migration?: {
+    readonly from: FlowDefinition;
+    readonly migrate: (data: FlowData) => FlowData;
+  };
 }
 
 /**
