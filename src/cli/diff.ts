@@ -107,8 +107,9 @@ function describe({ kind, keyword, from, to }: FlowChange): string {
     case "step-moved":
       return `moved from step ${from} to ${to}`;
     case "when-added":
+      return "when added";
     case "when-changed":
-      return `when ${kind === "when-added" ? "added" : "now"}: ${short(String(to))}`;
+      return "when edited";
     case "when-removed":
       return "when removed";
     case "field-added":
