@@ -49,6 +49,14 @@ export interface StepDefinition<
   /** A human-readable title for clients; defaults to a readable form of `name`. */
   title?: string | undefined;
   /**
+   * The name this step had in an earlier version of the flow, when it was renamed.
+   * Kebab-case, not the step's own name nor another step's. Only `waymark diff` reads it,
+   * to report a rename rather than a step removed and another added; moving saved data
+   * to the new name is a migration's job.
+   * @example renamedFrom: "contract"
+   */
+  renamedFrom?: string | undefined;
+  /**
    * Validates the step's data. Use strict object schemas: unknown keys must be refused,
    * not stripped. The output must be plain JSON, since it is what the store saves.
    */
