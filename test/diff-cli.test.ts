@@ -30,16 +30,16 @@ describe("waymark diff", () => {
     expect(stdout).toMatch(/^ {2}field-added +account +\/phone +added, required +breaking$/m);
     expect(stdout).toMatch(/^ {2}step-renamed +employer +- +renamed from company +breaking$/m);
     expect(stdout).toMatch(/^ {2}flow-removed +- +- +removed, was v1 +breaking$/m);
-    expect(stdout).toContain("4 breaking changes not covered by a migration\n");
+    expect(stdout).toContain("4 breaking changes not covered by a migration or policy\n");
   });
 
   it("exits 0 when a migration from the old version covers every breaking change", async () => {
     const { code, stdout } = await runCli(["diff", deployed, fixture("signup-v2-fake-migration")]);
     expect(code).toBe(0);
     expect(stdout).toMatch(
-      /^ {2}enum-value-removed +plan +\/plan +enum value "free" removed +breaking, covered by migrate from v1$/m,
+      /^ {2}enum-value-removed +plan +\/plan +enum value "free" removed +breaking, covered for v1 flows$/m,
     );
-    expect(stdout).toContain("3 breaking changes, all covered by migrations\n");
+    expect(stdout).toContain("3 breaking changes, all covered\n");
   });
 
   it("prints the changes as JSON with --json, with the same keys on every change", async () => {

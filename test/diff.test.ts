@@ -2,10 +2,13 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineFlow, defineStep } from "../src/flow/define.ts";
 import { diffFlows, type FlowChange } from "../src/flow/diff.ts";
-import type { FlowData, FlowDefinition, StepDefinition } from "../src/flow/types.ts";
+import type { FlowData, FlowDefinition, FlowSettings, StepDefinition } from "../src/flow/types.ts";
 
 /** A one-flow definition named "signup" with the given steps. */
-function flow(steps: StepDefinition[], settings: { version?: number; ttl?: string } = {}) {
+function flow(
+  steps: StepDefinition[],
+  settings: { version?: number; ttl?: string; retired?: FlowSettings["retired"] } = {},
+) {
   return defineFlow({ name: "signup", ttl: "7d", ...settings, steps });
 }
 
@@ -483,7 +486,7 @@ describe("diffFlows: migrations", () => {
     ],
     { version: 3 },
   );
-  /** Fakes of the definitions a `migration` would make: defineFlow does not build them yet. */
+  /** Fakes of the definitions `migrateFrom` makes, so a chain can be bent out of shape. */
   const fakeMigrated = (definition: FlowDefinition, from: FlowDefinition): FlowDefinition => ({
     ...definition,
     migration: { from, migrate: (data) => data },
@@ -514,6 +517,22 @@ describe("diffFlows: migrations", () => {
       ["field-added", true, false],
     ]);
     expect(diffFlows(v1, v3).every((change) => !change.covered)).toBe(true);
+  });
+
+  it("covers them with a retired policy that keeps the old data off the new schemas", () => {
+    for (const policy of ["keep", "restart", "expire"] as const) {
+      const settled = flow([...v3.steps], { version: 3, retired: { 1: policy } });
+      expect(diffFlows(v1, settled).every((change) => change.covered === change.breaking)).toBe(
+        true,
+      );
+    }
+    const migrating = flow([...v3.steps], { version: 3, retired: { 1: "migrate" } });
+    expect(diffFlows(v1, migrating).some((change) => change.covered)).toBe(false);
+  });
+
+  it("covers them with a real migrateFrom chain", () => {
+    const chained = flow([...v3.steps], { version: 3 }).migrateFrom(v1, () => ({}));
+    expect(diffFlows(v1, chained).every((change) => change.covered === change.breaking)).toBe(true);
   });
 
   it("reads a broken or circular chain as not reaching", () => {

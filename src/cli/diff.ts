@@ -33,9 +33,9 @@ export async function runDiff(
     const breaking = changes.filter((change) => change.breaking).length;
     process.stdout.write(
       uncovered > 0
-        ? `${count(uncovered, "breaking change")} not covered by a migration\n`
+        ? `${count(uncovered, "breaking change")} not covered by a migration or policy\n`
         : breaking > 0
-          ? `${count(breaking, "breaking change")}, all covered by migrations\n`
+          ? `${count(breaking, "breaking change")}, all covered\n`
           : "no breaking change\n",
     );
   }
@@ -70,7 +70,7 @@ function table(flow: {
       describe(change),
       change.breaking
         ? change.covered
-          ? `breaking, covered by migrate from ${version(flow.was)}`
+          ? `breaking, covered for ${version(flow.was)} flows`
           : "breaking"
         : "compatible",
     ]),

@@ -64,8 +64,10 @@ export interface FlowChange {
    */
   readonly breaking: boolean;
   /**
-   * True for a breaking change that the new definition's `migration` covers: its chain
-   * of `migration.from` definitions reaches the old definition's version.
+   * True for a breaking change that the new definition covers: its chain of
+   * `migration.from` definitions reaches the old definition's version, or its `retired`
+   * policy for that version keeps, restarts or expires those flows, so their data never
+   * meets the new schemas.
    */
   readonly covered: boolean;
 }
@@ -107,7 +109,7 @@ export function diffFlows(
   if (drafts.length > 0 && newDef.version <= oldDef.version) {
     drafts.push(flowDraft("version-not-bumped", oldDef.version, newDef.version, false));
   }
-  const covered = migrationReaches(newDef, oldDef.version);
+  const covered = migrationReaches(newDef, oldDef.version) || leavesBehind(newDef, oldDef.version);
   return drafts.sort(byPlace).map((draft) => finish(newDef.name, covered, draft));
 }
 
@@ -234,6 +236,16 @@ function migrationReaches(definition: FlowDefinition, version: number): boolean 
     if (from === version) return true;
   }
   return false;
+}
+
+/** Whether `retired` keeps flows of `version` off the new definition, data and all. */
+function leavesBehind(definition: FlowDefinition, version: number): boolean {
+  const retired: unknown = (definition as { retired?: unknown }).retired;
+  const policy =
+    typeof retired === "object" && retired
+      ? (retired as Record<number, unknown>)[version]
+      : undefined;
+  return policy === "keep" || policy === "restart" || policy === "expire";
 }
 
 function flowDraft(kind: FlowChangeKind, from: unknown, to: unknown, breaking: boolean): Draft {
