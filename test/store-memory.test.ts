@@ -79,6 +79,7 @@ describe("Memory store", () => {
       store.save(sampleRecord(), 1),
       store.delete("x"),
       store.purgeExpired(new Date()),
+      store.scanRecords?.(undefined, 10),
       store.claimIdempotencyKey("k", claim("fp")),
       store.finishIdempotencyKey("k", "t", { status: 200, headers: {}, body: "" }),
       store.releaseIdempotencyKey("k", "t"),

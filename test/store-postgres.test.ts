@@ -30,7 +30,7 @@ describe("PostgreSQL schema", () => {
       await client.connect();
       const { rows } = await client.query("SELECT version FROM waymark_schema");
       await client.end();
-      expect(rows).toEqual([{ version: 3 }]);
+      expect(rows).toEqual([{ version: 4 }]);
       await Promise.all(stores.map((store) => store.close()));
     } finally {
       await database.drop();
@@ -70,10 +70,57 @@ describe("PostgreSQL schema", () => {
       const counter = store.rateLimitCounter?.({ name: "client", limit: 2, windowMs: 60_000 });
       expect(await counter?.increment("a")).toMatchObject({ totalHits: 1 });
       const { rows } = await client.query("SELECT version FROM waymark_schema");
-      expect(rows).toEqual([{ version: 3 }]);
+      expect(rows).toEqual([{ version: 4 }]);
       await client.end();
       await store.close();
     } finally {
+      await database.drop();
+    }
+  });
+
+  // Guards the upgrade of databases made before flows had a keeping time.
+  it("upgrades a version-3 database: its flows are kept until they expire, then purged", async () => {
+    const database = await freshDatabase();
+    const client = new pg.Client(database.url);
+    try {
+      await (await createPostgresStore({ url: database.url })).close();
+      await client.connect();
+      await client.query(`ALTER TABLE waymark_flows DROP COLUMN keep_until;
+        CREATE INDEX waymark_flows_expires_at ON waymark_flows (expires_at);
+        UPDATE waymark_schema SET version = 3`);
+      const now = Date.now() + 3_600_000;
+      const gone = sampleRecord({ expiresAt: now - 60_000 });
+      const live = sampleRecord({ expiresAt: now + 60_000 });
+      for (const record of [gone, live]) {
+        await client.query(
+          "INSERT INTO waymark_flows (id, flow, version, expires_at, record) VALUES ($1, $2, $3, $4, $5)",
+          [record.id, record.flow, record.version, record.expiresAt, record],
+        );
+      }
+      const store = await createPostgresStore({ url: database.url });
+      try {
+        const { rows } = await client.query(
+          "SELECT keep_until = expires_at AS filled FROM waymark_flows",
+        );
+        expect(rows).toEqual([{ filled: true }, { filled: true }]);
+        expect(await store.purgeExpired(new Date(now))).toBe(1);
+        expect(await store.load(gone.id)).toBeUndefined();
+        expect(await store.load(live.id)).toEqual(live);
+        expect(await store.purgeExpired(new Date(now + 60_000))).toBe(1);
+        const indexes = await client.query(
+          "SELECT indexname FROM pg_indexes WHERE tablename = 'waymark_flows' ORDER BY indexname",
+        );
+        expect(indexes.rows).toEqual([
+          { indexname: "waymark_flows_keep_until" },
+          { indexname: "waymark_flows_pkey" },
+        ]);
+        const schema = await client.query("SELECT version FROM waymark_schema");
+        expect(schema.rows).toEqual([{ version: 4 }]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await client.end();
       await database.drop();
     }
   });

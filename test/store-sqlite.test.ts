@@ -116,6 +116,22 @@ describe("SQLite expiry by the hour", () => {
     });
   });
 
+  it("purges by the hour of the keeping time, not of the expiry", async () => {
+    await withStore(async (store) => {
+      const kept = sampleRecord({ expiresAt: noon + 5 * 60_000, keepUntil: noon + 3 * hourMs });
+      await store.create(kept);
+      expect(await store.purgeExpired(new Date(noon + 3 * hourMs - 1))).toBe(0);
+      expect(await store.load(kept.id)).toEqual(kept);
+      // Saved within the keeping time's hour, then moved to another one.
+      const sameHour = { ...kept, version: 2, keepUntil: noon + 3 * hourMs + 10 * 60_000 };
+      expect(await store.save(sameHour, 1)).toBe(true);
+      const later = { ...sameHour, version: 3, keepUntil: noon + 5 * hourMs };
+      expect(await store.save(later, 2)).toBe(true);
+      expect(await store.purgeExpired(new Date(noon + 5 * hourMs - 1))).toBe(0);
+      expect(await store.purgeExpired(new Date(noon + 5 * hourMs))).toBe(1);
+    });
+  });
+
   it("refuses a stale version whether or not the hour moved", async () => {
     await withStore(async (store) => {
       const record = sampleRecord({ expiresAt: noon });
@@ -157,7 +173,7 @@ describe("SQLite schema", () => {
       };
       expect(await store.claimIdempotencyKey("k", claim)).toEqual({ claimed: true, flowId: "f" });
       const reopened = new Database(path, { readonly: true });
-      expect(reopened.pragma("user_version", { simple: true })).toBe(4);
+      expect(reopened.pragma("user_version", { simple: true })).toBe(5);
       reopened.close();
     } finally {
       await store.close();
@@ -188,8 +204,62 @@ describe("SQLite schema", () => {
       expect(await store.load(live.id)).toEqual(live);
       const file = new Database(path, { readonly: true });
       const indexes = file.pragma("index_list(waymark_flows)") as { name: string }[];
-      expect(indexes.map((index) => index.name)).toContain("waymark_flows_expires_hour");
+      expect(indexes.map((index) => index.name)).toContain("waymark_flows_keep_hour");
       expect(indexes.map((index) => index.name)).not.toContain("waymark_flows_expires_at");
+      file.close();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Guards the upgrade of files written before flows had a keeping time.
+  it("upgrades a version-4 file: its flows are kept until they expire, then purged", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "waymark-sqlite-"));
+    const path = join(dir, "flows.db");
+    const now = Date.UTC(2026, 10, 30, 12, 30);
+    const gone = sampleRecord({ expiresAt: now - 60_000 });
+    const live = sampleRecord({ expiresAt: now + 60_000 });
+    const old = new Database(path);
+    old.exec(`CREATE TABLE waymark_flows (id TEXT PRIMARY KEY, flow TEXT NOT NULL,
+      version INTEGER NOT NULL, expires_at INTEGER NOT NULL, expires_hour INTEGER NOT NULL,
+      record TEXT NOT NULL) STRICT;
+      CREATE INDEX waymark_flows_expires_hour ON waymark_flows (expires_hour);`);
+    const insert = old.prepare("INSERT INTO waymark_flows VALUES (?, ?, ?, ?, ?, ?)");
+    for (const record of [gone, live]) {
+      const { id, flow, version, expiresAt } = record;
+      insert.run(
+        id,
+        flow,
+        version,
+        expiresAt,
+        Math.floor(expiresAt / 3_600_000),
+        JSON.stringify(record),
+      );
+    }
+    old.pragma("user_version = 4");
+    old.close();
+    const store = createSqliteStore({ path });
+    try {
+      expect(await store.purgeExpired(new Date(now))).toBe(1);
+      expect(await store.load(gone.id)).toBeUndefined();
+      expect(await store.load(live.id)).toEqual(live);
+      expect(await store.purgeExpired(new Date(now + 60_000))).toBe(1);
+      const file = new Database(path, { readonly: true });
+      expect(file.pragma("user_version", { simple: true })).toBe(5);
+      const columns = file.pragma("table_info(waymark_flows)") as { name: string }[];
+      expect(columns.map((column) => column.name)).toEqual([
+        "id",
+        "flow",
+        "version",
+        "expires_at",
+        "record",
+        "keep_until",
+        "keep_hour",
+      ]);
+      const indexes = file.pragma("index_list(waymark_flows)") as { name: string }[];
+      expect(indexes.map((index) => index.name)).toContain("waymark_flows_keep_hour");
+      expect(indexes.map((index) => index.name)).not.toContain("waymark_flows_expires_hour");
       file.close();
     } finally {
       await store.close();

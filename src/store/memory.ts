@@ -1,5 +1,7 @@
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
+import { checkBatchLimit } from "./batch-limit.ts";
+import { keepingTime } from "./keeping-time.ts";
 import type { FlowStore, StoredResponse } from "./types.ts";
 
 /**
@@ -47,8 +49,9 @@ const dataOf = new WeakMap<FlowStore, MemoryData>();
  * A store that keeps flows in this process's memory, in a `Map`. Records and responses
  * are copied in and out as JSON, as the other stores keep them, so changing an object after saving it, or
  * one that `load` returned, never changes what is stored. It keeps every store contract
- * (compare-and-set, create once, versioned delete, purge, idempotency leases) and passes
- * the conformance suite; after `close` every call rejects with `store-unavailable`.
+ * (compare-and-set, create once, versioned delete, purge by keeping time, batches of
+ * records in id order, idempotency leases) and passes the conformance suite; after
+ * `close` every call rejects with `store-unavailable`.
  *
  * It is not shared between processes, and nothing survives a restart: it does not give
  * Waymark's "any instance serves any request". Use it for tests, demos and
@@ -109,12 +112,22 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
       for (const [id, lock] of locks) if (lock.until <= clock) locks.delete(id);
       let purged = 0;
       for (const [id, record] of flows) {
-        if (record.expiresAt <= at) {
+        if (keepingTime(record) <= at) {
           flows.delete(id);
           purged += 1;
         }
       }
       return purged;
+    },
+    async scanRecords(cursor, limit) {
+      open();
+      checkBatchLimit(limit);
+      // The cursor is the last id handed out: ids after it, in order, are the rest.
+      const rest = [...flows]
+        .filter(([id]) => cursor === undefined || id > cursor)
+        .sort(([a], [b]) => (a < b ? -1 : 1));
+      const records = rest.slice(0, limit).map(([, record]) => copy(record));
+      return rest.length > limit ? { records, cursor: records.at(-1)?.id } : { records };
     },
     async claimIdempotencyKey(key, claim) {
       open();

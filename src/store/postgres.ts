@@ -1,5 +1,7 @@
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
+import { checkBatchLimit } from "./batch-limit.ts";
+import { keepingTime } from "./keeping-time.ts";
 import { counterOf, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
 import type { FlowStore, IdempotencyEntry, StoredResponse } from "./types.ts";
 
@@ -30,7 +32,7 @@ export interface PostgresStoreOptions {
 }
 
 /** The schema version this code writes; recorded in `waymark_schema`. */
-const schemaVersion = 3;
+const schemaVersion = 4;
 /** Rows deleted per purge statement, so a backlog never holds locks for long. */
 const purgeBatch = 500;
 /** Serialises schema creation across instances starting at once. */
@@ -75,6 +77,14 @@ const migrations: Readonly<Record<number, string>> = {
       expire bigint
     );
   `,
+  // Flows are purged by their keeping time, which starts as the expiry purges went by.
+  4: `
+    ALTER TABLE waymark_flows ADD COLUMN IF NOT EXISTS keep_until bigint;
+    UPDATE waymark_flows SET keep_until = expires_at WHERE keep_until IS NULL;
+    ALTER TABLE waymark_flows ALTER COLUMN keep_until SET NOT NULL;
+    DROP INDEX IF EXISTS waymark_flows_expires_at;
+    CREATE INDEX IF NOT EXISTS waymark_flows_keep_until ON waymark_flows (keep_until);
+  `,
 };
 
 /** The server's clock in epoch milliseconds: one clock for every instance's locks. */
@@ -116,9 +126,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     capabilities: { expiresByItself: false },
     async create(record) {
       const { rowCount } = await query(
-        `INSERT INTO waymark_flows (id, flow, version, expires_at, record)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
-        [record.id, record.flow, record.version, record.expiresAt, record],
+        `INSERT INTO waymark_flows (id, flow, version, expires_at, keep_until, record)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+        [record.id, record.flow, record.version, record.expiresAt, keepingTime(record), record],
       );
       return rowCount === 1;
     },
@@ -131,9 +141,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
     async save(record, expectedVersion) {
       const { rowCount } = await query(
-        `UPDATE waymark_flows SET version = $2, expires_at = $3, record = $4
-         WHERE id = $1 AND version = $5 RETURNING id`,
-        [record.id, record.version, record.expiresAt, record, expectedVersion],
+        `UPDATE waymark_flows SET version = $2, expires_at = $3, keep_until = $4, record = $5
+         WHERE id = $1 AND version = $6 RETURNING id`,
+        [record.id, record.version, record.expiresAt, keepingTime(record), record, expectedVersion],
       );
       return rowCount === 1;
     },
@@ -155,12 +165,23 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       for (;;) {
         const { rowCount } = await query(
           `DELETE FROM waymark_flows WHERE id IN (
-             SELECT id FROM waymark_flows WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+             SELECT id FROM waymark_flows WHERE keep_until <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
           [now.getTime(), purgeBatch],
         );
         purged += rowCount ?? 0;
         if ((rowCount ?? 0) < purgeBatch) return purged;
       }
+    },
+    async scanRecords(cursor, limit) {
+      checkBatchLimit(limit);
+      // Keyset pagination on the primary key; one row more than asked says whether
+      // another batch follows.
+      const { rows } = await query<{ id: string; record: FlowRecord }>(
+        "SELECT id, record FROM waymark_flows WHERE id > $1 ORDER BY id LIMIT $2",
+        [cursor ?? "", limit + 1],
+      );
+      const records = rows.slice(0, limit).map((row) => row.record);
+      return rows.length > limit ? { records, cursor: rows[limit - 1]?.id } : { records };
     },
     async claimIdempotencyKey(key, claim) {
       // An entry in the way may vanish between the refused upsert and the read (purged):

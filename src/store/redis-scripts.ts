@@ -1,21 +1,32 @@
 import { defineScript } from "redis";
 import type { IdempotencyClaimResult, IdempotencyEntry, StoredResponse } from "./types.ts";
 
-// A flow is one hash { version, expiresAt, record }; an idempotency key is one hash
+// A flow is one hash { version, expiresAt, keepUntil, record } (hashes written before
+// flows had a keeping time lack `keepUntil`); an idempotency key is one hash
 // { fingerprint, leaseUntil, keepUntil, response }; a flow's write lock is one string,
 // its holder's token. Each operation touches one key, so every script runs on a single
 // Cluster slot. Versions and times travel as decimal strings.
+
+/** A flow's times as its hash keeps them and its key's expiry, in epoch milliseconds. */
+export interface FlowTimes {
+  expiresAt: number;
+  /** The record's `keepUntil`, or `expiresAt` without one: what `purgeExpired` goes by. */
+  keepUntil: number;
+  /** When Redis drops the key by itself: `keepUntil` plus the store's `purgeDelayMs`. */
+  dropAt: number;
+}
 
 const createScript = defineScript({
   NUMBER_OF_KEYS: 1,
   SCRIPT: `
     if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-    redis.call('HSET', KEYS[1], 'version', ARGV[1], 'expiresAt', ARGV[2], 'record', ARGV[3])
-    redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+    redis.call('HSET', KEYS[1], 'version', ARGV[1], 'expiresAt', ARGV[2], 'keepUntil', ARGV[3],
+      'record', ARGV[5])
+    redis.call('PEXPIREAT', KEYS[1], ARGV[4])
     return 1`,
-  parseCommand(parser, key: string, version: number, expiresAt: number, json: string) {
+  parseCommand(parser, key: string, version: number, times: FlowTimes, json: string) {
     parser.pushKey(key);
-    parser.push(String(version), String(expiresAt), json);
+    parser.push(String(version), ...timeArguments(times), json);
   },
   transformReply: (reply: unknown) => reply === 1,
 });
@@ -24,15 +35,27 @@ const saveScript = defineScript({
   NUMBER_OF_KEYS: 1,
   SCRIPT: `
     if tonumber(redis.call('HGET', KEYS[1], 'version')) ~= tonumber(ARGV[1]) then return 0 end
-    redis.call('HSET', KEYS[1], 'version', ARGV[2], 'expiresAt', ARGV[3], 'record', ARGV[4])
-    redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+    redis.call('HSET', KEYS[1], 'version', ARGV[2], 'expiresAt', ARGV[3], 'keepUntil', ARGV[4],
+      'record', ARGV[6])
+    redis.call('PEXPIREAT', KEYS[1], ARGV[5])
     return 1`,
-  parseCommand(parser, key: string, expected: number, version: number, at: number, json: string) {
+  parseCommand(
+    parser,
+    key: string,
+    expected: number,
+    version: number,
+    times: FlowTimes,
+    json: string,
+  ) {
     parser.pushKey(key);
-    parser.push(String(expected), String(version), String(at), json);
+    parser.push(String(expected), String(version), ...timeArguments(times), json);
   },
   transformReply: (reply: unknown) => reply === 1,
 });
+
+function timeArguments({ expiresAt, keepUntil, dropAt }: FlowTimes): string[] {
+  return [String(expiresAt), String(keepUntil), String(dropAt)];
+}
 
 const deleteScript = defineScript({
   NUMBER_OF_KEYS: 1,
@@ -48,16 +71,24 @@ const deleteScript = defineScript({
   transformReply: (reply: unknown) => reply === 1,
 });
 
-/** Deletes the hash if its time field (`expiresAt` or `keepUntil`) is at or before now. */
+/**
+ * Deletes the hash if its time is at or before now: the first of `fields` it has (a flow's
+ * `keepUntil`, then `expiresAt` for hashes written before it; an idempotency key's
+ * `keepUntil`).
+ */
 const purgeScript = defineScript({
   NUMBER_OF_KEYS: 1,
   SCRIPT: `
-    local at = tonumber(redis.call('HGET', KEYS[1], ARGV[1]))
-    if at and at <= tonumber(ARGV[2]) then return redis.call('DEL', KEYS[1]) end
+    local at
+    for i = 2, #ARGV do
+      at = tonumber(redis.call('HGET', KEYS[1], ARGV[i]))
+      if at then break end
+    end
+    if at and at <= tonumber(ARGV[1]) then return redis.call('DEL', KEYS[1]) end
     return 0`,
-  parseCommand(parser, key: string, field: string, now: number) {
+  parseCommand(parser, key: string, fields: readonly string[], now: number) {
     parser.pushKey(key);
-    parser.push(field, String(now));
+    parser.push(String(now), ...fields);
   },
   transformReply: (reply: unknown) => reply === 1,
 });

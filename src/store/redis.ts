@@ -16,8 +16,11 @@ import {
 } from "redis";
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
+import { checkBatchLimit } from "./batch-limit.ts";
+import { keepingTime } from "./keeping-time.ts";
 import { counterOf, limiterOptions } from "./rate-limit-counter.ts";
-import { scripts } from "./redis-scripts.ts";
+import { type FlowTimes, scripts } from "./redis-scripts.ts";
+import { walkKeys } from "./redis-walk.ts";
 import type { FlowStore, IdempotencyClaim, IdempotencyClaimResult } from "./types.ts";
 
 /**
@@ -40,6 +43,16 @@ export interface RedisStoreOptions {
    */
   prefix?: string | undefined;
   /**
+   * Milliseconds a flow's key outlives the flow's keeping time (`keepUntil`, or
+   * `expiresAt` without one) before Redis deletes it by itself. Until then an expired flow
+   * still loads (410, and recoverable while within `keepUntil`), as on the other stores
+   * until their sweep, which runs every minute: the default makes every store answer
+   * alike. A whole number, 0 or more.
+   * @default 60000
+   * @example { url: "redis://127.0.0.1:6379", purgeDelayMs: 5 * 60_000 }
+   */
+  purgeDelayMs?: number | undefined;
+  /**
    * Milliseconds before a command, or a connection attempt, gives up with
    * `store-unavailable`.
    * @default 2000
@@ -51,16 +64,16 @@ export interface RedisStoreOptions {
 interface Connection {
   readonly isOpen: boolean;
   hGet(key: string, field: string): Promise<string | null>;
-  waymarkCreate(key: string, version: number, expiresAt: number, json: string): Promise<boolean>;
+  waymarkCreate(key: string, version: number, times: FlowTimes, json: string): Promise<boolean>;
   waymarkSave(
     key: string,
     expected: number,
     version: number,
-    expiresAt: number,
+    times: FlowTimes,
     json: string,
   ): Promise<boolean>;
   waymarkDelete(key: string, expectedVersion: number | undefined): Promise<boolean>;
-  waymarkPurge(key: string, field: string, now: number): Promise<boolean>;
+  waymarkPurge(key: string, fields: readonly string[], now: number): Promise<boolean>;
   waymarkClaim(key: string, claim: IdempotencyClaim): Promise<IdempotencyClaimResult>;
   waymarkFinish(key: string, token: string, json: string): Promise<boolean>;
   waymarkRelease(key: string, token: string): Promise<boolean>;
@@ -76,11 +89,15 @@ interface Connection {
 
 /** One server to scan and ping: the standalone server, or each Cluster master. */
 interface ServerNode {
-  scan(
-    cursor: string,
-    options: { MATCH: string; TYPE: string; COUNT: number },
-  ): Promise<{ cursor: string; keys: string[] }>;
-  ping(): Promise<unknown>;
+  /** `host:port` of a Cluster master, where a walk resumes; "" for a single server. */
+  readonly address: string;
+  readonly client: {
+    scan(
+      cursor: string,
+      options: { MATCH: string; TYPE: string; COUNT: number },
+    ): Promise<{ cursor: string; keys: string[] }>;
+    ping(): Promise<unknown>;
+  };
 }
 
 /** Keys per SCAN page: large enough to walk a big keyspace in few round trips. */
@@ -88,10 +105,12 @@ const scanCount = 500;
 
 /**
  * The Redis store, for one server or a Redis Cluster. Each write is one Lua script on one
- * key (taking a flow's write lock, one `SET … NX PX`), and Redis expires a flow's key by
- * itself at its `expiresAt` (so an expired flow reads as gone rather than expired);
- * `purgeExpired` sweeps what is left. When Redis is unreachable every call fails fast
- * with `store-unavailable` while the client reconnects in the background.
+ * key (taking a flow's write lock, one `SET … NX PX`), and Redis deletes a flow's key by
+ * itself `purgeDelayMs` after the flow's keeping time (`keepUntil`, or `expiresAt`
+ * without one). Until then an expired flow still loads, and answers 410 as on the other
+ * stores; `purgeExpired` (`waymark purge`) deletes flows past their keeping time at
+ * once. When Redis is unreachable every call fails fast with `store-unavailable` while
+ * the client reconnects in the background.
  *
  * @example
  * const store = await createRedisStore({ url: "redis://127.0.0.1:6379" });
@@ -104,6 +123,12 @@ const scanCount = 500;
 export async function createRedisStore(options: RedisStoreOptions): Promise<FlowStore> {
   const prefix = options.prefix ?? "waymark:";
   const timeoutMs = options.timeoutMs ?? 2000;
+  const purgeDelayMs = options.purgeDelayMs ?? 60_000;
+  if (!Number.isInteger(purgeDelayMs) || purgeDelayMs < 0) {
+    throw new RangeError(
+      `purgeDelayMs must be a whole number of milliseconds, not ${purgeDelayMs}`,
+    );
+  }
   const { connection, nodes, connect } = openConnection(options, timeoutMs);
   const connecting = connect();
   await attempt(() => connecting, timeoutMs).catch((error: unknown) => {
@@ -118,6 +143,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
   const flowPrefix = `${prefix}flow:{`;
   const idempotencyPrefix = `${prefix}idem:{`;
   const flowKey = (id: string) => `${flowPrefix}${id}}`;
+  const flowMatch = `${globEscape(flowPrefix)}*}`;
+  const timesOf = (record: FlowRecord): FlowTimes => {
+    const keepUntil = keepingTime(record);
+    return { expiresAt: record.expiresAt, keepUntil, dropAt: keepUntil + purgeDelayMs };
+  };
   const idempotencyKey = (key: string) => `${idempotencyPrefix}${key}}`;
   // The flow's hash tag again: its lock lives in its slot.
   const lockKey = (id: string) => `${prefix}lock:{${id}}`;
@@ -127,18 +157,17 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
     async create(record) {
       const json = JSON.stringify(record);
       const key = flowKey(record.id);
-      return run(() => connection.waymarkCreate(key, record.version, record.expiresAt, json));
+      return run(() => connection.waymarkCreate(key, record.version, timesOf(record), json));
     },
     async load(id) {
       const json = await run(() => connection.hGet(flowKey(id), "record"));
       return json === null ? undefined : (JSON.parse(json) as FlowRecord);
     },
     async save(record, expectedVersion) {
-      const { id, version, expiresAt } = record;
+      const { id, version } = record;
       const json = JSON.stringify(record);
-      return run(() =>
-        connection.waymarkSave(flowKey(id), expectedVersion, version, expiresAt, json),
-      );
+      const times = timesOf(record);
+      return run(() => connection.waymarkSave(flowKey(id), expectedVersion, version, times, json));
     },
     async delete(id, expectedVersion) {
       return run(() => connection.waymarkDelete(flowKey(id), expectedVersion));
@@ -146,23 +175,24 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
     capabilities: { expiresByItself: true },
     async purgeExpired(now) {
       // Redis expires keys by itself, so servers never call this on a timer; run on demand
-      // it catches keys left without a TTL, and keys due by `now` that Redis's own clock
-      // has not reached. One SCAN covers flows and idempotency keys; only flows count.
+      // it deletes flows past their keeping time whose key has its `purgeDelayMs` to go,
+      // keys left without a TTL, and keys due by `now` that Redis's own clock has not
+      // reached. One SCAN covers flows and idempotency keys; only flows count.
       const at = now.getTime();
       const purgeKey = async (key: string) => {
         if (key.startsWith(flowPrefix))
-          return run(() => connection.waymarkPurge(key, "expiresAt", at));
+          return run(() => connection.waymarkPurge(key, ["keepUntil", "expiresAt"], at));
         if (key.startsWith(idempotencyPrefix))
-          await run(() => connection.waymarkPurge(key, "keepUntil", at));
+          await run(() => connection.waymarkPurge(key, ["keepUntil"], at));
         return false;
       };
       const match = `${globEscape(prefix)}*`;
       let purged = 0;
-      for (const node of await run(nodes)) {
+      for (const { client } of await run(nodes)) {
         let cursor = "0";
         do {
           const page = await run(() =>
-            node.scan(cursor, { MATCH: match, TYPE: "hash", COUNT: scanCount }),
+            client.scan(cursor, { MATCH: match, TYPE: "hash", COUNT: scanCount }),
           );
           cursor = page.cursor;
           const deleted = await Promise.all(page.keys.map(purgeKey));
@@ -170,6 +200,23 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
         } while (cursor !== "0");
       }
       return purged;
+    },
+    async scanRecords(cursor, limit) {
+      checkBatchLimit(limit);
+      const servers = (await run(nodes)).map(({ address, client }) => ({
+        address,
+        page: (from: string, count: number) =>
+          run(() => client.scan(from, { MATCH: flowMatch, TYPE: "hash", COUNT: count })),
+      }));
+      const walked = await walkKeys(servers, cursor, limit);
+      // A flow deleted since SCAN saw it reads as null: it is left out.
+      const found = await Promise.all(
+        walked.keys.map((key) => run(() => connection.hGet(key, "record"))),
+      );
+      const records = found.flatMap((json) =>
+        json === null ? [] : [JSON.parse(json) as FlowRecord],
+      );
+      return walked.cursor === undefined ? { records } : { records, cursor: walked.cursor };
     },
     async claimIdempotencyKey(key, claim) {
       return run(() => connection.waymarkClaim(idempotencyKey(key), claim));
@@ -204,7 +251,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
     },
     async ping() {
       const servers = await run(nodes);
-      await Promise.all(servers.map((server) => run(() => server.ping())));
+      await Promise.all(servers.map(({ client }) => run(() => client.ping())));
     },
     async close() {
       // close() waits for the replies of commands in flight, which a frozen server never
@@ -268,7 +315,13 @@ function openConnection(
     cluster.on("error", ignore);
     return {
       connection: cluster,
-      nodes: () => Promise.all(mastersOf(cluster).map((master) => cluster.nodeClient(master))),
+      nodes: () =>
+        Promise.all(
+          mastersOf(cluster).map(async (master) => ({
+            address: master.address,
+            client: await cluster.nodeClient(master),
+          })),
+        ),
       connect: async () => {
         await cluster.connect();
         started = true;
@@ -281,7 +334,7 @@ function openConnection(
   client.on("error", ignore);
   return {
     connection: client,
-    nodes: async () => [client],
+    nodes: async () => [{ address: "", client }],
     connect: async () => {
       await client.connect();
       started = true;

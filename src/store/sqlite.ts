@@ -2,6 +2,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
+import { checkBatchLimit } from "./batch-limit.ts";
+import { keepingTime } from "./keeping-time.ts";
 import { counterOf, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
 import type { FlowStore, IdempotencyClaim, IdempotencyClaimResult } from "./types.ts";
 
@@ -31,13 +33,14 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number | undefined;
 }
 
-const schemaVersion = 4;
+const schemaVersion = 5;
 
 /**
- * Expired flows are found by the hour they expire in (`expires_hour`, indexed), then by
- * the exact `expires_at` (not indexed). A step write moves `expires_at` every time but
- * the hour about once an hour, so most writes leave the index alone: measured with
- * `npm run bench`, that halves what SQLite spends on a step write (about 85 to 45 µs).
+ * Flows to purge are found by the hour their keeping time falls in (`keep_hour`,
+ * indexed), then by the exact `keep_until` (not indexed). A step write moves `keep_until`
+ * every time but the hour about once an hour, so most writes leave the index alone:
+ * measured with `npm run bench`, that halves what SQLite spends on a step write (about 85
+ * to 45 µs).
  */
 const hourMs = 3_600_000;
 
@@ -60,23 +63,30 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
   const db = orUnavailable(() => openDatabase(options));
   const waitMs = options.busyTimeoutMs ?? 5000;
   const insert = db.prepare(
-    "INSERT OR IGNORE INTO waymark_flows (id, flow, version, expires_at, expires_hour, record) VALUES (?, ?, ?, ?, ?, ?)",
+    `INSERT OR IGNORE INTO waymark_flows (id, flow, version, expires_at, keep_until, keep_hour, record)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   const select = db.prepare<[string], { record: string }>(
     "SELECT record FROM waymark_flows WHERE id = ?",
   );
   // Within the hour it was in: the index is not touched.
   const update = db.prepare(
-    "UPDATE waymark_flows SET version = ?, expires_at = ?, record = ? WHERE id = ? AND version = ? AND expires_hour = ?",
+    `UPDATE waymark_flows SET version = ?, expires_at = ?, keep_until = ?, record = ?
+     WHERE id = ? AND version = ? AND keep_hour = ?`,
   );
   const updateHour = db.prepare(
-    "UPDATE waymark_flows SET version = ?, expires_at = ?, expires_hour = ?, record = ? WHERE id = ? AND version = ?",
+    `UPDATE waymark_flows SET version = ?, expires_at = ?, keep_until = ?, keep_hour = ?, record = ?
+     WHERE id = ? AND version = ?`,
   );
   const remove = db.prepare("DELETE FROM waymark_flows WHERE id = ?");
   const removeVersion = db.prepare("DELETE FROM waymark_flows WHERE id = ? AND version = ?");
   const purge = db.prepare(
     `DELETE FROM waymark_flows WHERE id IN
-       (SELECT id FROM waymark_flows WHERE expires_hour <= ? AND expires_at <= ? LIMIT ?)`,
+       (SELECT id FROM waymark_flows WHERE keep_hour <= ? AND keep_until <= ? LIMIT ?)`,
+  );
+  // Keyset pagination on the primary key: each batch starts after the last id handed out.
+  const selectAfter = db.prepare<[string, number], { id: string; record: string }>(
+    "SELECT id, record FROM waymark_flows WHERE id > ? ORDER BY id LIMIT ?",
   );
   const selectKey = db.prepare<[string], KeyRow>(
     "SELECT fingerprint, flow_id, lease_until, response, expires_at FROM waymark_idempotency WHERE key = ?",
@@ -134,8 +144,10 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     async create(record) {
       const { id, flow, version, expiresAt } = record;
       const json = JSON.stringify(record);
-      const hour = Math.floor(expiresAt / hourMs);
-      return (await run(() => insert.run(id, flow, version, expiresAt, hour, json))).changes === 1;
+      const keep = keepingTime(record);
+      const hour = Math.floor(keep / hourMs);
+      const result = await run(() => insert.run(id, flow, version, expiresAt, keep, hour, json));
+      return result.changes === 1;
     },
     async load(id) {
       const row = await run(() => select.get(id));
@@ -144,14 +156,15 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     async save(record, expectedVersion) {
       const { id, version, expiresAt } = record;
       const json = JSON.stringify(record);
-      const hour = Math.floor(expiresAt / hourMs);
+      const keep = keepingTime(record);
+      const hour = Math.floor(keep / hourMs);
       // Usually one statement. A write that moves the flow to another hour, or lost the
       // compare-and-set, changes nothing in the first; the second, itself a
       // compare-and-set, decides it.
       return run(
         () =>
-          update.run(version, expiresAt, json, id, expectedVersion, hour).changes === 1 ||
-          updateHour.run(version, expiresAt, hour, json, id, expectedVersion).changes === 1,
+          update.run(version, expiresAt, keep, json, id, expectedVersion, hour).changes === 1 ||
+          updateHour.run(version, expiresAt, keep, hour, json, id, expectedVersion).changes === 1,
       );
     },
     async delete(id, expectedVersion) {
@@ -173,6 +186,13 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
         if (changes < purgeBatch) return purged;
         await sleep(0);
       }
+    },
+    async scanRecords(cursor, limit) {
+      checkBatchLimit(limit);
+      // One row more than asked says whether another batch follows.
+      const rows = await run(() => selectAfter.all(cursor ?? "", limit + 1));
+      const records = rows.slice(0, limit).map((row) => JSON.parse(row.record) as FlowRecord);
+      return rows.length > limit ? { records, cursor: rows[limit - 1]?.id } : { records };
     },
     async claimIdempotencyKey(key, request) {
       return run(() => claim.immediate(key, request));
@@ -238,7 +258,8 @@ function openDatabase(options: SqliteStoreOptions): Database.Database {
         flow TEXT NOT NULL,
         version INTEGER NOT NULL,
         expires_at INTEGER NOT NULL,
-        expires_hour INTEGER NOT NULL,
+        keep_until INTEGER NOT NULL,
+        keep_hour INTEGER NOT NULL,
         record TEXT NOT NULL
       ) STRICT;
       CREATE TABLE IF NOT EXISTS waymark_idempotency (
@@ -265,18 +286,26 @@ function openDatabase(options: SqliteStoreOptions): Database.Database {
         expires_at INTEGER NOT NULL
       ) STRICT, WITHOUT ROWID;
     `);
-    // Version 2 and older indexed expires_at itself.
-    const columns = db.pragma("table_info(waymark_flows)") as { name: string }[];
-    if (!columns.some((column) => column.name === "expires_hour")) {
+    // Version 5 purges by the keeping time. Older files purged by the expiry (version 2
+    // and older indexed expires_at itself, 3 and 4 its hour): their flows keep until then.
+    const columns = (db.pragma("table_info(waymark_flows)") as { name: string }[]).map(
+      (column) => column.name,
+    );
+    if (!columns.includes("keep_until")) {
       db.exec(`
-        ALTER TABLE waymark_flows ADD COLUMN expires_hour INTEGER NOT NULL DEFAULT 0;
-        UPDATE waymark_flows SET expires_hour = expires_at / ${hourMs};
+        ALTER TABLE waymark_flows ADD COLUMN keep_until INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE waymark_flows ADD COLUMN keep_hour INTEGER NOT NULL DEFAULT 0;
+        UPDATE waymark_flows SET keep_until = expires_at, keep_hour = expires_at / ${hourMs};
       `);
     }
     db.exec(`
       DROP INDEX IF EXISTS waymark_flows_expires_at;
-      CREATE INDEX IF NOT EXISTS waymark_flows_expires_hour ON waymark_flows (expires_hour);
+      DROP INDEX IF EXISTS waymark_flows_expires_hour;
+      CREATE INDEX IF NOT EXISTS waymark_flows_keep_hour ON waymark_flows (keep_hour);
     `);
+    if (columns.includes("expires_hour")) {
+      db.exec("ALTER TABLE waymark_flows DROP COLUMN expires_hour");
+    }
     db.pragma(`user_version = ${schemaVersion}`);
   }).immediate();
   db.pragma(`busy_timeout = ${blockingBusyMs}`);

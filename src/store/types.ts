@@ -143,8 +143,10 @@ export interface FlowStore {
  */
 export interface StoreCapabilities {
   /**
-   * The backend deletes a record at its `expiresAt` by itself (Redis key expiry), so
-   * servers skip their periodic purge; `waymark purge` still sweeps on demand.
+   * The backend deletes a record by itself some time after its keeping time (`keepUntil`,
+   * or `expiresAt` without one): Redis key expiry, `purgeDelayMs` after it. Servers then
+   * skip their periodic purge; `waymark purge` still sweeps on demand. Until it is gone,
+   * an expired record still loads, as on every store.
    */
   readonly expiresByItself: boolean;
 }

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FlowStore } from "../store/types.ts";
+import { describeExpiry } from "./expiry.ts";
+import { describeRecordScans } from "./record-scans.ts";
 import { hour, sampleRecord } from "./records.ts";
 import { describeWriteLocks } from "./write-locks.ts";
 
@@ -37,10 +39,11 @@ export interface StoreFactory {
 /**
  * Registers, with vitest, every behaviour a {@link FlowStore} must have: create once,
  * load, compare-and-set save (one winner among concurrent writers, across handles),
- * delete at an expected version, purge of expired records and idempotency keys, the
- * idempotency claim, finish and release rules with their leases, the optional write
- * locks (skipped for a store without them), large and unicode records, `ping`, and
- * calls after `close` rejecting. It uses the store only through
+ * delete at an expected version, purge of records past their keeping time (`keepUntil`,
+ * else `expiresAt`) and of idempotency keys, expired records loading until then, the
+ * idempotency claim, finish and release rules with their leases, the optional record
+ * scans and write locks (skipped for a store without them), large and unicode records,
+ * `ping`, and calls after `close` rejecting. It uses the store only through
  * `FlowStore`, so it checks any backend; call it at the top level of a vitest test file,
  * once per backend (or configuration), with a factory for real, empty stores.
  *
@@ -168,29 +171,6 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       expect(await store.load(record.id)).toBeUndefined();
     });
 
-    it("purges expired records and keeps live ones", async () => {
-      const now = Date.now() + hour;
-      const expired = sampleRecord({ expiresAt: now - 1 });
-      const expiringNow = sampleRecord({ expiresAt: now });
-      const live = sampleRecord({ expiresAt: now + 1 });
-      for (const record of [expired, expiringNow, live]) await store.create(record);
-      const purged = await store.purgeExpired(new Date(now));
-      expect(purged).toBe(2);
-      expect(await store.load(expired.id)).toBeUndefined();
-      expect(await store.load(expiringNow.id)).toBeUndefined();
-      expect(await store.load(live.id)).toEqual(live);
-      expect(await store.purgeExpired(new Date(now))).toBe(0);
-    });
-
-    it("moves a record's expiry when it is saved", async () => {
-      const now = Date.now() + hour;
-      const record = sampleRecord({ expiresAt: now - 1 });
-      await store.create(record);
-      expect(await store.save({ ...record, version: 2, expiresAt: now + hour }, 1)).toBe(true);
-      expect(await store.purgeExpired(new Date(now))).toBe(0);
-      expect((await store.load(record.id))?.version).toBe(2);
-    });
-
     it("keeps large and unicode records intact", async () => {
       const text = 'Zoë 🧭 Ñandú — 東京 \u2028 \t "quoted" \\ back';
       const record = sampleRecord({
@@ -203,6 +183,8 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       expect(await store.load(record.id)).toEqual(record);
     });
 
+    describeExpiry(() => store);
+    describeRecordScans(() => ({ store, reopen }));
     describeWriteLocks(() => ({ store, reopen }));
 
     describe("idempotency keys", () => {
@@ -337,15 +319,6 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       await other.close();
       await expect(other.load(record.id)).rejects.toThrow();
       expect(await store.load(record.id)).toEqual(record);
-    });
-
-    it("loads an expired record until it is purged, unless the backend expires it itself", async () => {
-      const record = sampleRecord({ expiresAt: Date.now() + 150 });
-      await store.create(record);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const loaded = await store.load(record.id);
-      if (store.capabilities.expiresByItself) expect(loaded).toBeUndefined();
-      else expect(loaded).toEqual(record);
     });
 
     it("declares its capabilities", () => {

@@ -21,6 +21,13 @@ client.on("error", () => undefined);
 await client.connect();
 // Waymark's layout under its own prefix: a hash per flow, braces for Cluster slots.
 const key = (id: string) => `floor:flow:{${id}}`;
+// A floor row has no keeping time of its own: it keeps until it expires, and its key a
+// minute longer, as Waymark's does by default.
+const timesOf = (row: Row) => ({
+  expiresAt: row.expiresAt,
+  keepUntil: row.expiresAt,
+  dropAt: row.expiresAt + 60_000,
+});
 
 const records: Records = {
   async load(id) {
@@ -28,11 +35,11 @@ const records: Records = {
     return json === null ? undefined : (JSON.parse(json) as Row);
   },
   async create(row) {
-    await client.floorCreate(key(row.id), row.version, row.expiresAt, JSON.stringify(row));
+    await client.floorCreate(key(row.id), row.version, timesOf(row), JSON.stringify(row));
   },
   async save(row, expected) {
     const json = JSON.stringify(row);
-    return client.floorSave(key(row.id), expected, row.version, row.expiresAt, json);
+    return client.floorSave(key(row.id), expected, row.version, timesOf(row), json);
   },
   async close() {
     await client.close();

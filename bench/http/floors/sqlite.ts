@@ -18,23 +18,28 @@ db.exec(`
     flow TEXT NOT NULL,
     version INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
-    expires_hour INTEGER NOT NULL,
+    keep_until INTEGER NOT NULL,
+    keep_hour INTEGER NOT NULL,
     record TEXT NOT NULL
   ) STRICT;
-  CREATE INDEX IF NOT EXISTS waymark_flows_expires_hour ON waymark_flows (expires_hour);
+  CREATE INDEX IF NOT EXISTS waymark_flows_keep_hour ON waymark_flows (keep_hour);
 `);
 const insert = db.prepare(
-  "INSERT OR IGNORE INTO waymark_flows (id, flow, version, expires_at, expires_hour, record) VALUES (?, ?, ?, ?, ?, ?)",
+  `INSERT OR IGNORE INTO waymark_flows (id, flow, version, expires_at, keep_until, keep_hour, record)
+   VALUES (?, ?, ?, ?, ?, ?, ?)`,
 );
 const select = db.prepare<[string], { record: string }>(
   "SELECT record FROM waymark_flows WHERE id = ?",
 );
 const update = db.prepare(
-  "UPDATE waymark_flows SET version = ?, expires_at = ?, record = ? WHERE id = ? AND version = ? AND expires_hour = ?",
+  `UPDATE waymark_flows SET version = ?, expires_at = ?, keep_until = ?, record = ?
+   WHERE id = ? AND version = ? AND keep_hour = ?`,
 );
 const updateHour = db.prepare(
-  "UPDATE waymark_flows SET version = ?, expires_at = ?, expires_hour = ?, record = ? WHERE id = ? AND version = ?",
+  `UPDATE waymark_flows SET version = ?, expires_at = ?, keep_until = ?, keep_hour = ?, record = ?
+   WHERE id = ? AND version = ?`,
 );
+// A floor row has no keeping time of its own: it keeps until it expires.
 const hourOf = (row: Row) => Math.floor(row.expiresAt / 3_600_000);
 
 const records: Records = {
@@ -43,14 +48,15 @@ const records: Records = {
     return row ? (JSON.parse(row.record) as Row) : undefined;
   },
   async create(row) {
-    insert.run(row.id, row.flow, row.version, row.expiresAt, hourOf(row), JSON.stringify(row));
+    const { id, flow, version, expiresAt } = row;
+    insert.run(id, flow, version, expiresAt, expiresAt, hourOf(row), JSON.stringify(row));
   },
   async save(row, expected) {
     const json = JSON.stringify(row);
     const { id, version, expiresAt } = row;
     return (
-      update.run(version, expiresAt, json, id, expected, hourOf(row)).changes === 1 ||
-      updateHour.run(version, expiresAt, hourOf(row), json, id, expected).changes === 1
+      update.run(version, expiresAt, expiresAt, json, id, expected, hourOf(row)).changes === 1 ||
+      updateHour.run(version, expiresAt, expiresAt, hourOf(row), json, id, expected).changes === 1
     );
   },
   async close() {
