@@ -40,6 +40,7 @@ export type {
   FlowRecord,
   FlowSettings,
   JsonSchema,
+  MigratedData,
   RecordAccess,
   RecordMigratedFrom,
   RetiredPolicy,

@@ -373,9 +373,18 @@ export interface DefinedFlow<Steps extends readonly DefinedStep[] = readonly Def
    */
   migrateFrom<From extends FlowDefinition>(
     previous: From,
-    migrate: (data: FlowDataOf<From>) => FlowDataOf<FlowDefinition<Steps>>,
+    migrate: (data: FlowDataOf<From>) => MigratedData<Steps>,
   ): DefinedFlow<Steps>;
 }
+
+/**
+ * What a migration returns: data keyed by this version's step names (a name it does not
+ * have is a compile error), each a plain object. The values are not typed by the new
+ * schemas on purpose: data that no longer passes is what sends a user back to a step.
+ */
+export type MigratedData<Steps extends readonly DefinedStep[]> = {
+  readonly [Name in Steps[number]["name"]]?: Readonly<Record<string, unknown>>;
+};
 
 /** `Name`, or a type no name matches (a compile error) when one of `Steps` has it. */
 type NewStepName<
