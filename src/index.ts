@@ -2,6 +2,12 @@ export type * from "./contract/index.ts";
 export { type ErrorCode, errorCodes, type FieldError, WaymarkError } from "./errors.ts";
 export { defineFlow, defineStep, parseDuration } from "./flow/define.ts";
 export {
+  diffFlows,
+  type FlowChange,
+  type FlowChangeKind,
+  type SchemaChangeKind,
+} from "./flow/diff.ts";
+export {
   createRecord,
   currentStep,
   findStep,
@@ -34,6 +40,7 @@ export type {
   FlowRecord,
   FlowSettings,
   JsonSchema,
+  MigratedData,
   RecordAccess,
   RecordMigratedFrom,
   RetiredPolicy,

@@ -251,3 +251,60 @@ describe("createRegistry", () => {
     );
   });
 });
+
+describe("renamedFrom", () => {
+  const schema = z.strictObject({ x: z.string() });
+
+  it("keeps a kebab-case earlier name on the defined step", () => {
+    const defined = defineFlow({ name: "demo", ttl: "1h" })
+      .step({ name: "account", schema })
+      .step({ name: "company", renamedFrom: "employer", schema });
+    expect(defined.steps[1]?.renamedFrom).toBe("employer");
+  });
+
+  it.each([
+    [
+      "a name that is not kebab-case",
+      [{ name: "a", renamedFrom: "Old_A" }],
+      'flow "demo", step 1 "a": renamedFrom must be kebab-case',
+    ],
+    [
+      "the step's own name",
+      [{ name: "a", renamedFrom: "a" }],
+      `flow "demo", step 1 "a": renamedFrom repeats the step's own name`,
+    ],
+    [
+      "an earlier step's name",
+      [{ name: "a" }, { name: "b", renamedFrom: "a" }],
+      'flow "demo", step 2 "b": renamedFrom "a" is the name of step 1',
+    ],
+    [
+      "a later step's name",
+      [{ name: "a", renamedFrom: "b" }, { name: "b" }],
+      'flow "demo": step 2 is named "b", which step 1 "a" says it was renamed from',
+    ],
+    [
+      "a name another step is renamed from",
+      [
+        { name: "a", renamedFrom: "old" },
+        { name: "b", renamedFrom: "old" },
+      ],
+      'flow "demo", step 2 "b": step 1 "a" is already renamed from "old"',
+    ],
+  ])("refuses %s", (_, steps, message) => {
+    expect(() =>
+      defineFlow({ name: "demo", ttl: "1h", steps: steps.map((step) => ({ ...step, schema })) }),
+    ).toThrow(message);
+  });
+
+  it("refuses, in a .step chain, a later step named as an earlier one was renamed from", () => {
+    const started = defineFlow({ name: "demo", ttl: "1h" }).step({
+      name: "a",
+      renamedFrom: "b",
+      schema,
+    });
+    expect(() => started.step({ name: "b", schema })).toThrow(
+      'flow "demo": step 2 is named "b", which step 1 "a" says it was renamed from',
+    );
+  });
+});

@@ -98,8 +98,10 @@ describe("OpenAPI document: operations", () => {
     }
     expect(ids).toContain("submitOnboardingPersonalInfo");
     expect(ids).toContain("getOnboardingPersonalInfoStep");
+    expect(ids).toContain("recoverOnboarding");
+    // Per flow: describe, start, read, erase and recover; per step: submit and read.
     expect(ids).toHaveLength(
-      3 * 4 + 2 * (onboarding.steps.length + claim.steps.length + profile.steps.length),
+      3 * 5 + 2 * (onboarding.steps.length + claim.steps.length + profile.steps.length),
     );
   });
 
@@ -254,7 +256,9 @@ describe("OpenAPI document: headers and limits", () => {
     const names = (found: FoundOperation) => parametersOf(document, found).map((p) => p.name);
     for (const found of operationsOf(document)) {
       const responses = responsesOf(document, found.operation);
-      if (found.method === "post") expect(names(found)).toEqual(["Idempotency-Key"]);
+      if (found.method === "post" && found.path.endsWith("/recover")) {
+        expect(names(found)).toEqual(["flowId", "If-Match", "If-None-Match"]);
+      } else if (found.method === "post") expect(names(found)).toEqual(["Idempotency-Key"]);
       else if (found.path === "/onboarding") expect(names(found)).toEqual([]);
       else expect(names(found)).toEqual(["flowId", "If-Match", "If-None-Match"]);
       if (found.method === "get" && found.path !== "/onboarding") {

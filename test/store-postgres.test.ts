@@ -116,6 +116,24 @@ describe("PostgreSQL schema", () => {
         ]);
         const schema = await client.query("SELECT version FROM waymark_schema");
         expect(schema.rows).toEqual([{ version: 4 }]);
+        // During a rolling deploy the previous release still writes, naming no keep_until.
+        const kept = sampleRecord({ expiresAt: now, keepUntil: now + 90_000 });
+        await client.query(
+          "INSERT INTO waymark_flows (id, flow, version, expires_at, record) VALUES ($1, $2, $3, $4, $5)",
+          [kept.id, kept.flow, kept.version, kept.expiresAt, kept],
+        );
+        const keepUntil = async () =>
+          Number(
+            (await client.query("SELECT keep_until FROM waymark_flows WHERE id = $1", [kept.id]))
+              .rows[0]?.keep_until,
+          );
+        expect(await keepUntil()).toBe(now + 90_000);
+        const { keepUntil: _, ...older } = { ...kept, version: 2, expiresAt: now + 120_000 };
+        await client.query(
+          "UPDATE waymark_flows SET version = $2, expires_at = $3, record = $4 WHERE id = $1",
+          [kept.id, older.version, older.expiresAt, older],
+        );
+        expect(await keepUntil()).toBe(now + 120_000);
       } finally {
         await store.close();
       }

@@ -10,6 +10,7 @@ import { openStore, redact } from "../store/open.ts";
 import { generateKeyEntry } from "../token/jwe.ts";
 import { createTokenMode } from "../token/mode.ts";
 import { type ConfigFlags, resolveConfig } from "./config.ts";
+import { runDiff } from "./diff.ts";
 import { loadFlows } from "./load-flows.ts";
 import { type MigrateFlags, parseBatchSize, runMigrate } from "./migrate.ts";
 import { resolveKeyring } from "./token-keys.ts";
@@ -250,6 +251,20 @@ program
     } finally {
       await store.close();
     }
+  });
+
+program
+  .command("diff")
+  .description(
+    "compare the newest flows of two files; exits 1 on a breaking change no migration covers",
+  )
+  .argument("<old>", "the flow file as it is (TypeScript or JavaScript)")
+  .argument("<new>", "the flow file as it will be")
+  .option("--json", "print the changes as a JSON array")
+  // 2 for a usage error, so that a script can tell it from 1, a breaking change.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .action(async (oldFile: string, newFile: string, flags: { json?: true }) => {
+    process.exitCode = await runDiff(oldFile, newFile, { json: flags.json === true });
   });
 
 program

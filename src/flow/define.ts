@@ -59,7 +59,8 @@ export function defineStep<const Name extends string, Schema extends StandardSch
 
 /**
  * Validates and freezes a flow definition. A broken definition (bad or duplicate step
- * names, a step without a schema or JSON Schema, a bad ttl) throws naming the step.
+ * names, a bad `renamedFrom`, a step without a schema or JSON Schema, a bad ttl) throws
+ * naming the step.
  *
  * Give the settings, then add each step with `.step`: each step's `when` and `check`
  * see the earlier steps' data typed by step name. Every `.step` returns a new frozen
@@ -229,6 +230,7 @@ function settleStep(
   if (earlier.some((other) => other.name === step.name)) {
     throw new Error(`flow "${flow}": step ${number} repeats the name "${step.name}"`);
   }
+  checkRenamedFrom(flow, label, earlier, step);
   if (typeof step.schema?.["~standard"]?.validate !== "function") {
     throw new Error(`${label}: the step needs a schema implementing Standard Schema`);
   }
@@ -253,6 +255,40 @@ function settleStep(
     title: step.title ?? readableName(step.name),
     jsonSchema: Object.freeze(jsonSchema),
   });
+}
+
+/**
+ * A step's `renamedFrom` must name a step of an earlier version: never one of this flow's
+ * steps, and never claimed by two steps, so that `waymark diff` can pair the steps.
+ */
+function checkRenamedFrom(
+  flow: string,
+  label: string,
+  earlier: readonly DefinedStep[],
+  step: StepDefinition,
+): void {
+  const claimed = earlier.find((other) => other.renamedFrom === step.name);
+  if (claimed) {
+    throw new Error(
+      `flow "${flow}": step ${earlier.length + 1} is named "${step.name}", which step ${claimed.number} "${claimed.name}" says it was renamed from`,
+    );
+  }
+  const from = step.renamedFrom;
+  if (from === undefined) return;
+  if (typeof from !== "string" || !namePattern.test(from)) {
+    throw new Error(`${label}: renamedFrom must be kebab-case (letters, digits, dashes)`);
+  }
+  if (from === step.name) throw new Error(`${label}: renamedFrom repeats the step's own name`);
+  const named = earlier.find((other) => other.name === from);
+  if (named) {
+    throw new Error(`${label}: renamedFrom "${from}" is the name of step ${named.number}`);
+  }
+  const twice = earlier.find((other) => other.renamedFrom === from);
+  if (twice) {
+    throw new Error(
+      `${label}: step ${twice.number} "${twice.name}" is already renamed from "${from}"`,
+    );
+  }
 }
 
 function standardJsonSchema(schema: StandardSchemaV1): JsonSchema | undefined {

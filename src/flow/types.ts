@@ -49,6 +49,14 @@ export interface StepDefinition<
   /** A human-readable title for clients; defaults to a readable form of `name`. */
   title?: string | undefined;
   /**
+   * The name this step had in an earlier version of the flow, when it was renamed.
+   * Kebab-case, not the step's own name nor another step's. Only `waymark diff` reads it,
+   * to report a rename rather than a step removed and another added; moving saved data
+   * to the new name is a migration's job.
+   * @example renamedFrom: "contract"
+   */
+  renamedFrom?: string | undefined;
+  /**
    * Validates the step's data. Use strict object schemas: unknown keys must be refused,
    * not stripped. The output must be plain JSON, since it is what the store saves.
    */
@@ -365,9 +373,18 @@ export interface DefinedFlow<Steps extends readonly DefinedStep[] = readonly Def
    */
   migrateFrom<From extends FlowDefinition>(
     previous: From,
-    migrate: (data: FlowDataOf<From>) => FlowDataOf<FlowDefinition<Steps>>,
+    migrate: (data: FlowDataOf<From>) => MigratedData<Steps>,
   ): DefinedFlow<Steps>;
 }
+
+/**
+ * What a migration returns: data keyed by this version's step names (a name it does not
+ * have is a compile error), each a plain object. The values are not typed by the new
+ * schemas on purpose: data that no longer passes is what sends a user back to a step.
+ */
+export type MigratedData<Steps extends readonly DefinedStep[]> = {
+  readonly [Name in Steps[number]["name"]]?: Readonly<Record<string, unknown>>;
+};
 
 /** `Name`, or a type no name matches (a compile error) when one of `Steps` has it. */
 type NewStepName<

@@ -22,7 +22,19 @@ export function flowSchemas(contract: Contract, flow: FlowFacts): Schema {
         definitionVersion: integer(
           versions[0]?.version ?? 1,
           newest.version,
-          "The definition version the flow started on",
+          "The definition version the flow is on: the one it started on, unless it was migrated",
+        ),
+        migratedFrom: object(
+          {
+            definitionVersion: integer(
+              versions[0]?.version ?? 1,
+              newest.version,
+              "The version the flow started on",
+            ),
+            at: timestamp("When it moved"),
+          },
+          ["definitionVersion", "at"],
+          "Present once a deploy moved the flow to a newer definition version",
         ),
         version: integer(1, Number.MAX_SAFE_INTEGER, "Grows by one with each change"),
         status: ref("FlowStatus"),
@@ -95,6 +107,7 @@ export function flowSchemas(contract: Contract, flow: FlowFacts): Schema {
         title: choice(every.map((step) => step.title)),
         href,
         schema: ref("JsonSchema"),
+        errors: migrationErrors(contract),
       },
       ["number", "name", "title", "href", "schema"],
       "The step to do next, with the JSON Schema its data must match",
@@ -188,7 +201,12 @@ function stepSchemas(contract: Contract, flow: FlowFacts, facts: StepFacts): Sch
       name: constant(step.name),
       title: choice(same.map((other) => other.title)),
       status: ref("StepStatus"),
-      data: { anyOf: [ref(facts.saved), { type: "null" }], description: "null until done" },
+      data: {
+        anyOf: [ref(facts.saved), { type: "null" }, { type: "object" }],
+        description:
+          "The saved data, null until done; for a step a migration sent back (see `errors`), what the user had entered, which no longer passes",
+      },
+      errors: migrationErrors(contract),
       schema: ref("JsonSchema"),
       href: {
         type: "string",
@@ -202,4 +220,15 @@ function stepSchemas(contract: Contract, flow: FlowFacts, facts: StepFacts): Sch
     `The "${step.name}" step of a ${flow.newest.title} flow: its saved data, status and JSON Schema`,
   );
   return schemas;
+}
+
+/** The field errors of a step a migration sent back. */
+function migrationErrors(contract: Contract): Schema {
+  return {
+    type: "array",
+    maxItems: contract.maxBodyBytes,
+    items: ref("FieldError"),
+    description:
+      "Only when a migration to a newer definition version sent the user back to this step: what the new version refused in their answers",
+  };
 }

@@ -95,8 +95,15 @@ const shared = [
 export function collectFlows(definitions: readonly FlowDefinition[]): FlowFacts[] {
   const taken = new Set(shared);
   const byName = new Map<string, FlowDefinition[]>();
+  const add = (definition: FlowDefinition) => {
+    const known = byName.get(definition.name) ?? [];
+    if (known.some((other) => other.version === definition.version)) return;
+    byName.set(definition.name, [...known, definition]);
+  };
+  for (const definition of definitions) add(definition);
+  // Versions a migration comes from are served too: completed flows stay on theirs.
   for (const definition of definitions) {
-    byName.set(definition.name, [...(byName.get(definition.name) ?? []), definition]);
+    for (let at = definition.migration?.from; at; at = at.migration?.from) add(at);
   }
   return [...byName].map(([name, found]) => {
     const versions = [...found].sort((a, b) => a.version - b.version);

@@ -151,6 +151,34 @@ export function operation(
         },
       };
       break;
+    case "recover":
+      shape = {
+        id: `recover${stem}`,
+        summary: `Recover ${title}`,
+        text: `Brings an expired flow back with its data, while it can be recovered (\`recoverFor\` after it expired${contract.token ? "; in token mode the expired token is the data" : ""}): it gets a new expiry, and moves to the newest definition version as that version's policy says. A 410 \`flow-expired\` carries this address in \`recover\` while it works. A flow that is live already is answered as it is. No body. ${conditionalText(false)}`,
+        parameters: [
+          { $ref: "#/components/parameters/IfMatch" },
+          { $ref: "#/components/parameters/IfNoneMatch" },
+        ],
+        responses: {
+          200: {
+            description: "The flow, live again",
+            ...headersOf(
+              200,
+              {
+                ETag: headers.etag,
+                "Cache-Control": headers.noStore,
+                ...(contract.token
+                  ? { Location: headers.location(false, "The flow's new address (a new token)") }
+                  : {}),
+              },
+              contract,
+            ),
+            content: json(names.flow),
+          },
+        },
+      };
+      break;
     case "read-step":
       shape = {
         id: `get${stem}${step?.stem}Step`,

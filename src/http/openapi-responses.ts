@@ -4,7 +4,14 @@ import { integer, ref } from "./openapi-schemas.ts";
 import { problemStatus, problemType } from "./problem.ts";
 
 /** What an operation does, as the problem catalogue needs to know. */
-export type OperationKind = "describe" | "start" | "read" | "read-step" | "submit" | "erase";
+export type OperationKind =
+  | "describe"
+  | "start"
+  | "read"
+  | "read-step"
+  | "submit"
+  | "erase"
+  | "recover";
 
 /** Why each problem happens, for people reading a response's description. */
 const causes: Readonly<Record<ErrorCode, string>> = {
@@ -34,7 +41,8 @@ const causes: Readonly<Record<ErrorCode, string>> = {
   "concurrent-update": "other writes to the flow kept this one waiting past its time budget; retry",
   "idempotency-key-in-flight":
     "the first request with this key is still running: retry after `Retry-After` seconds",
-  "flow-expired": "the flow is past its `expiresAt`",
+  "flow-expired":
+    "the flow is past its `expiresAt` (while it can still be recovered, `recover` says where to `POST` and `recoverableUntil` until when), or its definition version's policy is `expire`",
   "definition-retired": "the flow started on a version of its definition that is no longer served",
   "precondition-failed":
     "`If-Match` does not match the flow's ETag, or `If-None-Match` does; nothing was done",
@@ -54,7 +62,7 @@ const causes: Readonly<Record<ErrorCode, string>> = {
     "the request line and headers are over 16 KiB, counted as sent, or number over 100 fields (the server's defaults; answered by `waymark serve`, `startServer` and `toNodeListener`)",
   "store-unavailable": "the store cannot be reached: retry after `Retry-After` seconds",
   "definition-error":
-    "the flow's own code threw (`when`, `check`, a schema, `onComplete`, `authorize`): `flow`, `step` and `hook` say where; nothing was written",
+    "the flow's own code threw (`when`, `check`, a schema, `onComplete`, `authorize`, `migrate`): `flow`, `step` and `hook` say where, and for `migrate` `fromVersion` and `toVersion`; nothing was written",
   "internal-error": "a bug: its message is never sent",
 };
 
@@ -89,14 +97,19 @@ export function problemCodes(
   const { token } = contract;
   const stored = !token;
   const authorize = flow.access === "authorize";
-  const live = kind === "read" || kind === "read-step" || kind === "submit";
+  const live = kind === "read" || kind === "read-step" || kind === "submit" || kind === "recover";
   const addressed = live || kind === "erase";
+  // A flow on an older version may move to the newest on any live operation: a write.
+  const migrates = flow.versions.some((version) => version.migration !== undefined);
+  const writes = kind === "submit" || kind === "recover" || (live && migrates);
   const withBody = kind === "start" || kind === "submit";
   // Planning a flow (to start, read or write it) runs its steps' `when`; an `authorize`
   // policy runs on every operation but the description; a write runs schemas and checks.
   const planned = flow.versions.some((version) => version.steps.some((s) => s.when));
   const runsCode =
-    kind === "submit" || (kind !== "describe" && (authorize || (planned && kind !== "erase")));
+    kind === "submit" ||
+    (live && migrates) ||
+    (kind !== "describe" && (authorize || (planned && kind !== "erase")));
   // The Node server answers these for any request, before it reaches a route.
   const codes: ErrorCode[] = [
     "bad-request",
@@ -120,8 +133,8 @@ export function problemCodes(
   add(live, "flow-expired", "definition-retired");
   add(step !== undefined && !step.everywhere, "step-not-found");
   add(withBody, "invalid-json", "body-too-large", "unsupported-media-type");
-  add(withBody && token, "token-too-large");
-  add(withBody && stored, "concurrent-update");
+  add((withBody || writes) && token, "token-too-large");
+  add((withBody || writes) && stored, "concurrent-update");
   add(kind === "start", "invalid-idempotency-key");
   add(kind === "start" && token, "idempotency-key-unsupported");
   add(kind === "start" && stored, "idempotency-key-in-flight", "idempotency-key-reused");

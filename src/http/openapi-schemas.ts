@@ -103,8 +103,34 @@ export function sharedSchemas(contract: Contract, flows: readonly FlowFacts[]): 
           description: "`definition-error`: the flow whose code failed",
         },
         hook: choice(
-          ["when", "check", "schema", "onComplete", "authorize"],
+          ["when", "check", "schema", "onComplete", "authorize", "migrate"],
           "`definition-error`: the code that failed",
+        ),
+        fromVersion: integer(
+          1,
+          Number.MAX_SAFE_INTEGER,
+          "`definition-error` of a `migrate`: the version it moves from",
+        ),
+        toVersion: integer(
+          1,
+          Number.MAX_SAFE_INTEGER,
+          "`definition-error` of a `migrate`: the version it moves to",
+        ),
+        recoverableUntil: timestamp(
+          "`flow-expired`, while the flow can be recovered: until when `recover` works",
+        ),
+        recover: object(
+          {
+            href: {
+              type: "string",
+              format: "uri-reference",
+              maxLength: contract.maxHref,
+              description: "The flow's address, then `/recover`",
+            },
+            method: constant("POST"),
+          },
+          ["href", "method"],
+          "`flow-expired`, while the flow can be recovered: `POST` here brings it back with its data",
         ),
         maxBytes: integer(1, contract.maxBodyBytes, "`body-too-large`: the limit, in bytes"),
         maxTokenBytes: integer(

@@ -153,6 +153,10 @@ export function createOpenApiDocument(options: OpenApiOptions): OpenApiDocument 
       get: build("read"),
       delete: build("erase"),
     };
+    paths[`/${flow.name}/{flowId}/recover`] = {
+      parameters: [{ $ref: "#/components/parameters/FlowId" }],
+      post: build("recover"),
+    };
     for (const step of flow.steps) {
       paths[`/${flow.name}/{flowId}/step/${step.step.name}`] = {
         parameters: [{ $ref: "#/components/parameters/FlowId" }],

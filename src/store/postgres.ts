@@ -1,7 +1,6 @@
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
 import { checkBatchLimit } from "./batch-limit.ts";
-import { keepingTime } from "./keeping-time.ts";
 import { counterOf, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
 import type { FlowStore, IdempotencyEntry, StoredResponse } from "./types.ts";
 
@@ -77,11 +76,11 @@ const migrations: Readonly<Record<number, string>> = {
       expire bigint
     );
   `,
-  // Flows are purged by their keeping time, which starts as the expiry purges went by.
+  // Flows are purged by their keeping time. Generated from the record, so that instances
+  // of the previous release, still serving during a rolling deploy, keep it right too.
   4: `
-    ALTER TABLE waymark_flows ADD COLUMN IF NOT EXISTS keep_until bigint;
-    UPDATE waymark_flows SET keep_until = expires_at WHERE keep_until IS NULL;
-    ALTER TABLE waymark_flows ALTER COLUMN keep_until SET NOT NULL;
+    ALTER TABLE waymark_flows ADD COLUMN IF NOT EXISTS keep_until bigint NOT NULL
+      GENERATED ALWAYS AS (COALESCE((record->>'keepUntil')::bigint, expires_at)) STORED;
     DROP INDEX IF EXISTS waymark_flows_expires_at;
     CREATE INDEX IF NOT EXISTS waymark_flows_keep_until ON waymark_flows (keep_until);
   `,
@@ -126,9 +125,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     capabilities: { expiresByItself: false },
     async create(record) {
       const { rowCount } = await query(
-        `INSERT INTO waymark_flows (id, flow, version, expires_at, keep_until, record)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
-        [record.id, record.flow, record.version, record.expiresAt, keepingTime(record), record],
+        `INSERT INTO waymark_flows (id, flow, version, expires_at, record)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
+        [record.id, record.flow, record.version, record.expiresAt, record],
       );
       return rowCount === 1;
     },
@@ -141,9 +140,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
     async save(record, expectedVersion) {
       const { rowCount } = await query(
-        `UPDATE waymark_flows SET version = $2, expires_at = $3, keep_until = $4, record = $5
-         WHERE id = $1 AND version = $6 RETURNING id`,
-        [record.id, record.version, record.expiresAt, keepingTime(record), record, expectedVersion],
+        `UPDATE waymark_flows SET version = $2, expires_at = $3, record = $4
+         WHERE id = $1 AND version = $5 RETURNING id`,
+        [record.id, record.version, record.expiresAt, record, expectedVersion],
       );
       return rowCount === 1;
     },

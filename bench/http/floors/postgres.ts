@@ -23,6 +23,7 @@ await pool.query(`
     expires_at bigint NOT NULL,
     record jsonb NOT NULL,
     keep_until bigint NOT NULL
+      GENERATED ALWAYS AS (COALESCE((record->>'keepUntil')::bigint, expires_at)) STORED
   );
   CREATE INDEX IF NOT EXISTS waymark_flows_keep_until ON waymark_flows (keep_until);
 `);
@@ -37,14 +38,14 @@ const records: Records = {
   },
   async create(row) {
     await pool.query(
-      `INSERT INTO waymark_flows (id, flow, version, expires_at, keep_until, record)
-       VALUES ($1, $2, $3, $4, $4, $5) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO waymark_flows (id, flow, version, expires_at, record)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
       [row.id, row.flow, row.version, row.expiresAt, row],
     );
   },
   async save(row, expected) {
     const { rowCount } = await pool.query(
-      `UPDATE waymark_flows SET version = $2, expires_at = $3, keep_until = $3, record = $4
+      `UPDATE waymark_flows SET version = $2, expires_at = $3, record = $4
        WHERE id = $1 AND version = $5 RETURNING id`,
       [row.id, row.version, row.expiresAt, row, expected],
     );

@@ -1,0 +1,268 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, inject, it } from "vitest";
+import type { FlowDefinition } from "../src/flow/types.ts";
+import { createWaymark } from "../src/http/app.ts";
+import { createPostgresStore } from "../src/store/postgres.ts";
+import { createRedisStore } from "../src/store/redis.ts";
+import { createSqliteStore } from "../src/store/sqlite.ts";
+import type { FlowStore } from "../src/store/types.ts";
+import { generateKeyEntry, parseKeyring } from "../src/token/jwe.ts";
+import { createTokenMode } from "../src/token/mode.ts";
+import { freshDatabase } from "./support/postgres-database.ts";
+import { contactV1, signupV1, signupV2 } from "./support/versioned-flows.ts";
+
+const hourMs = 3_600_000;
+const dayMs = 24 * hourMs;
+
+/**
+ * Where flows are kept, as a server process would open it: `open` is called once per
+ * server start (a restart opens it again on the same data), `drop` at the end.
+ */
+interface Keeping {
+  name: string;
+  setUp(): Promise<{ open: () => Promise<FlowStore | undefined>; drop: () => Promise<void> }>;
+}
+
+const keys = generateKeyEntry("k1");
+const clusterNodes = () =>
+  inject("redisClusterNodes")
+    .split(",")
+    .map((node) => `redis://${node}`);
+
+const keepings: Keeping[] = [
+  {
+    name: "SQLite",
+    async setUp() {
+      const dir = mkdtempSync(join(tmpdir(), "waymark-lifecycle-"));
+      return {
+        open: async () => createSqliteStore({ path: join(dir, "flows.db") }),
+        drop: async () => rmSync(dir, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
+    name: "PostgreSQL",
+    async setUp() {
+      const database = await freshDatabase();
+      return { open: () => createPostgresStore({ url: database.url }), drop: database.drop };
+    },
+  },
+  {
+    name: "Redis",
+    async setUp() {
+      const prefix = `lifecycle:${crypto.randomUUID()}:`;
+      return {
+        open: () => createRedisStore({ url: inject("redisUrl"), prefix }),
+        drop: async () => {},
+      };
+    },
+  },
+  {
+    name: "Redis Cluster",
+    async setUp() {
+      const prefix = `lifecycle:${crypto.randomUUID()}:`;
+      return {
+        open: () => createRedisStore({ clusterNodes: clusterNodes(), prefix }),
+        drop: async () => {},
+      };
+    },
+  },
+  {
+    name: "token mode",
+    async setUp() {
+      return { open: async () => undefined, drop: async () => {} };
+    },
+  },
+];
+
+/** One server start: a handler over `flows` and the kept flows, with a clock the test moves. */
+function serve(flows: FlowDefinition[], store: FlowStore | undefined, clock: { now: Date }) {
+  const tokens = createTokenMode({ keyring: parseKeyring(keys) });
+  const waymark = createWaymark({
+    flows,
+    ...(store ? { store } : { tokens }),
+    now: () => clock.now,
+  });
+  const send = async (method: string, path: string, json?: unknown) => {
+    const response = await waymark.fetch(
+      new Request(`http://waymark.test${path}`, {
+        method,
+        ...(json === undefined
+          ? {}
+          : { body: JSON.stringify(json), headers: { "content-type": "application/json" } }),
+      }),
+    );
+    const text = await response.text();
+    return {
+      status: response.status,
+      body: text ? JSON.parse(text) : undefined,
+      headers: response.headers,
+    };
+  };
+  return send;
+}
+
+describe.each(keepings)("flow lifecycle on $name", (keeping) => {
+  it("carries a flow started on v1 through a restart on v2 (a renamed field, a new one with a default) to completion", async () => {
+    const { open, drop } = await keeping.setUp();
+    const clock = { now: new Date("2026-12-01T09:00:00Z") };
+    try {
+      const first = await open();
+      let send = serve([signupV1], first, clock);
+      let flow = (await send("POST", "/signup")).body;
+      flow = (await send("PUT", `/signup/${flow.flowId}/step/contact`, contactV1)).body;
+      flow = (await send("PUT", `/signup/${flow.flowId}/step/plan`, { tier: "team" })).body;
+      expect(flow).toMatchObject({ definitionVersion: 1, version: 3 });
+      await first?.close();
+
+      // The server restarts with v2 on the same data.
+      clock.now = new Date("2026-12-01T09:10:00Z");
+      const second = await open();
+      send = serve([signupV2], second, clock);
+      const read = await send("GET", `/signup/${flow.flowId}`);
+      expect(read.status).toBe(200);
+      expect(read.body).toMatchObject({
+        definitionVersion: 2,
+        migratedFrom: { definitionVersion: 1, at: "2026-12-01T09:10:00.000Z" },
+        version: 4,
+        status: "in_progress",
+        currentStep: { name: "confirm" },
+        data: {
+          contact: { fullName: "Ada Lovelace", email: "ada@example.com", country: "NL" },
+          plan: { tier: "team" },
+        },
+        // A migration is not the user's activity: the expiry stays where it was.
+        expiresAt: "2026-12-01T10:00:00.000Z",
+      });
+      const done = await send("PUT", `/signup/${read.body.flowId}/step/confirm`, { accept: true });
+      expect(done.status).toBe(200);
+      expect(done.body).toMatchObject({ status: "completed", definitionVersion: 2, version: 5 });
+      await second?.close();
+    } finally {
+      await drop();
+    }
+  });
+
+  it("sends the user back to the step v2 tightened, with the error, then goes on", async () => {
+    const { open, drop } = await keeping.setUp();
+    const clock = { now: new Date("2026-12-01T09:00:00Z") };
+    try {
+      const first = await open();
+      let send = serve([signupV1], first, clock);
+      let flow = (await send("POST", "/signup")).body;
+      flow = (await send("PUT", `/signup/${flow.flowId}/step/contact`, contactV1)).body;
+      flow = (await send("PUT", `/signup/${flow.flowId}/step/plan`, { tier: "free" })).body;
+      await first?.close();
+
+      const second = await open();
+      send = serve([signupV2], second, clock);
+      const read = (await send("GET", `/signup/${flow.flowId}`)).body;
+      expect(read.currentStep).toMatchObject({
+        name: "plan",
+        errors: [{ path: "/tier", message: "Choose a paid tier" }],
+      });
+      expect(read.data).not.toHaveProperty("plan");
+      const step = (await send("GET", `/signup/${read.flowId}/step/plan`)).body;
+      expect(step).toMatchObject({
+        status: "current",
+        data: { tier: "free" },
+        errors: [{ path: "/tier", message: "Choose a paid tier" }],
+      });
+      const fixed = (await send("PUT", `/signup/${read.flowId}/step/plan`, { tier: "team" })).body;
+      expect(fixed.currentStep).toEqual(expect.objectContaining({ name: "confirm" }));
+      expect(fixed.currentStep).not.toHaveProperty("errors");
+      const planned = (await send("GET", `/signup/${fixed.flowId}/step/plan`)).body;
+      expect(planned).toMatchObject({ status: "done", data: { tier: "team" } });
+      expect(planned).not.toHaveProperty("errors");
+      await second?.close();
+    } finally {
+      await drop();
+    }
+  });
+
+  it("recovers an expired flow with its data within the grace period, and not after it", async () => {
+    const { open, drop } = await keeping.setUp();
+    const clock = { now: new Date("2026-12-01T09:00:00Z") };
+    try {
+      const store = await open();
+      const send = serve([signupV1], store, clock);
+      let flow = (await send("POST", "/signup")).body;
+      flow = (await send("PUT", `/signup/${flow.flowId}/step/contact`, contactV1)).body;
+      const path = `/signup/${flow.flowId}`;
+
+      // One hour later the flow expired (ttl 1h); 30 days of grace follow.
+      clock.now = new Date("2026-12-01T10:00:00Z");
+      const expired = await send("GET", path);
+      expect(expired.status).toBe(410);
+      expect(expired.body).toMatchObject({
+        type: "urn:waymark:problem:flow-expired",
+        recoverableUntil: "2026-12-31T10:00:00.000Z",
+        recover: { href: `${path}/recover`, method: "POST" },
+      });
+      const written = await send("PUT", `${path}/step/plan`, { tier: "team" });
+      expect(written.status).toBe(410);
+      expect(written.body.recover).toEqual({ href: `${path}/recover`, method: "POST" });
+      // Purging now removes nothing: the data is kept for recovery.
+      if (store) expect(await store.purgeExpired(clock.now)).toBe(0);
+
+      clock.now = new Date("2026-12-20T10:00:00Z");
+      const recovered = await send("POST", `${path}/recover`);
+      expect(recovered.status).toBe(200);
+      expect(recovered.body).toMatchObject({
+        version: 3,
+        currentStep: { name: "plan" },
+        data: { contact: contactV1 },
+        expiresAt: "2026-12-20T11:00:00.000Z",
+      });
+      // A retried recovery changes nothing.
+      const live = `/signup/${recovered.body.flowId}`;
+      const again = await send("POST", `${live}/recover`);
+      expect(again.body).toMatchObject({ version: 3, expiresAt: "2026-12-20T11:00:00.000Z" });
+
+      // Left again: past expiry and past the 30 days of grace, no way back.
+      clock.now = new Date(Date.parse("2026-12-20T11:00:00Z") + 30 * dayMs);
+      const gone = await send("GET", live);
+      expect(gone.status).toBe(410);
+      expect(gone.body).not.toHaveProperty("recover");
+      expect(gone.body).not.toHaveProperty("recoverableUntil");
+      expect((await send("POST", `${live}/recover`)).status).toBe(410);
+      if (store) {
+        // Then the purge: 404, as for any id nothing is kept under.
+        expect(await store.purgeExpired(clock.now)).toBe(1);
+        expect((await send("GET", live)).status).toBe(404);
+      }
+      await store?.close();
+    } finally {
+      await drop();
+    }
+  });
+
+  it("moves a recovered flow to the version deployed meanwhile", async () => {
+    const { open, drop } = await keeping.setUp();
+    const clock = { now: new Date("2026-12-01T09:00:00Z") };
+    try {
+      const first = await open();
+      let send = serve([signupV1], first, clock);
+      let flow = (await send("POST", "/signup")).body;
+      flow = (await send("PUT", `/signup/${flow.flowId}/step/contact`, contactV1)).body;
+      await first?.close();
+
+      clock.now = new Date("2026-12-03T09:00:00Z");
+      const second = await open();
+      send = serve([signupV2], second, clock);
+      const recovered = await send("POST", `/signup/${flow.flowId}/recover`);
+      expect(recovered.status).toBe(200);
+      expect(recovered.body).toMatchObject({
+        definitionVersion: 2,
+        migratedFrom: { definitionVersion: 1 },
+        data: { contact: { fullName: "Ada Lovelace", country: "NL" } },
+        expiresAt: "2026-12-03T10:00:00.000Z",
+      });
+      await second?.close();
+    } finally {
+      await drop();
+    }
+  });
+});
