@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -52,6 +52,12 @@ describe("waymark migrate", () => {
     expect(dry.stdout).toMatch(/^ {6}\/email +2$/m);
     expect(dry.stdout).toContain(`flow ids: ${records.boom?.id}`);
     expect(dry.stdout).toContain("10 flows would move, 1 would fail. Nothing was written.");
+    // The README shows this very report, flow id aside.
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const shown = /```\n(24 flows scanned[\s\S]*?)```/.exec(readme)?.[1];
+    expect(shown?.replace(/flow ids: [0-9a-f-]{36}/, `flow ids: ${records.boom?.id}`)).toBe(
+      dry.stdout,
+    );
 
     const json = await migrate(path, "--dry-run", "--json", "--batch-size", "7");
     expect(json.code).toBe(1);
