@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { FlowRecord } from "waymark";
 import { createSqliteStore } from "waymark/store/sqlite";
-import type { MigrationReport } from "../src/service/migrate-store.ts";
+import type { MigrationReport } from "../src/service/migration-report.ts";
 import { seedMigrations } from "./support/migrate-seeds.ts";
 import { runCli } from "./support/processes.ts";
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createRegistry, type FlowRecord, type FlowStore } from "waymark";
+import { createRegistry, type FlowData, type FlowRecord, type FlowStore } from "waymark";
 import { createSqliteStore } from "waymark/store/sqlite";
 import { migrateStore } from "../src/service/migrate-store.ts";
 import flows from "./fixtures/migrate-flows.ts";
@@ -164,6 +164,28 @@ describe("migrateStore", () => {
       version: migrated.version + 1,
     });
     expect(await store.load(deleted.id)).toBeUndefined();
+    await store.close();
+  });
+
+  // Regression: steps came in the order the walk met them, so the table changed between runs.
+  it("lists the steps sent back in the flow's step order, whatever order it met them in", async () => {
+    const store = createSqliteStore({ path: ":memory:" });
+    const at = now.getTime();
+    const record = (id: string, data: FlowData): FlowRecord => ({
+      id,
+      flow: "signup",
+      definitionVersion: 1,
+      version: 1,
+      data,
+      createdAt: at,
+      updatedAt: at,
+      expiresAt: at + 60_000,
+    });
+    // Scanned by id: the profile is met first.
+    await store.create(record("a", { account: { email: "a@example.com" }, profile: { name: "" } }));
+    await store.create(record("b", { account: { email: "nope" } }));
+    const report = await migrateStore(store, registry, { dryRun: true, now: () => now });
+    expect(Object.keys(report.versions[0]?.returned.steps ?? {})).toEqual(["account", "profile"]);
     await store.close();
   });
 

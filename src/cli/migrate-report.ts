@@ -1,4 +1,4 @@
-import type { MigrationReport, VersionReport } from "../service/migrate-store.ts";
+import type { MigrationReport, VersionReport } from "../service/migration-report.ts";
 
 /** One line of the table: its depth, its text, and the count it shows, if any. */
 type Line = [depth: number, text: string, count?: number];

@@ -1,5 +1,5 @@
 import type { FlowData, FlowRecord } from "../../src/flow/types.ts";
-import type { VersionReport } from "../../src/service/migrate-store.ts";
+import type { VersionReport } from "../../src/service/migration-report.ts";
 import type { FlowStore } from "../../src/store/types.ts";
 import { hour } from "./records.ts";
 
