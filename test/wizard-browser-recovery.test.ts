@@ -14,8 +14,8 @@ import { onboardingWizard, useWizardSession } from "./support/wizard-page.ts";
 const expiredHeading = "Your session has expired";
 
 // The web wizard in Debian's Chromium when a flow expired but is still kept (recovery),
-// and when it is past that.
-describe("web wizard: expired flows", () => {
+// when it is past that, and when a new definition version sends a step back.
+describe("web wizard: expired and migrated flows", () => {
   const session = useWizardSession();
   let page: Page;
   let store: string;
@@ -129,5 +129,68 @@ describe("web wizard: expired flows", () => {
     const flow = await (await fetch(`${server.url}/onboarding/${flowId}`)).json();
     expect(flow.data["contract-details"]).toEqual({ ...contractorContract, role: "Architect" });
     await server.stop();
+  });
+
+  it("a step a new definition version sends back opens filled, with the errors beside their fields", async () => {
+    const v1 = await startServer({ store, flows: "test/fixtures/signup-v1.ts" });
+    const port = Number(new URL(v1.url).port);
+    const wizard = onboardingWizard(page);
+    const displayName = wizard.field("Display name");
+    await page.goto(v1.url);
+    await wizard.button("Start").click();
+    await wizard.expectStep("Profile");
+    await displayName.fill("Augusta Ada King");
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Plan");
+    const flowId = wizard.flowId();
+
+    // A deploy moves to version 2, which allows 10 characters, while the tab stays open.
+    await v1.stop();
+    const v2 = await startServer({ store, flows: "test/fixtures/signup-v2.ts", port });
+    await page.getByRole("radio", { name: "Team" }).check();
+    await wizard.button("Finish").click();
+    const expectSentBack = async () => {
+      await wizard.expectStep("Profile");
+      const alert = page.getByRole("alert");
+      await alert.getByText("There is a problem").waitFor();
+      expect(await alert.getByRole("listitem").allTextContents()).toEqual([
+        "Use 10 characters or fewer",
+      ]);
+      expect(await page.evaluate(() => document.activeElement?.className)).toBe("error-summary");
+      expect(await page.locator("#notice").textContent()).toBe(
+        "This form has changed since you started. Please check the highlighted answers.",
+      );
+      expect(await alert.getAttribute("aria-describedby")).toBe("notice");
+      expect(await displayName.inputValue()).toBe("Augusta Ada King");
+      expect(await displayName.getAttribute("aria-invalid")).toBe("true");
+      const described = (await displayName.getAttribute("aria-describedby")) ?? "";
+      expect(await page.locator(`[id="${described}"]`).textContent()).toBe(
+        "Error: Use 10 characters or fewer",
+      );
+      expect(await wizard.progress()).toEqual(["Profile: Current (on screen)", "Plan: To do"]);
+    };
+    await expectSentBack();
+    expect(await page.getByText("changed in another window", { exact: false }).count()).toBe(0);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.reload();
+    await expectSentBack();
+
+    await displayName.fill("Ada King");
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Plan");
+    await page.getByRole("radio", { name: "Team" }).check();
+    await wizard.button("Finish").click();
+    expect(await wizard.summary()).toEqual([
+      "Profile › Display name: Ada King",
+      "Plan › Plan: Team",
+    ]);
+    const flow = await (await fetch(`${v2.url}/signup/${flowId}`)).json();
+    expect(flow).toMatchObject({
+      status: "completed",
+      definitionVersion: 2,
+      migratedFrom: { definitionVersion: 1 },
+      data: { profile: { displayName: "Ada King" }, plan: { plan: "team" } },
+    });
+    await v2.stop();
   });
 });

@@ -1,8 +1,9 @@
 import { createClient, type Result } from "../../src/client/index.ts";
 import { addressInUrl, fragmentOf, unfinishedFlow } from "./address.ts";
-import type { Flow, FlowDescription, FlowHandle, Problem } from "./api.ts";
+import type { CurrentStep, FieldError, Flow, FlowDescription, FlowHandle, Problem } from "./api.ts";
 import { fieldsOf, readable, sameValue } from "./fields.ts";
 import {
+  changedFormNotice,
   expiredScreen,
   failureScreen,
   goneScreen,
@@ -53,10 +54,11 @@ interface Draft {
   data: Record<string, unknown>;
 }
 
-/** How a screen is shown: with focus moved to it, and perhaps a notice. */
+/** How a screen is shown: with focus moved to it, and perhaps a notice or errors. */
 interface ShowOptions {
   focus: boolean;
   notice?: string;
+  errors?: readonly FieldError[];
 }
 
 window.addEventListener("hashchange", () => void open(true));
@@ -183,6 +185,7 @@ async function refused(
 /**
  * After a 412 or 409: shows the flow as it now stands. When it already holds what was
  * sent, the earlier attempt was saved and only its answer was lost, so nothing is said;
+ * when a new version of the flow sent a step back, that step's notice says why;
  * otherwise another window or tab moved the flow on.
  */
 async function reload(flow: FlowHandle, sent: Draft, current: () => boolean): Promise<void> {
@@ -193,9 +196,11 @@ async function reload(flow: FlowHandle, sent: Draft, current: () => boolean): Pr
     return;
   }
   const landed = sameValue(result.value.data[sent.step.name], sent.data);
-  const notice = landed
-    ? undefined
-    : "This flow was changed in another window or tab. This is where it stands now; answers you had typed here were not saved.";
+  const sentBack = (result.value.currentStep?.errors?.length ?? 0) > 0;
+  const notice =
+    landed || sentBack
+      ? undefined
+      : "This flow was changed in another window or tab. This is where it stands now; answers you had typed here were not saved.";
   await showFlow(flow, { focus: true, ...(notice ? { notice } : {}) }, current);
 }
 
@@ -262,12 +267,35 @@ async function showFlow(
   if (!flow) return;
   adopt(shown);
   const step = flow.currentStep;
-  if (flow.status === "in_progress" && step) {
+  if (flow.status === "in_progress" && step?.errors?.length) {
+    await showSentBack(shown, step, options, current);
+  } else if (flow.status === "in_progress" && step) {
     showStep({ ...step, data: null }, options);
   } else {
     const screen = await summary(shown, flow);
     if (current()) show(screen, options.focus);
   }
+}
+
+/**
+ * The current step when a new version of the flow sent it back: its form filled with what
+ * had been entered (from the step's own representation), the errors beside their fields
+ * as after a refused submit, and a notice saying why. Focus goes to the errors, even on
+ * a page load: they are what to read first.
+ */
+async function showSentBack(
+  shown: FlowHandle,
+  step: CurrentStep,
+  options: ShowOptions,
+  current: () => boolean,
+): Promise<void> {
+  const read = await shown.step(step.number);
+  if (!current()) return;
+  // Unread, the form still opens with the errors, only empty.
+  const view = read.ok ? read.value : { ...step, data: null };
+  const errors = (read.ok ? read.value.errors : undefined) ?? step.errors ?? [];
+  const notice = options.notice ? `${options.notice} ${changedFormNotice}` : changedFormNotice;
+  showStep(view, { focus: true, notice, errors });
 }
 
 function showStep(step: StepView, options: ShowOptions): void {
@@ -276,6 +304,7 @@ function showStep(step: StepView, options: ShowOptions): void {
   const previous = flow.steps.filter((s) => s.number < step.number && s.status === "done").at(-1);
   const screen: StepScreen = stepScreen(flow, step, {
     notice: options.notice,
+    errors: options.errors,
     resumeUrl: location.href,
     linkMoves,
     locale,

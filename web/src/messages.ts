@@ -154,6 +154,10 @@ function message(
 
 // Notices above a step's form, and what the live region says around a recovery.
 
+/** Above a step a new version of the flow sent back: its errors are shown beside the fields. */
+export const changedFormNotice =
+  "This form has changed since you started. Please check the highlighted answers.";
+
 /** Above the step that was being saved when the flow expired, filled with what was typed. */
 export const keptAnswersNotice =
   "Your session is back. What you had typed on this step is still here but not saved yet: check it and continue.";
