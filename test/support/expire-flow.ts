@@ -7,9 +7,9 @@ const day = 86_400_000;
  * Expires a flow kept in a `sqlite:` store, as if its time to live had passed, by editing
  * its row (a `waymark serve` process has its own clock, which a test cannot move): the
  * record's `expiresAt` a minute ago, and its `keepUntil`, up to which it can still be
- * recovered, a day ahead or, with `recoverable: false`, a minute ago too. The
- * `expires_at` column is where this branch's store purges a row from, so it follows the
- * keeping time: a periodic sweep during the test then leaves a recoverable flow alone.
+ * recovered, a day ahead or, with `recoverable: false`, a minute ago too. The columns
+ * follow, as the store writes them (`keep_until` and its hour `keep_hour` are what the
+ * purge sweep goes by).
  */
 export function expireFlow(store: string, flowId: string, recoverable: boolean): void {
   const db = new Database(store.replace(/^sqlite:/, ""));
@@ -21,8 +21,12 @@ export function expireFlow(store: string, flowId: string, recoverable: boolean):
     const now = Date.now();
     const keepUntil = recoverable ? now + day : now - minute;
     const record = { ...JSON.parse(row.record), expiresAt: now - minute, keepUntil };
-    db.prepare("UPDATE waymark_flows SET expires_at = ?, record = ? WHERE id = ?").run(
+    db.prepare(
+      "UPDATE waymark_flows SET expires_at = ?, keep_until = ?, keep_hour = ?, record = ? WHERE id = ?",
+    ).run(
+      now - minute,
       keepUntil,
+      Math.floor(keepUntil / 3_600_000),
       JSON.stringify(record),
       flowId,
     );
