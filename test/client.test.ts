@@ -54,6 +54,7 @@ function serve(
     tokens?: boolean;
     basePath?: string;
     flows?: Parameters<typeof createWaymark>[0]["flows"];
+    now?: () => Date;
     intercept?: (request: Request, forward: () => Promise<Response>) => Promise<Response>;
   } = {},
 ) {
@@ -64,6 +65,7 @@ function serve(
     flows: options.flows ?? [onboarding],
     ...keeping,
     ...(options.basePath ? { basePath: options.basePath } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   const sent: Sent[] = [];
   const fetch = (request: Request): Promise<Response> => {
@@ -293,6 +295,63 @@ describe("client: driving a flow", () => {
     const flow = ok(await c.start());
     ok(await flow.get());
     expect(sent.map((request) => request.extra)).toEqual(["call-1", "call-2"]);
+  });
+});
+
+describe("client: recovery", () => {
+  const day = 86_400_000;
+  const expired = { status: 410, type: "urn:waymark:problem:flow-expired" };
+
+  it("recovers an expired flow through the problem's recover link, with its data and a new expiry", async () => {
+    let now = new Date("2026-12-01T09:00:00.000Z");
+    const { client, sent } = serve({ now: () => now });
+    const flow = ok(await client.start());
+    ok(await flow.submit("personal-info", personalInfo));
+    // The onboarding lives 7 days after its last change, and is kept 30 more.
+    now = new Date(now.getTime() + 8 * day);
+    const read = await flow.get();
+    expect(read).toMatchObject({
+      ok: false,
+      problem: {
+        ...expired,
+        recoverableUntil: "2027-01-07T09:00:00.000Z",
+        recover: { href: `/onboarding/${flow.id}/recover`, method: "POST" },
+      },
+    });
+
+    const recovered = ok(await flow.recover());
+    expect(sent.at(-1)).toMatchObject({
+      method: "POST",
+      path: `/onboarding/${flow.id}/recover`,
+      ifMatch: '"v2"',
+    });
+    expect(recovered.data).toEqual({ "personal-info": personalInfo });
+    expect(recovered.currentStep?.name).toBe("contract-details");
+    expect(recovered.expiresAt).toBe(new Date(now.getTime() + 7 * day).toISOString());
+    expect(flow.etag).toBe('"v3"');
+    expect(flow.latest).toEqual(recovered);
+    ok(await flow.submit("contract-details", contract));
+    expect(sent.at(-1)?.ifMatch).toBe('"v3"');
+  });
+
+  it("follows the new token in token mode; past the recovery period there is no recover link", async () => {
+    let now = new Date("2026-12-01T09:00:00.000Z");
+    const { client } = serve({ tokens: true, now: () => now });
+    const flow = ok(await client.start());
+    ok(await flow.submit("personal-info", personalInfo));
+    const token = flow.id;
+    now = new Date(now.getTime() + 8 * day);
+    const recovered = ok(await flow.recover());
+    expect(flow.id).not.toBe(token);
+    expect(recovered.flowId).toBe(flow.id);
+    expect(recovered.data).toEqual({ "personal-info": personalInfo });
+
+    now = new Date(now.getTime() + 40 * day);
+    const read = await flow.get();
+    expect(read).toMatchObject({ ok: false, problem: expired });
+    expect(read.ok ? undefined : read.problem.recover).toBeUndefined();
+    expect(await flow.recover()).toMatchObject({ ok: false, problem: expired });
+    expect(flow.id).toBe(recovered.flowId);
   });
 });
 

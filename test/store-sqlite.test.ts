@@ -4,6 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { describeStoreConformance, sampleRecord } from "waymark/testing";
+import type { FlowRecord } from "../src/flow/types.ts";
 import { createSqliteStore } from "../src/store/sqlite.ts";
 
 describeStoreConformance("SQLite file", {
@@ -181,91 +182,78 @@ describe("SQLite schema", () => {
     }
   });
 
-  it("upgrades a version-2 file: expired flows are still found, by their hour", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "waymark-sqlite-"));
-    const path = join(dir, "flows.db");
-    const now = Date.UTC(2026, 10, 30, 12, 30);
-    const gone = sampleRecord({ expiresAt: now - 60_000 });
-    const live = sampleRecord({ expiresAt: now + 60_000 });
-    const old = new Database(path);
-    old.exec(`CREATE TABLE waymark_flows (id TEXT PRIMARY KEY, flow TEXT NOT NULL,
-      version INTEGER NOT NULL, expires_at INTEGER NOT NULL, record TEXT NOT NULL) STRICT;
-      CREATE INDEX waymark_flows_expires_at ON waymark_flows (expires_at);`);
-    const insert = old.prepare("INSERT INTO waymark_flows VALUES (?, ?, ?, ?, ?)");
-    for (const record of [gone, live]) {
-      insert.run(record.id, record.flow, record.version, record.expiresAt, JSON.stringify(record));
-    }
-    old.pragma("user_version = 2");
-    old.close();
-    const store = createSqliteStore({ path });
-    try {
-      expect(await store.purgeExpired(new Date(now))).toBe(1);
-      expect(await store.load(gone.id)).toBeUndefined();
-      expect(await store.load(live.id)).toEqual(live);
-      const file = new Database(path, { readonly: true });
-      const indexes = file.pragma("index_list(waymark_flows)") as { name: string }[];
-      expect(indexes.map((index) => index.name)).toContain("waymark_flows_keep_hour");
-      expect(indexes.map((index) => index.name)).not.toContain("waymark_flows_expires_at");
-      file.close();
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  // Guards the upgrade of files written before flows had a keeping time.
-  it("upgrades a version-4 file: its flows are kept until they expire, then purged", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "waymark-sqlite-"));
-    const path = join(dir, "flows.db");
-    const now = Date.UTC(2026, 10, 30, 12, 30);
-    const gone = sampleRecord({ expiresAt: now - 60_000 });
-    const live = sampleRecord({ expiresAt: now + 60_000 });
-    const old = new Database(path);
-    old.exec(`CREATE TABLE waymark_flows (id TEXT PRIMARY KEY, flow TEXT NOT NULL,
-      version INTEGER NOT NULL, expires_at INTEGER NOT NULL, expires_hour INTEGER NOT NULL,
-      record TEXT NOT NULL) STRICT;
-      CREATE INDEX waymark_flows_expires_hour ON waymark_flows (expires_hour);`);
-    const insert = old.prepare("INSERT INTO waymark_flows VALUES (?, ?, ?, ?, ?, ?)");
-    for (const record of [gone, live]) {
-      const { id, flow, version, expiresAt } = record;
-      insert.run(
-        id,
-        flow,
-        version,
-        expiresAt,
-        Math.floor(expiresAt / 3_600_000),
-        JSON.stringify(record),
-      );
-    }
-    old.pragma("user_version = 4");
-    old.close();
-    const store = createSqliteStore({ path });
-    try {
-      expect(await store.purgeExpired(new Date(now))).toBe(1);
-      expect(await store.load(gone.id)).toBeUndefined();
-      expect(await store.load(live.id)).toEqual(live);
-      expect(await store.purgeExpired(new Date(now + 60_000))).toBe(1);
-      const file = new Database(path, { readonly: true });
-      expect(file.pragma("user_version", { simple: true })).toBe(5);
-      const columns = file.pragma("table_info(waymark_flows)") as { name: string }[];
-      expect(columns.map((column) => column.name)).toEqual([
-        "id",
-        "flow",
-        "version",
-        "expires_at",
-        "record",
-        "keep_until",
-        "keep_hour",
-      ]);
-      const indexes = file.pragma("index_list(waymark_flows)") as { name: string }[];
-      expect(indexes.map((index) => index.name)).toContain("waymark_flows_keep_hour");
-      expect(indexes.map((index) => index.name)).not.toContain("waymark_flows_expires_hour");
-      file.close();
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  // Guards the upgrades of files written before flows were found by their hour (2), and
+  // before flows had a keeping time (4): expired flows are still found, and kept no longer.
+  it.each([
+    {
+      version: 2,
+      schema: `CREATE TABLE waymark_flows (id TEXT PRIMARY KEY, flow TEXT NOT NULL,
+        version INTEGER NOT NULL, expires_at INTEGER NOT NULL, record TEXT NOT NULL) STRICT;
+        CREATE INDEX waymark_flows_expires_at ON waymark_flows (expires_at);`,
+      row: (record: FlowRecord) => [record.expiresAt],
+      oldIndex: "waymark_flows_expires_at",
+    },
+    {
+      version: 4,
+      schema: `CREATE TABLE waymark_flows (id TEXT PRIMARY KEY, flow TEXT NOT NULL,
+        version INTEGER NOT NULL, expires_at INTEGER NOT NULL, expires_hour INTEGER NOT NULL,
+        record TEXT NOT NULL) STRICT;
+        CREATE INDEX waymark_flows_expires_hour ON waymark_flows (expires_hour);`,
+      row: (record: FlowRecord) => [record.expiresAt, Math.floor(record.expiresAt / 3_600_000)],
+      oldIndex: "waymark_flows_expires_hour",
+    },
+  ])(
+    "upgrades a version-$version file: its flows are kept until they expire, then purged",
+    async ({ version, schema, row, oldIndex }) => {
+      const dir = mkdtempSync(join(tmpdir(), "waymark-sqlite-"));
+      const path = join(dir, "flows.db");
+      const now = Date.UTC(2026, 10, 30, 12, 30);
+      const gone = sampleRecord({ expiresAt: now - 60_000 });
+      const live = sampleRecord({ expiresAt: now + 60_000 });
+      const old = new Database(path);
+      old.exec(schema);
+      for (const record of [gone, live]) {
+        const values = [
+          record.id,
+          record.flow,
+          record.version,
+          ...row(record),
+          JSON.stringify(record),
+        ];
+        old
+          .prepare(`INSERT INTO waymark_flows VALUES (${values.map(() => "?").join(", ")})`)
+          .run(...values);
+      }
+      old.pragma(`user_version = ${version}`);
+      old.close();
+      const store = createSqliteStore({ path });
+      try {
+        expect(await store.purgeExpired(new Date(now))).toBe(1);
+        expect(await store.load(gone.id)).toBeUndefined();
+        expect(await store.load(live.id)).toEqual(live);
+        expect(await store.purgeExpired(new Date(now + 60_000))).toBe(1);
+        const file = new Database(path, { readonly: true });
+        expect(file.pragma("user_version", { simple: true })).toBe(5);
+        const columns = file.pragma("table_info(waymark_flows)") as { name: string }[];
+        expect(columns.map((column) => column.name)).toEqual([
+          "id",
+          "flow",
+          "version",
+          "expires_at",
+          "record",
+          "keep_until",
+          "keep_hour",
+        ]);
+        const indexes = file.pragma("index_list(waymark_flows)") as { name: string }[];
+        expect(indexes.map((index) => index.name)).toContain("waymark_flows_keep_hour");
+        expect(indexes.map((index) => index.name)).not.toContain(oldIndex);
+        file.close();
+      } finally {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("refuses a file from a newer schema", () => {
     const dir = mkdtempSync(join(tmpdir(), "waymark-sqlite-"));

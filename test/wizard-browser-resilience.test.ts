@@ -252,7 +252,7 @@ describe("web wizard under restarts, tokens and other flows", () => {
     await server.stop();
   });
 
-  it("an expired flow gets the page that starts again", async () => {
+  it("a flow that expired offers to continue where it left off, or to start again", async () => {
     const server = await startServer({
       store,
       flows: "test/fixtures/field-types-flow.ts",
@@ -261,14 +261,19 @@ describe("web wizard under restarts, tokens and other flows", () => {
     const { flowId } = (await created.json()) as { flowId: string };
     await page.goto(`${server.url}/wizard/short-lived#${flowId}`);
     await page.getByRole("heading", { level: 2, name: "Only" }).waitFor();
-    // The flow's time to live is one second.
+    // The flow's time to live is one second; it is kept for the default 30 days after.
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     expect((await fetch(`${server.url}/short-lived/${flowId}`)).status).toBe(410);
     await page.reload();
-    await page.getByRole("heading", { name: "This link has expired or is not valid" }).waitFor();
+    await page.getByRole("heading", { name: "Your session has expired" }).waitFor();
     await page.getByRole("button", { name: "Start again" }).click();
     await page.getByRole("heading", { level: 2, name: "Only" }).waitFor();
     expect(flowIdOf(page)).not.toBe(flowId);
+
+    await page.goto(`${server.url}/wizard/short-lived#${flowId}`);
+    await page.getByRole("button", { name: "Continue where you left off" }).click();
+    await page.getByRole("heading", { level: 2, name: "Only" }).waitFor();
+    expect(flowIdOf(page)).toBe(flowId);
     await server.stop();
   });
 

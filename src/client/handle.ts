@@ -101,6 +101,16 @@ export function createHandle<Flow extends FlowDefinition>(
       return adopt(toResult(answer));
     },
 
+    async recover(options?: WriteOptions): Promise<Result<FlowValue<Flow>>> {
+      // Never retried, like the other writes: a repeat after a lost answer 412s on If-Match.
+      const answer = await send({
+        method: "POST",
+        url: urls.recover(id),
+        headers: { ...credentials(), ...ifMatch(options) },
+      });
+      return adopt(toResult(answer));
+    },
+
     async erase(options?: WriteOptions): Promise<Result<null>> {
       const answer = await send({
         method: "DELETE",

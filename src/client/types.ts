@@ -149,7 +149,7 @@ export interface ClientOptions {
    * Retries of what is safe to send again: reads (`describe`, `get`, `step`), and
    * `start` with an `Idempotency-Key`, on a network failure or timeout, 502, 503 or
    * 504, and for `start` a 409 `idempotency-key-in-flight`, honouring `Retry-After`.
-   * Step writes and `erase` are never retried. `false` turns retries off.
+   * Step writes, `recover` and `erase` are never retried. `false` turns retries off.
    * @default { attempts: 3, baseDelayMs: 250, maxDelayMs: 5000 }
    */
   retry?: RetryOptions | false | undefined;
@@ -239,6 +239,19 @@ export interface FlowHandle<Flow extends FlowDefinition = FlowDefinition> {
     data: StepData<Flow>,
     options?: WriteOptions,
   ): Promise<Result<FlowValue<Flow>>>;
+  /**
+   * Brings an expired flow back with its data and a new expiry (`POST
+   * /{flow}/{flowId}/recover`), with `If-Match`, and follows the new flow id the answer
+   * carries in token mode. The server offers it on the 410 `flow-expired` problem, as its
+   * `recover` link, until `recoverableUntil`; past that the flow answers 410 without one.
+   * A flow that is live already is answered as it stands. Never retried: after a lost
+   * answer, send it again with `{ ifMatch: false }`.
+   *
+   * @example
+   * const read = await flow.get();
+   * if (!read.ok && read.problem.recover) await flow.recover({ ifMatch: false });
+   */
+  recover(options?: WriteOptions): Promise<Result<FlowValue<Flow>>>;
   /**
    * Abandons the flow and erases its data (`DELETE /{flow}/{flowId}`), with `If-Match`.
    * The value is `null`.

@@ -6,6 +6,8 @@ export interface FlowUrls {
   instance(flowId: string): URL;
   /** `{base}/{flow}/{flowId}/step/{step}`: read and submit a step. */
   step(flowId: string, step: string | number): URL;
+  /** `{base}/{flow}/{flowId}/recover`: bring an expired flow back. */
+  recover(flowId: string): URL;
 }
 
 /**
@@ -25,6 +27,7 @@ export function flowUrls(baseUrl: string | URL, flow: string): FlowUrls {
     flow: at(prefix),
     instance: (flowId) => at(instance(flowId)),
     step: (flowId, step) => at(`${instance(flowId)}/step/${encodeURIComponent(String(step))}`),
+    recover: (flowId) => at(`${instance(flowId)}/recover`),
   };
 }
 

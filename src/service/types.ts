@@ -104,10 +104,15 @@ export interface FlowService {
   /**
    * The live flow a flow id names. With preconditions, `notModified` says the client's
    * copy (`If-None-Match`) is current: answer 304. A caller the flow's access mode
-   * refuses gets exactly what an unknown flow id gets.
+   * refuses gets exactly what an unknown flow id gets. A flow in progress on an older
+   * definition version is first moved as that version's policy says (`migrate`,
+   * `restart`), and saved with one compare-and-set: the answer is the moved flow, under
+   * a new `flowId` in token mode.
    * @throws WaymarkError `unknown-flow`, `flow-not-found`, `invalid-flow-token`,
-   * `definition-retired`, `flow-expired`, `precondition-failed` (a stale `If-Match`),
-   * `definition-error`, `store-unavailable`.
+   * `definition-retired`, `flow-expired` (with `recoverableUntil` while it can be
+   * recovered), `precondition-failed` (a stale `If-Match`), `definition-error` (a
+   * `migrate` that threw, too), `token-too-large`, `concurrent-update`,
+   * `store-unavailable`.
    */
   read(flow: string, flowId: string, input: ReadInput): Promise<FlowView & Freshness>;
   /**

@@ -1,5 +1,5 @@
+import { defineFlow } from "waymark";
 import { z } from "zod";
-import { defineFlow } from "../../src/flow/define.ts";
 
 /**
  * Three versions of one "signup" flow, as a team would deploy them:

@@ -3,6 +3,7 @@ import type { FlowValue, ProblemDocument, StepValue } from "../../src/client/ind
 // The page talks to the API through the typed client, for any flow (so step data is
 // loosely typed), and names the contract's shapes as it uses them. Types only here.
 export type {
+  CurrentStep,
   DescribedStep,
   FieldError,
   FlowDescription,

@@ -1,8 +1,17 @@
 import { createClient, type Result } from "../../src/client/index.ts";
 import { addressInUrl, fragmentOf, unfinishedFlow } from "./address.ts";
-import type { Flow, FlowDescription, FlowHandle, Problem } from "./api.ts";
+import type { CurrentStep, FieldError, Flow, FlowDescription, FlowHandle, Problem } from "./api.ts";
 import { fieldsOf, readable, sameValue } from "./fields.ts";
-import { failureScreen, goneScreen, startScreen } from "./messages.ts";
+import {
+  changedFormNotice,
+  expiredScreen,
+  failureScreen,
+  goneScreen,
+  keptAnswersNotice,
+  recoveredStatus,
+  recoveringStatus,
+  startScreen,
+} from "./messages.ts";
 import { doneScreen, type Screen, type StepScreen, type StepView, stepScreen } from "./screens.ts";
 import { summaryRows } from "./summary.ts";
 
@@ -39,6 +48,19 @@ let linkMoves = false;
 /** This browser's unfinished flow, so the bare address can offer it. */
 const { remember, remembered, forget } = unfinishedFlow(flowName);
 
+/** What was typed on a step's screen and sent. */
+interface Draft {
+  step: StepView;
+  data: Record<string, unknown>;
+}
+
+/** How a screen is shown: with focus moved to it, and perhaps a notice or errors. */
+interface ShowOptions {
+  focus: boolean;
+  notice?: string;
+  errors?: readonly FieldError[];
+}
+
 window.addEventListener("hashchange", () => void open(true));
 void open(false);
 
@@ -71,7 +93,7 @@ async function open(focus: boolean): Promise<void> {
   const result = await flow.get();
   if (!current()) return;
   if (result.ok) await showFlow(flow, { focus }, current);
-  else showProblem(result.problem, () => void open(true));
+  else showProblem(result.problem, () => void open(true), flow);
 }
 
 /** The flow's description (`GET /{flow}`), or nothing when it cannot be read for now. */
@@ -102,7 +124,7 @@ async function back(number: number): Promise<void> {
     const result = await flow.step(number);
     if (!current()) return;
     if (result.ok) showStep(result.value, { focus: true });
-    else showProblem(result.problem, () => void open(true));
+    else showProblem(result.problem, () => void open(true), flow);
   });
 }
 
@@ -138,7 +160,7 @@ async function submit(step: StepView, screen: StepScreen): Promise<void> {
 async function refused(
   flow: FlowHandle,
   problem: Problem,
-  sent: { step: StepView; data: unknown },
+  sent: Draft,
   screen: StepScreen,
   current: () => boolean,
 ) {
@@ -148,7 +170,7 @@ async function refused(
   } else if (problem.status === 412 || problem.status === 409) {
     await reload(flow, sent, current);
   } else if (problem.status === 404 || problem.status === 410) {
-    showProblem(problem, () => void open(true));
+    showProblem(problem, () => void open(true), flow, sent);
   } else if (problem.status === 0) {
     say(
       "Your answers were not saved because the server could not be reached. Check your connection and try again.",
@@ -163,23 +185,22 @@ async function refused(
 /**
  * After a 412 or 409: shows the flow as it now stands. When it already holds what was
  * sent, the earlier attempt was saved and only its answer was lost, so nothing is said;
+ * when a new version of the flow sent a step back, that step's notice says why;
  * otherwise another window or tab moved the flow on.
  */
-async function reload(
-  flow: FlowHandle,
-  sent: { step: StepView; data: unknown },
-  current: () => boolean,
-): Promise<void> {
+async function reload(flow: FlowHandle, sent: Draft, current: () => boolean): Promise<void> {
   const result = await flow.get();
   if (!current()) return;
   if (!result.ok) {
-    showProblem(result.problem, () => void open(true));
+    showProblem(result.problem, () => void open(true), flow);
     return;
   }
   const landed = sameValue(result.value.data[sent.step.name], sent.data);
-  const notice = landed
-    ? undefined
-    : "This flow was changed in another window or tab. This is where it stands now; answers you had typed here were not saved.";
+  const sentBack = (result.value.currentStep?.errors?.length ?? 0) > 0;
+  const notice =
+    landed || sentBack
+      ? undefined
+      : "This flow was changed in another window or tab. This is where it stands now; answers you had typed here were not saved.";
   await showFlow(flow, { focus: true, ...(notice ? { notice } : {}) }, current);
 }
 
@@ -194,34 +215,96 @@ async function exclusive(action: (current: () => boolean) => Promise<void>): Pro
   }
 }
 
-/** Shows the handle's flow at its current step, or the summary once it is completed. */
-async function showFlow(
-  shown: FlowHandle,
-  options: { focus: boolean; notice?: string },
-  current: () => boolean,
-): Promise<void> {
-  const flow = shown.latest;
-  if (!flow) return;
+/**
+ * Brings an expired flow back, then shows it. With a draft (the flow expired as it was
+ * sent), the draft's step opens again with what was typed, if that step is still open.
+ */
+async function recover(flow: FlowHandle, draft: Draft | undefined): Promise<void> {
+  await exclusive(async (current) => {
+    announce(recoveringStatus);
+    const before = flow.id;
+    // Unconditional: whatever another tab did meanwhile, the person asked for the flow back.
+    const result = await flow.recover({ ifMatch: false });
+    if (!current()) return;
+    if (!result.ok) {
+      announce("");
+      showProblem(result.problem, () => void recover(flow, draft), flow, draft);
+      return;
+    }
+    if (flow.id !== before) linkMoves = true;
+    announce(recoveredStatus);
+    const status = result.value.steps.find((step) => step.number === draft?.step.number)?.status;
+    if (draft && (status === "current" || status === "done")) {
+      // Read again: a recovery can move the flow to a new version, and the step's form with it.
+      const read = await flow.step(draft.step.number);
+      if (!current()) return;
+      if (read.ok) {
+        adopt(flow);
+        showStep({ ...read.value, data: draft.data }, { focus: true, notice: keptAnswersNotice });
+        return;
+      }
+    }
+    await showFlow(flow, { focus: true }, current);
+  });
+}
+
+/** Makes `shown` the flow on screen, kept for the bare address and named by the page's. */
+function adopt(shown: FlowHandle): void {
   handle = shown;
   remember(shown);
   // In token mode every write gives a new id: the address follows without a history entry.
   const fragment = fragmentOf(shown);
   if (location.hash.slice(1) !== fragment) history.replaceState(history.state, "", `#${fragment}`);
-  const step = flow.currentStep;
-  if (flow.status === "in_progress" && step) {
-    showStep({ ...step, data: null }, options);
-    return;
-  }
-  const screen = await summary(shown, flow);
-  if (current()) show(screen, options.focus);
 }
 
-function showStep(step: StepView, options: { focus: boolean; notice?: string }): void {
+/** Shows the handle's flow at its current step, or the summary once it is completed. */
+async function showFlow(
+  shown: FlowHandle,
+  options: ShowOptions,
+  current: () => boolean,
+): Promise<void> {
+  const flow = shown.latest;
+  if (!flow) return;
+  adopt(shown);
+  const step = flow.currentStep;
+  if (flow.status === "in_progress" && step?.errors?.length) {
+    await showSentBack(shown, step, options, current);
+  } else if (flow.status === "in_progress" && step) {
+    showStep({ ...step, data: null }, options);
+  } else {
+    const screen = await summary(shown, flow);
+    if (current()) show(screen, options.focus);
+  }
+}
+
+/**
+ * The current step when a new version of the flow sent it back: its form filled with what
+ * had been entered (from the step's own representation), the errors beside their fields
+ * as after a refused submit, and a notice saying why. Focus goes to the errors, even on
+ * a page load: they are what to read first.
+ */
+async function showSentBack(
+  shown: FlowHandle,
+  step: CurrentStep,
+  options: ShowOptions,
+  current: () => boolean,
+): Promise<void> {
+  const read = await shown.step(step.number);
+  if (!current()) return;
+  // Unread, the form still opens with the errors, only empty.
+  const view = read.ok ? read.value : { ...step, data: null };
+  const errors = (read.ok ? read.value.errors : undefined) ?? step.errors ?? [];
+  const notice = options.notice ? `${options.notice} ${changedFormNotice}` : changedFormNotice;
+  showStep(view, { focus: true, notice, errors });
+}
+
+function showStep(step: StepView, options: ShowOptions): void {
   const flow = handle?.latest;
   if (!flow) return;
   const previous = flow.steps.filter((s) => s.number < step.number && s.status === "done").at(-1);
   const screen: StepScreen = stepScreen(flow, step, {
     notice: options.notice,
+    errors: options.errors,
     resumeUrl: location.href,
     linkMoves,
     locale,
@@ -248,8 +331,22 @@ async function summary(shown: FlowHandle, flow: Flow): Promise<Screen> {
   return doneScreen(flow, sections, locale, () => void start());
 }
 
-/** A flow that could not be read: gone for good (404, 410), or not right now. */
-function showProblem(problem: Problem, retry: () => void): void {
+/**
+ * A flow that could not be read or written: expired but still kept (a 410 that offers
+ * `recover`), gone for good (404, 410), or not available right now. `draft` is what was
+ * being sent when it turned out expired, to put back on its step once recovered.
+ */
+function showProblem(problem: Problem, retry: () => void, flow?: FlowHandle, draft?: Draft): void {
+  const offer = recoveryOffered(problem);
+  if (flow && offer) {
+    handle = undefined;
+    const onContinue = () => void recover(flow, draft);
+    show(
+      expiredScreen(flowTitle, offer.until, locale, onContinue, () => void start()),
+      true,
+    );
+    return;
+  }
   if (problem.status === 404 || problem.status === 410) {
     handle = undefined;
     forget();
@@ -264,6 +361,14 @@ function showProblem(problem: Problem, retry: () => void): void {
       ? "The server could not be reached. Nothing you saved is lost: check your connection, then try again."
       : `The server answered “${problem.detail}”. Nothing you saved is lost: try again in a moment.`;
   show(failureScreen(flowTitle, reason, retry), true);
+}
+
+/** What a 410 offers for a flow that expired but is kept: until when (if it says), else nothing. */
+function recoveryOffered(problem: Problem): { until: Date | undefined } | undefined {
+  const link = problem.recover;
+  if (problem.status !== 410 || typeof link !== "object" || link === null) return undefined;
+  const until = new Date(String(problem.recoverableUntil));
+  return { until: Number.isNaN(until.getTime()) ? undefined : until };
 }
 
 function show(screen: Screen, focus: boolean): void {

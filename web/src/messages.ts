@@ -77,6 +77,30 @@ export function goneScreen(flowTitle: string, onStart: () => void): Screen {
   );
 }
 
+/**
+ * For a link to a flow that expired but is still kept (its 410 offers `recover`):
+ * continuing brings it back with every answer. `until` is when it stops being kept.
+ */
+export function expiredScreen(
+  flowTitle: string,
+  until: Date | undefined,
+  locale: string,
+  onContinue: () => void,
+  onStart: () => void,
+): Screen {
+  const kept = until
+    ? `Your answers are kept until ${new Intl.DateTimeFormat(locale, { dateStyle: "long", timeStyle: "short" }).format(until)}.`
+    : "Your answers are still kept.";
+  return message(
+    `Session expired – ${flowTitle}`,
+    "Your session has expired",
+    `Nothing was saved for a while, so this flow was put aside. ${kept} You can continue where you left off, or start again from the beginning.`,
+    undefined,
+    { label: "Continue where you left off", action: onContinue },
+    { label: "Start again", action: onStart },
+  );
+}
+
 /** For a flow that could not be read: the link may still be good, so it is kept. */
 export function failureScreen(flowTitle: string, reason: string, onRetry: () => void): Screen {
   return message(
@@ -127,3 +151,19 @@ function message(
     ],
   };
 }
+
+// Notices above a step's form, and what the live region says around a recovery.
+
+/** Above a step a new version of the flow sent back: its errors are shown beside the fields. */
+export const changedFormNotice =
+  "This form has changed since you started. Please check the highlighted answers.";
+
+/** Above the step that was being saved when the flow expired, filled with what was typed. */
+export const keptAnswersNotice =
+  "Your session is back. What you had typed on this step is still here but not saved yet: check it and continue.";
+
+/** Said while an expired flow is being brought back. */
+export const recoveringStatus = "Bringing your answers back…";
+
+/** Said once it is back. */
+export const recoveredStatus = "Your answers are back";

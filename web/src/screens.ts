@@ -1,4 +1,4 @@
-import type { Flow, Step } from "./api.ts";
+import type { FieldError, Flow, Step } from "./api.ts";
 import { h } from "./dom.ts";
 import { fieldsOf } from "./fields.ts";
 import { type ErrorEntry, renderFields, type StepFields } from "./form.ts";
@@ -26,6 +26,11 @@ export interface StepScreen extends Screen {
 export interface StepScreenOptions {
   /** Said above the form, e.g. after another tab moved the flow on. */
   notice: string | undefined;
+  /**
+   * Field errors the form opens with (a step a new definition version sent back), shown
+   * as a refused submit's are, focus on their summary, which the notice then describes.
+   */
+  errors: readonly FieldError[] | undefined;
   resumeUrl: string;
   /** True once a write gave the flow a new id (token mode): older links open older answers. */
   linkMoves: boolean;
@@ -90,13 +95,22 @@ export function stepScreen(flow: Flow, step: StepView, options: StepScreenOption
   const position = applicable.findIndex((candidate) => candidate.number === step.number) + 1;
   const isLast = applicable.at(-1)?.number === step.number;
   const hasNotice = options.notice !== undefined;
-  // Focus lands on the heading; the notice is its description, so it is read out too.
+  const opening = options.errors ?? [];
+  const opensWithErrors = opening.length > 0;
+  // Focus lands on the heading, or on the error summary when the form opens with errors;
+  // the notice is its description, so it is read out too.
   const heading = h(
     "h2",
     { id: "step-title", tabindex: -1, "aria-describedby": hasNotice ? "notice" : undefined },
     step.title,
   );
-  const summary = h("div", { class: "error-summary", role: "alert", tabindex: -1, hidden: true });
+  const summary = h("div", {
+    class: "error-summary",
+    role: "alert",
+    tabindex: -1,
+    hidden: true,
+    "aria-describedby": opensWithErrors && hasNotice ? "notice" : undefined,
+  });
   const submit = h("button", { type: "submit", class: "primary" }, isLast ? "Finish" : "Continue");
   const form = h(
     "form",
@@ -121,9 +135,36 @@ export function stepScreen(flow: Flow, step: StepView, options: StepScreenOption
     ),
   );
 
+  /** Fills the summary above the form, each entry linked to its field when it has one. */
+  function list(entries: readonly ErrorEntry[]): void {
+    summary.replaceChildren(
+      h("h3", {}, "There is a problem"),
+      h(
+        "ul",
+        {},
+        ...entries.map((entry) => {
+          const target = entry.target;
+          return h(
+            "li",
+            {},
+            target
+              ? h(
+                  "button",
+                  { type: "button", class: "link", onclick: () => target.focus() },
+                  entry.message,
+                )
+              : entry.message,
+          );
+        }),
+      ),
+    );
+    summary.hidden = false;
+  }
+  if (opensWithErrors) list(fields.showErrors(opening));
+
   return {
     title: `${step.title} – ${flow.title}`,
-    focus: heading,
+    focus: opensWithErrors ? summary : heading,
     fields,
     nodes: [
       h("h1", {}, flow.title),
@@ -140,28 +181,7 @@ export function stepScreen(flow: Flow, step: StepView, options: StepScreenOption
       continueLater(flow, options),
     ],
     showErrors(entries) {
-      summary.replaceChildren(
-        h("h3", {}, "There is a problem"),
-        h(
-          "ul",
-          {},
-          ...entries.map((entry) => {
-            const target = entry.target;
-            return h(
-              "li",
-              {},
-              target
-                ? h(
-                    "button",
-                    { type: "button", class: "link", onclick: () => target.focus() },
-                    entry.message,
-                  )
-                : entry.message,
-            );
-          }),
-        ),
-      );
-      summary.hidden = false;
+      list(entries);
       summary.focus();
     },
     setBusy(busy) {
