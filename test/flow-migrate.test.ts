@@ -223,6 +223,27 @@ describe("defineFlow: migrations and recovery settings", () => {
     expect(v2.migration).toBeUndefined();
   });
 
+  // Regression: a step copied with a new schema kept the old schema's JSON Schema, so the
+  // unknown-key screen refused the new fields.
+  it("derives the JSON Schema again for a step copied from an older version with a new schema", () => {
+    const [contact] = signupV1.steps;
+    const schema = z.strictObject({ name: z.string(), email: z.email(), phone: z.string() });
+    const v2 = defineFlow({ name: "signup", version: 2, ttl: "1h" }).step({ ...contact, schema });
+    expect(Object.keys(v2.steps[0].jsonSchema.properties as object)).toEqual([
+      "name",
+      "email",
+      "phone",
+    ]);
+    // A JSON Schema the author gave stays as given.
+    const given = { type: "object" };
+    const own = defineFlow({ name: "signup", ttl: "1h" }).step({
+      ...contact,
+      schema,
+      jsonSchema: given,
+    });
+    expect(own.steps[0].jsonSchema).toEqual(given);
+  });
+
   it("keeps the migration when steps are added after it", () => {
     const v2 = defineFlow({ name: "signup", version: 2, ttl: "1h" })
       .step({ name: "contact", schema: z.strictObject({}) })

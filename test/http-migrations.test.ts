@@ -138,6 +138,22 @@ describe("flows of an older definition version", () => {
     expect(read.body).not.toHaveProperty("migratedFrom");
   });
 
+  // Regression: recovery used to ask the version's policy alone, not what a read decides.
+  it("recovers an expired completed flow on a version whose in-progress flows expire", async () => {
+    const store = createMemoryStore();
+    const id = await startOnV1(store, { plan: { tier: "team" }, confirm: { accept: true } });
+    const send = serve([signupV1, stepsOf(2, { 1: "expire" })], store);
+    expect((await send("GET", `/signup/${id}`)).body).toMatchObject({ status: "completed" });
+    clock.now = new Date("2026-12-01T10:00:00Z");
+    const expired = await send("GET", `/signup/${id}`);
+    expect(expired.body.recover).toEqual({ href: `/signup/${id}/recover`, method: "POST" });
+    expect((await send("POST", `/signup/${id}/recover`)).body).toMatchObject({
+      status: "completed",
+      definitionVersion: 1,
+    });
+    clock.now = new Date("2026-12-01T09:00:00Z");
+  });
+
   it("hands token-mode clients the migrated flow under a new token, with Content-Location", async () => {
     const keys = generateKeyEntry("k1");
     const tokens = createTokenMode({ keyring: parseKeyring(keys) });

@@ -234,9 +234,13 @@ function settleStep(
   if (typeof step.schema?.["~standard"]?.validate !== "function") {
     throw new Error(`${label}: the step needs a schema implementing Standard Schema`);
   }
+  // A step copied from an earlier definition with a new schema (`{ ...oldStep, schema }`)
+  // brings the old schema's derived JSON Schema along: derive it again.
+  const origin = step.jsonSchema && derivedFrom.get(step.jsonSchema);
+  const given = origin === undefined || origin === step.schema ? step.jsonSchema : undefined;
   let jsonSchema: JsonSchema | undefined;
   try {
-    jsonSchema = step.jsonSchema ?? standardJsonSchema(step.schema);
+    jsonSchema = given ?? standardJsonSchema(step.schema);
   } catch (error) {
     // Zod, for one, cannot describe z.coerce.date() or z.bigint() in JSON Schema.
     const reason = error instanceof Error ? error.message : String(error);
@@ -249,13 +253,18 @@ function settleStep(
       `${label}: the schema does not implement Standard JSON Schema; pass jsonSchema`,
     );
   }
+  const frozen = Object.freeze(jsonSchema);
+  if (!given) derivedFrom.set(frozen, step.schema);
   return Object.freeze({
     ...step,
     number,
     title: step.title ?? readableName(step.name),
-    jsonSchema: Object.freeze(jsonSchema),
+    jsonSchema: frozen,
   });
 }
+
+/** The JSON Schemas derived from a step's schema, and the schema each came from. */
+const derivedFrom = new WeakMap<JsonSchema, StandardSchemaV1>();
 
 /**
  * A step's `renamedFrom` must name a step of an earlier version: never one of this flow's

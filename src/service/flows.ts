@@ -109,12 +109,9 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
   /** Whether an expired record can still be brought back with `recover`. */
   function recoverable(record: FlowRecord, now: Date): boolean {
     const newest = latest(record.flow);
-    const policy = registry.policy(record.flow, record.definitionVersion);
-    const served =
-      record.definitionVersion === newest.version ||
-      policy === "migrate" ||
-      policy === "restart" ||
-      (policy === "keep" && registry.at(record.flow, record.definitionVersion) !== undefined);
+    // Recovered, it would be served: the same decision as for a live flow.
+    const { kind } = placeRecord(registry, record);
+    const served = kind !== "expire" && kind !== "retired" && kind !== "unknown-flow";
     return (
       served &&
       now.getTime() < (record.keepUntil ?? record.expiresAt) &&
