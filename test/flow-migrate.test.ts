@@ -160,8 +160,15 @@ describe("registry policies", () => {
       'flow "signup": retired version 1 is to migrate, but no migrateFrom chain reaches it',
     );
     expect(() => createRegistry([bare(2, { 1: "keep" })])).toThrow(
-      'flow "signup": retired version 1 is kept, but its definition is not given',
+      'flow "signup": retired version 1 is to be kept, but its definition is not given',
     );
+    // Completed flows of a restarted or expired version are still read on it.
+    for (const policy of ["restart", "expire"] as const) {
+      expect(() => createRegistry([bare(2, { 1: policy })])).toThrow(
+        `retired version 1 is to ${policy}, but its definition is not given: register it`,
+      );
+      expect(createRegistry([bare(1), bare(2, { 1: policy })]).policy("signup", 1)).toBe(policy);
+    }
     expect(() => createRegistry([bare(1), signupV2])).toThrow(
       'flow "signup": version 1 is given as two different definitions',
     );
@@ -189,6 +196,8 @@ describe("defineFlow: migrations and recovery settings", () => {
     [{ recoverFor: "soon" }, "recoverFor must be 0, positive milliseconds"],
     [{ recoverTokens: "yes" }, "recoverTokens must be true or false"],
     [{ version: 2, retired: { 2: "keep" } }, "retired names version 2, which is not older than 2"],
+    [{ version: 2, retired: { v1: "keep" } }, 'retired names "v1", which is not a version number'],
+    [{ version: 2, retired: { 0: "keep" } }, 'retired names "0", which is not a version number'],
     [
       { version: 2, retired: { 1: "forget" } },
       'retired version 1 must be "keep", "migrate", "restart" or "expire"',

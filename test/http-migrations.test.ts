@@ -99,7 +99,7 @@ describe("flows of an older definition version", () => {
   it("restarts, expires or keeps flows as the newest definition's retired policy says", async () => {
     const store = createMemoryStore();
     const restarted = await startOnV1(store);
-    const restart = serve([stepsOf(2, { 1: "restart" })], store);
+    const restart = serve([signupV1, stepsOf(2, { 1: "restart" })], store);
     expect((await restart("GET", `/signup/${restarted}`)).body).toMatchObject({
       definitionVersion: 2,
       migratedFrom: { definitionVersion: 1 },
@@ -108,7 +108,7 @@ describe("flows of an older definition version", () => {
     });
 
     const expired = await startOnV1(store);
-    const expire = serve([stepsOf(2, { 1: "expire" })], store);
+    const expire = serve([signupV1, stepsOf(2, { 1: "expire" })], store);
     const refused = await expire("GET", `/signup/${expired}`);
     expect(refused.status).toBe(410);
     expect(refused.body.type).toBe("urn:waymark:problem:flow-expired");
@@ -129,13 +129,31 @@ describe("flows of an older definition version", () => {
     );
   });
 
-  it("never moves a completed flow: it is read on the version it completed on", async () => {
+  it("never moves a completed flow: it is read on the version it completed on, whatever the policy", async () => {
     const store = createMemoryStore();
     const id = await startOnV1(store, { plan: { tier: "free" }, confirm: { accept: true } });
-    const send = serve([signupV2], store);
-    const read = await send("GET", `/signup/${id}`);
-    expect(read.body).toMatchObject({ status: "completed", definitionVersion: 1, version: 4 });
-    expect(read.body).not.toHaveProperty("migratedFrom");
+    for (const flows of [
+      [signupV2],
+      [signupV1, stepsOf(2, { 1: "restart" })],
+      [signupV1, stepsOf(2, { 1: "expire" })],
+    ]) {
+      const read = await serve(flows, store)("GET", `/signup/${id}`);
+      expect(read.body).toMatchObject({ status: "completed", definitionVersion: 1, version: 4 });
+      expect(read.body).not.toHaveProperty("migratedFrom");
+    }
+  });
+
+  // Regression: a restart keeps no data, so an expired flow it would restart offers no recovery.
+  it("offers no recovery for a flow whose version restarts", async () => {
+    const store = createMemoryStore();
+    const id = await startOnV1(store);
+    clock.now = new Date("2026-12-01T10:00:00Z");
+    const send = serve([signupV1, stepsOf(2, { 1: "restart" })], store);
+    const expired = await send("GET", `/signup/${id}`);
+    expect(expired.status).toBe(410);
+    expect(expired.body).not.toHaveProperty("recover");
+    expect((await send("POST", `/signup/${id}/recover`)).status).toBe(410);
+    clock.now = new Date("2026-12-01T09:00:00Z");
   });
 
   // Regression: recovery used to ask the version's policy alone, not what a read decides.
@@ -204,6 +222,23 @@ describe("recovery settings", () => {
     const wrong = await send("PUT", `/signup/${flowId}/recover`, {});
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("POST");
+    // A body is not needed, and one that is sent is held to the usual limits.
+    const handler = createWaymark({ flows: [brief], store, now: () => clock.now });
+    const recover = (init: RequestInit) =>
+      handler.fetch(
+        new Request(`http://waymark.test/signup/${flowId}/recover`, { method: "POST", ...init }),
+      );
+    expect(
+      (await recover({ body: "x".repeat(70_000), headers: { "content-type": "application/json" } }))
+        .status,
+    ).toBe(413);
+    expect(
+      (await recover({ body: "hello", headers: { "content-type": "text/plain" } })).status,
+    ).toBe(415);
+    expect(
+      (await recover({ body: "{", headers: { "content-type": "application/json" } })).status,
+    ).toBe(400);
+    expect((await recover({})).status).toBe(200);
     clock.now = new Date("2026-12-01T10:00:00Z");
     expect((await send("GET", `/signup/${flowId}`)).body).not.toHaveProperty("recover");
     expect(await store.purgeExpired(clock.now)).toBe(1);

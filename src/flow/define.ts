@@ -155,7 +155,10 @@ function settleRetired(
   const settled: Record<number, RetiredPolicy> = {};
   for (const [key, policy] of Object.entries(retired)) {
     const older = Number(key);
-    if (!/^[1-9]\d*$/.test(key) || !Number.isSafeInteger(older) || older >= version) {
+    if (!/^[1-9]\d*$/.test(key) || !Number.isSafeInteger(older)) {
+      throw new Error(`${where}: retired names "${key}", which is not a version number`);
+    }
+    if (older >= version) {
       throw new Error(`${where}: retired names version ${key}, which is not older than ${version}`);
     }
     if (!policies.includes(policy)) {

@@ -105,8 +105,11 @@ function settleVersions(name: string, registered: Map<number, FlowDefinition>): 
     if (declared === "migrate" && !migrates.has(version)) {
       throw new Error(`${where} is to migrate, but no migrateFrom chain reaches it`);
     }
-    if (declared === "keep" && !known.has(version)) {
-      throw new Error(`${where} is kept, but its definition is not given`);
+    // Completed flows stay on their version whatever the policy: it must be readable.
+    if (declared && declared !== "migrate" && !known.has(version)) {
+      throw new Error(
+        `${where} is to ${declared === "keep" ? "be kept" : declared}, but its definition is not given: register it, so that its completed flows can still be read`,
+      );
     }
     const policy =
       declared ??

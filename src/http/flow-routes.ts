@@ -4,7 +4,7 @@ import { unknownFlow } from "../flow/registry.ts";
 import type { Caller } from "../service/access.ts";
 import type { Preconditions } from "../service/preconditions.ts";
 import type { FlowService, FlowView } from "../service/types.ts";
-import { type BodyLimits, readJsonBody } from "./body.ts";
+import { type BodyLimits, readJsonBody, readOptionalJsonBody } from "./body.ts";
 import { idempotent } from "./idempotency.ts";
 import { methodNotAllowed } from "./problem.ts";
 import {
@@ -78,6 +78,8 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
   });
 
   app.post("/:flow/:id/recover", async (c) => {
+    // No body is needed; one that is sent is held to the limits of every other (413, 415, 400).
+    await readOptionalJsonBody(c.req.raw, limits);
     const { flow, id } = c.req.param();
     const input = { now: now(), preconditions: preconditionsOf(c), caller: callerOf(c) };
     const recovered = await service.recover(flow, id, input);

@@ -109,9 +109,11 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
   /** Whether an expired record can still be brought back with `recover`. */
   function recoverable(record: FlowRecord, now: Date): boolean {
     const newest = latest(record.flow);
-    // Recovered, it would be served: the same decision as for a live flow.
+    // Recovered, it would be served with its data: the same decision as for a live flow.
     const { kind } = placeRecord(registry, record);
-    const served = kind !== "expire" && kind !== "retired" && kind !== "unknown-flow";
+    // A restart keeps none of the data: there is nothing to recover.
+    const served =
+      kind === "newest" || kind === "completed" || kind === "keep" || kind === "migrate";
     return (
       served &&
       now.getTime() < (record.keepUntil ?? record.expiresAt) &&
