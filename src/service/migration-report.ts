@@ -164,24 +164,12 @@ function rowOf(
   let row = rows.get(key);
   if (!row) {
     const newest = registry.latest(flow);
-    row = {
+    row = emptyVersionReport({
       flow,
       version,
       newest: newest?.version ?? null,
       policy: newest ? (registry.policy(flow, version) ?? "none") : "unknown-flow",
-      total: 0,
-      migrated: 0,
-      returned: { records: 0, steps: {} },
-      dropped: {},
-      failed: { records: 0, flowIds: [], errors: {} },
-      restarted: 0,
-      withdrawn: 0,
-      kept: 0,
-      completed: 0,
-      expired: 0,
-      notServed: 0,
-      changedMeanwhile: 0,
-    };
+    });
     rows.set(key, row);
   }
   return row;
@@ -223,4 +211,29 @@ function countIn(row: VersionReport, record: FlowRecord, outcome: CountedOutcome
       break;
     }
   }
+}
+
+/**
+ * A version's entry of a {@link MigrationReport} with every count at zero.
+ *
+ * @example emptyVersionReport({ flow: "signup", version: 1, newest: 2, policy: "migrate" }).total // 0
+ */
+export function emptyVersionReport(
+  head: Pick<VersionReport, "flow" | "version" | "newest" | "policy">,
+): VersionReport {
+  return {
+    ...head,
+    total: 0,
+    migrated: 0,
+    returned: { records: 0, steps: {} },
+    dropped: {},
+    failed: { records: 0, flowIds: [], errors: {} },
+    restarted: 0,
+    withdrawn: 0,
+    kept: 0,
+    completed: 0,
+    expired: 0,
+    notServed: 0,
+    changedMeanwhile: 0,
+  };
 }

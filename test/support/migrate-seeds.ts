@@ -1,5 +1,5 @@
 import type { FlowData, FlowRecord } from "../../src/flow/types.ts";
-import type { VersionReport } from "../../src/service/migration-report.ts";
+import { emptyVersionReport, type VersionReport } from "../../src/service/migration-report.ts";
 import type { FlowStore } from "../../src/store/types.ts";
 import { hour } from "./records.ts";
 
@@ -82,25 +82,8 @@ export async function seedMigrations(
 
 /** A version's entry with every count zero, and the fields given. */
 export function entry(fields: Partial<VersionReport>): VersionReport {
-  return {
-    flow: "signup",
-    version: 1,
-    newest: 2,
-    policy: "migrate",
-    total: 0,
-    migrated: 0,
-    returned: { records: 0, steps: {} },
-    dropped: {},
-    failed: { records: 0, flowIds: [], errors: {} },
-    restarted: 0,
-    withdrawn: 0,
-    kept: 0,
-    completed: 0,
-    expired: 0,
-    notServed: 0,
-    changedMeanwhile: 0,
-    ...fields,
-  };
+  const head = { flow: "signup", version: 1, newest: 2, policy: "migrate" } as const;
+  return { ...emptyVersionReport(head), ...fields };
 }
 
 /** Why the seeded `boom` flow fails to migrate, as the report says it. */

@@ -19,6 +19,14 @@ export const companyDetails = { companyName: "Analytical Engines Ltd", vatId: "G
 export const review = { acceptTerms: true };
 
 /** The contractor path of the walkthrough: four step writes, by step number. */
+/** The data a contractor's finished onboarding holds, keyed by step name. */
+export const contractorData = {
+  "personal-info": personalInfo,
+  "contract-details": contractorContract,
+  "company-details": companyDetails,
+  review,
+};
+
 export const contractorWalkthrough: ReadonlyArray<readonly [string, unknown]> = [
   ["1", personalInfo],
   ["2", contractorContract],
