@@ -155,11 +155,16 @@ export function operation(
       shape = {
         id: `recover${stem}`,
         summary: `Recover ${title}`,
-        text: `Brings an expired flow back with its data, while it can be recovered (\`recoverFor\` after it expired${contract.token ? "; in token mode the expired token is the data" : ""}): it gets a new expiry, and moves to the newest definition version as that version's policy says. A 410 \`flow-expired\` carries this address in \`recover\` while it works. A flow that is live already is answered as it is. No body. ${conditionalText(false)}`,
+        text: `Brings an expired flow back with its data, while it can be recovered (\`recoverFor\` after it expired${contract.token ? "; in token mode the expired token is the data" : ""}): it gets a new expiry, and moves to the newest definition version as that version's policy says. A 410 \`flow-expired\` carries this address in \`recover\` while it works. A flow that is live already is answered as it is. No body is needed; one that is sent is held to the limits of every body, then ignored. ${conditionalText(false)}`,
         parameters: [
           { $ref: "#/components/parameters/IfMatch" },
           { $ref: "#/components/parameters/IfNoneMatch" },
         ],
+        requestBody: {
+          required: false,
+          description: "None needed; any JSON sent is ignored.",
+          content: { "application/json": { schema: {} } },
+        },
         responses: {
           200: {
             description: "The flow, live again",

@@ -102,7 +102,8 @@ export function problemCodes(
   // A flow on an older version may move to the newest on any live operation: a write.
   const migrates = flow.versions.some((version) => version.migration !== undefined);
   const writes = kind === "submit" || kind === "recover" || (live && migrates);
-  const withBody = kind === "start" || kind === "submit";
+  // `recover` needs no body, but one that is sent is read under the same limits.
+  const withBody = kind === "start" || kind === "submit" || kind === "recover";
   // Planning a flow (to start, read or write it) runs its steps' `when`; an `authorize`
   // policy runs on every operation but the description; a write runs schemas and checks.
   const planned = flow.versions.some((version) => version.steps.some((s) => s.when));
