@@ -4,7 +4,7 @@ import { migrateStore } from "../src/service/migrate-store.ts";
 import { createPostgresStore } from "../src/store/postgres.ts";
 import { createRedisStore } from "../src/store/redis.ts";
 import flows from "./fixtures/migrate-flows.ts";
-import { expectedVersions, seedMigrations } from "./support/migrate-seeds.ts";
+import { expectedDryRun, seedMigrations } from "./support/migrate-seeds.ts";
 import { freshDatabase } from "./support/postgres-database.ts";
 import { runCli } from "./support/processes.ts";
 
@@ -55,14 +55,7 @@ describe.each(backends)("migrating the flows of %s", (_name, open) => {
     try {
       const records = await seedMigrations(store);
       const dry = await migrateStore(store, registry, { dryRun: true, batchSize: 5 });
-      expect(dry).toEqual({
-        dryRun: true,
-        scanned: 24,
-        current: 3,
-        moved: 10,
-        failed: 1,
-        versions: expectedVersions(records.boom?.id),
-      });
+      expect(dry).toEqual(expectedDryRun(records.boom?.id));
       expect(await store.load(records.clean?.id ?? "")).toEqual(records.clean);
 
       const run = await migrateStore(store, registry, { dryRun: false, batchSize: 5 });

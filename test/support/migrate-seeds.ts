@@ -90,6 +90,18 @@ export function entry(fields: Partial<VersionReport>): VersionReport {
 export const migrateError = 'The migrate code of "signup" from version 1 to 2 failed';
 
 /** What migrateStore reports of the seeded mix, counted by hand from the list above. */
+/** The dry-run report of the seeded store, by hand: `boomId` is the flow that fails. */
+export function expectedDryRun(boomId: string | undefined) {
+  return {
+    dryRun: true,
+    scanned: 24,
+    current: 3,
+    moved: 10,
+    failed: 1,
+    versions: expectedVersions(boomId),
+  };
+}
+
 export function expectedVersions(boomId: string | undefined): VersionReport[] {
   return [
     entry({ flow: "legacy", newest: null, policy: "unknown-flow", total: 1, notServed: 1 }),
