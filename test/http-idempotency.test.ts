@@ -177,6 +177,48 @@ describe("Idempotency-Key on POST /{flow}", () => {
     },
   );
 
+  // Regression: the store died after recording a claim but before answering it. The
+  // request answered 503 and nothing released the claim, so retries got 409 for the rest
+  // of its lease after the store was back.
+  it.each([
+    ["the release lands at once", false],
+    ["the store is down for the release too: it lands once the store is back", true],
+  ])(
+    "releases a claim whose answer was lost, so a retry can succeed: %s",
+    async (_label, downAfter) => {
+      const inner = createSqliteStore({ path: ":memory:" });
+      let down = false;
+      const store = {
+        ...inner,
+        async claimIdempotencyKey(...args: Parameters<typeof inner.claimIdempotencyKey>) {
+          await inner.claimIdempotencyKey(...args);
+          down = downAfter;
+          throw new WaymarkError("store-unavailable", "The connection closed before the answer");
+        },
+        async releaseIdempotencyKey(...args: Parameters<typeof inner.releaseIdempotencyKey>) {
+          if (down) throw new WaymarkError("store-unavailable", "The database is down");
+          return inner.releaseIdempotencyKey(...args);
+        },
+      };
+      const client = createHttpClient({ store });
+      await expectProblem(
+        await client.send("POST", "/onboarding", { headers: key }),
+        503,
+        "store-unavailable",
+      );
+      const retrying = createHttpClient({ store: inner });
+      if (downAfter) {
+        const blocked = await retrying.send("POST", "/onboarding", { headers: key });
+        await expectProblem(blocked, 409, "idempotency-key-in-flight");
+        down = false;
+        await new Promise((resolve) => setTimeout(resolve, 600));
+      }
+      const retry = await retrying.send("POST", "/onboarding", { headers: key });
+      expect(retry.status).toBe(201);
+      expect(retry.headers.get("idempotent-replayed")).toBeNull();
+    },
+  );
+
   // Guards at-most-once: the flow was created but its response was not recorded.
   it("creates one flow, not two, when the first attempt fails after creating it", async () => {
     const inner = createSqliteStore({ path: ":memory:" });

@@ -189,6 +189,34 @@ describe("writes to one flow, taking turns", () => {
     expect(await first.store.claimWriteLock?.(flowId, "after", 1_000)).toBe(true);
   });
 
+  // Neighbour of the lost idempotency-claim answer: a lock taken whose answer was lost
+  // must not hold the flow's writers up until it lapses.
+  it("frees a write lock whose answer was lost", async () => {
+    const inner = createMemoryStore();
+    let loseNextSave = false;
+    const store: FlowStore = {
+      ...inner,
+      async save(record, expected) {
+        if (!loseNextSave) return inner.save(record, expected);
+        // As when another process wrote first.
+        loseNextSave = false;
+        return false;
+      },
+      async claimWriteLock(id, token, ttlMs) {
+        await inner.claimWriteLock?.(id, token, ttlMs);
+        throw new WaymarkError("store-unavailable", "The connection closed before the answer");
+      },
+    };
+    const flows = createFlowService({ flows: [onboarding], store });
+    const { flowId } = await flows.start("onboarding", { now });
+    loseNextSave = true;
+    await expect(flows.submit("onboarding", flowId, "1", mine(0), { now })).rejects.toMatchObject({
+      code: "store-unavailable",
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await inner.claimWriteLock?.(flowId, "next writer", 1_000)).toBe(true);
+  });
+
   it("without write locks in the store, lands every write by backing off", async () => {
     const lockless = (store: FlowStore): FlowStore => {
       const { claimWriteLock: _claim, releaseWriteLock: _release, ...rest } = store;

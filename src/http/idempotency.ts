@@ -66,14 +66,21 @@ export async function idempotent(
   const scoped = `${scope}:${key}`;
   const at = now.getTime();
   const token = randomUUID();
-  const claim = await store.claimIdempotencyKey(scoped, {
-    fingerprint,
-    token,
-    flowId: randomUUID(),
-    now: at,
-    leaseUntil: at + leaseMs,
-    keepUntil: at + keepMs,
-  });
+  const claim = await store
+    .claimIdempotencyKey(scoped, {
+      fingerprint,
+      token,
+      flowId: randomUUID(),
+      now: at,
+      leaseUntil: at + leaseMs,
+      keepUntil: at + keepMs,
+    })
+    .catch(async (error: unknown) => {
+      // The claim may have landed with only its answer lost (the store died in between):
+      // give it up as after any failed request, or it would block retries for its lease.
+      await release(() => store.releaseIdempotencyKey(scoped, token));
+      throw error;
+    });
   if (!claim.claimed) {
     const { entry } = claim;
     if (entry.fingerprint !== fingerprint) {

@@ -108,7 +108,13 @@ function writeLockOf(store: FlowStore) {
     /** Takes the lock if it is free: the function releases it. */
     async claim(id: string): Promise<(() => Promise<void>) | undefined> {
       const token = randomUUID();
-      if (!(await store.claimWriteLock?.(id, token, writeLockTtlMs))) return undefined;
+      const claimed = await store.claimWriteLock?.(id, token, writeLockTtlMs).catch((error) => {
+        // The lock may have been taken with only the answer lost: free it now rather
+        // than hold the flow's other writers up until it lapses.
+        void store.releaseWriteLock?.(id, token).catch(() => undefined);
+        throw error;
+      });
+      if (!claimed) return undefined;
       return async () => {
         // The write is done, landed or not; a release that fails leaves the lock to
         // lapse at its TTL rather than turn that outcome into an error.
