@@ -364,7 +364,11 @@ function toFieldError(issue: StandardSchemaV1.Issue): FieldError {
   return { path: pointer(keys), message: issue.message };
 }
 
-/** RFC 6901 JSON Pointer for a list of keys. */
-function pointer(keys: readonly PropertyKey[]): string {
+/**
+ * RFC 6901 JSON Pointer for a list of keys.
+ *
+ * @example pointer(["address", "a/b"]) // "/address/a~1b"
+ */
+export function pointer(keys: readonly PropertyKey[]): string {
   return keys.map((key) => `/${String(key).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
 }

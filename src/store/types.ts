@@ -1,3 +1,4 @@
+import type { FlowEvent } from "../flow/events.ts";
 import type { FlowRecord } from "../flow/types.ts";
 
 /**
@@ -23,19 +24,26 @@ export interface FlowStore {
    * Inserts a new record; false, writing nothing, when a record with its id exists (a
    * retried create under an idempotency key reuses the id it was first given).
    */
-  create(record: FlowRecord): Promise<boolean>;
+  create(record: FlowRecord, effects?: WriteEffects): Promise<boolean>;
   /** The record with this id, expired or not, or undefined once deleted or purged. */
   load(id: string): Promise<FlowRecord | undefined>;
   /**
    * Compare-and-set: writes `record` only if the stored version is `expectedVersion`.
    * Returns false, writing nothing, when another write got there first.
+   *
+   * `create`, `save` and `delete` take the write's {@link WriteEffects}: its events and
+   * their deliveries, written in the same atomic write as the record (one transaction,
+   * one Lua script), or not at all. A store without {@link FlowStore.readEvents} keeps
+   * no log and ignores them.
    */
-  save(record: FlowRecord, expectedVersion: number): Promise<boolean>;
+  save(record: FlowRecord, expectedVersion: number, effects?: WriteEffects): Promise<boolean>;
   /**
-   * Removes the record; false when there was none, or when `expectedVersion` is given
-   * and the stored version differs (then nothing is removed).
+   * Removes the record and its event log (or turns the log into a tombstone, as
+   * `effects.afterErase` says); false when there was none, or when `expectedVersion`
+   * is given and the stored version differs (then nothing is removed). The effects'
+   * deliveries are put in the outbox even though the log goes.
    */
-  delete(id: string, expectedVersion?: number): Promise<boolean>;
+  delete(id: string, expectedVersion?: number, effects?: WriteEffects): Promise<boolean>;
   /**
    * Removes every record past its keeping time (`keepUntil`, or `expiresAt` when it has
    * none) at or before `now`, and idempotency keys past theirs; returns how many flow
@@ -129,6 +137,55 @@ export interface FlowStore {
    * @example await store.releaseWriteLock?.(id, token);
    */
   releaseWriteLock?(id: string, token: string): Promise<void>;
+  /**
+   * Optional, with the outbox methods below: the event log of flow `id`, oldest first
+   * (by `version`, then `index`). Empty once the flow is erased or purged, or for an id
+   * never seen.
+   *
+   * @throws WaymarkError `store-unavailable` when the backend cannot be reached.
+   * @example (await store.readEvents?.(id))?.map((event) => event.type) // ["flow.started", "step.submitted"]
+   */
+  readEvents?(id: string): Promise<FlowEvent[]>;
+  /**
+   * Optional. Leases up to `limit` deliveries that are due for `token`: pending, their
+   * `nextAttemptAt` at or before `now`, not leased (or their lease ran out), and each
+   * the first pending one of its flow and destination, so one flow's events reach a
+   * destination in order. A dead delivery does not hold back the ones after it. While
+   * leased until `now + leaseMs`, no other claim returns a delivery; then it is returned
+   * again (its deliverer died).
+   *
+   * @param request.now - epoch milliseconds, the deliverer's clock.
+   * @param request.leaseMs - milliseconds the lease lasts.
+   * @throws WaymarkError `store-unavailable` when the backend cannot be reached.
+   * @example const due = await store.claimDeliveries?.({ now: Date.now(), leaseMs: 30_000, limit: 50, token });
+   */
+  claimDeliveries?(request: DeliveryClaim): Promise<Delivery[]>;
+  /**
+   * Optional. Records what became of a leased delivery, if `token` still holds its
+   * lease: `delivered` removes it from the outbox, `retry` puts it back for
+   * `nextAttemptAt` with one more attempt and the error, `dead` stops trying it. Resolves
+   * false, changing nothing, when the lease was lost.
+   *
+   * @throws WaymarkError `store-unavailable` when the backend cannot be reached.
+   * @example await store.settleDelivery?.(delivery.key, token, { state: "delivered" });
+   */
+  settleDelivery?(key: string, token: string, outcome: DeliveryOutcome): Promise<boolean>;
+  /**
+   * Optional. Deliveries in the outbox, pending or dead, oldest first, for operators
+   * (`waymark deliveries`). Pass the previous page's `cursor` for the next.
+   *
+   * @throws WaymarkError `store-unavailable` when the backend cannot be reached.
+   * @example const { deliveries } = await store.listDeliveries?.({ state: "dead", limit: 100 });
+   */
+  listDeliveries?(query: DeliveryQuery): Promise<DeliveryPage>;
+  /**
+   * Optional. Puts a dead delivery back to pending, due at `now` with its attempts
+   * reset; false when there is no dead delivery under `key`.
+   *
+   * @throws WaymarkError `store-unavailable` when the backend cannot be reached.
+   * @example await store.retryDelivery?.(key, Date.now());
+   */
+  retryDelivery?(key: string, now: number): Promise<boolean>;
   /** Resolves when the backend answers; throws `store-unavailable` otherwise. */
   ping(): Promise<void>;
   /** Releases connections and files. */
@@ -230,4 +287,84 @@ export interface RateLimitStore {
 export interface RateLimitCount {
   totalHits: number;
   resetTime?: Date;
+}
+
+/**
+ * What a write records beside its record, atomically with it.
+ *
+ * @example { events: sealEvents(record, [{ type: "flow.started" }], now), deliveries: [{ eventId: `${record.id}:1:0`, destination: "webhook:https://example.com/hooks" }] }
+ */
+export interface WriteEffects {
+  /** Appended to the flow's event log. */
+  events: readonly FlowEvent[];
+  /** Put in the outbox: each names one of `events` and where it goes. */
+  deliveries: readonly NewDelivery[];
+  /**
+   * For `delete` (and what a purge does): `erase` removes the flow's log with it;
+   * `tombstone` keeps the log under `tombstoneKey` instead of the flow's id.
+   * @default "erase"
+   */
+  afterErase?: "erase" | { tombstoneKey: string };
+}
+
+/** One event to deliver to one destination. */
+export interface NewDelivery {
+  eventId: string;
+  /** Where it goes: `webhook:<url>`, or `handler:onComplete`. */
+  destination: string;
+}
+
+/**
+ * A delivery in the outbox: an event on its way to one destination.
+ * `key` is `{destination} {eventId}`, unique in the outbox.
+ */
+export interface Delivery {
+  key: string;
+  destination: string;
+  event: FlowEvent;
+  state: "pending" | "dead";
+  /** Attempts made so far. */
+  attempts: number;
+  /** Epoch milliseconds of the next attempt (pending), or of the last (dead). */
+  nextAttemptAt: number;
+  /** Epoch milliseconds the delivery entered the outbox. */
+  createdAt: number;
+  /** Why the last attempt failed; no response bodies, no data. */
+  lastError?: string;
+}
+
+/** A request to lease deliveries: {@link FlowStore.claimDeliveries}. */
+export interface DeliveryClaim {
+  now: number;
+  leaseMs: number;
+  limit: number;
+  token: string;
+}
+
+/** What became of a leased delivery: {@link FlowStore.settleDelivery}. */
+export type DeliveryOutcome =
+  | { state: "delivered" }
+  | { state: "retry"; nextAttemptAt: number; error: string }
+  | { state: "dead"; error: string };
+
+/** A page of {@link FlowStore.listDeliveries}. */
+export interface DeliveryQuery {
+  state: "pending" | "dead";
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** A page of deliveries, and where the next starts. */
+export interface DeliveryPage {
+  deliveries: Delivery[];
+  cursor?: string | undefined;
+}
+
+/**
+ * The key of a delivery in the outbox.
+ *
+ * @example deliveryKey("handler:onComplete", "3f0c:5:1") // "handler:onComplete 3f0c:5:1"
+ */
+export function deliveryKey(destination: string, eventId: string): string {
+  return `${destination} ${eventId}`;
 }
