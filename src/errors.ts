@@ -15,6 +15,7 @@ export const errorCodes = [
   "flow-not-found",
   "invalid-flow-token",
   "step-not-found",
+  "history-unavailable",
   "route-not-found",
   "method-not-allowed",
   "request-timeout",
@@ -36,6 +37,7 @@ export const errorCodes = [
   "rate-limited",
   "headers-too-large",
   "store-unavailable",
+  "delivery-unavailable",
   "definition-error",
   "internal-error",
 ] as const;

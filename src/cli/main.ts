@@ -11,6 +11,7 @@ import { generateKeyEntry } from "../token/jwe.ts";
 import { createTokenMode } from "../token/mode.ts";
 import { type ConfigFlags, resolveConfig } from "./config.ts";
 import { runDiff } from "./diff.ts";
+import { type HistoryFlags, runHistory } from "./history.ts";
 import { loadFlows } from "./load-flows.ts";
 import { type MigrateFlags, parseBatchSize, runMigrate } from "./migrate.ts";
 import { resolveKeyring } from "./token-keys.ts";
@@ -237,6 +238,17 @@ program
     } finally {
       await store.close();
     }
+  });
+
+program
+  .command("history")
+  .description("print a flow's events (names of steps and fields, never values)")
+  .argument("<flowId>", "the flow id")
+  .option("--store <url>", "sqlite:./file.db (env WAYMARK_STORE)")
+  .option("--json", "print the events as a JSON array")
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .action(async (flowId: string, flags: HistoryFlags) => {
+    process.exitCode = await runHistory(flowId, flags);
   });
 
 program

@@ -161,3 +161,46 @@ export interface DescribedStep {
   conditional: boolean;
   schema: JsonSchema;
 }
+
+/**
+ * `GET /{flow}/{flowId}/history`: a flow's events, oldest first. They name steps and
+ * fields, never the values entered.
+ *
+ * @example
+ * { flow: "onboarding", flowId: "3f0c…", events: [
+ *   { id: "3f0c…:1:0", type: "flow.started", version: 1, definitionVersion: 1, at: "2026-12-01T09:00:00.000Z" },
+ *   { id: "3f0c…:2:0", type: "step.submitted", version: 2, definitionVersion: 1, at: "2026-12-01T09:01:10.000Z",
+ *     step: "personal-info", fields: ["/email", "/firstName", "/lastName"] } ] }
+ */
+export interface FlowHistory {
+  flow: string;
+  flowId: string;
+  events: HistoryEvent[];
+}
+
+/**
+ * One event of a {@link FlowHistory}. `id` is `{flowId}:{version}:{index}`, the
+ * `webhook-id` its webhook carries. `fields` are JSON Pointers into the step's data.
+ */
+export interface HistoryEvent {
+  id: string;
+  type:
+    | "flow.started"
+    | "step.submitted"
+    | "step.skipped"
+    | "step.reset"
+    | "flow.completed"
+    | "flow.expired"
+    | "flow.deleted"
+    | "flow.migrated"
+    | "flow.recovered";
+  /** The flow's version after the write that made the event. */
+  version: number;
+  definitionVersion: number;
+  /** When, as an RFC 3339 date-time in UTC. */
+  at: string;
+  step?: string;
+  fields?: string[];
+  fromVersion?: number;
+  steps?: string[];
+}

@@ -111,20 +111,38 @@ function settle(input: FlowSettings): Settled {
   if (!Number.isSafeInteger(version) || version < 1) {
     throw new Error(`${where}: version must be a positive integer`);
   }
-  if (input.recoverTokens !== undefined && typeof input.recoverTokens !== "boolean") {
-    throw new Error(`${where}: recoverTokens must be true or false`);
-  }
+  const access = settleAccess(input.access, where);
   return {
     name: input.name,
     title: input.title ?? readableName(input.name),
     version,
     ttlMs: parseDuration(input.ttl, where),
     ...(input.onComplete ? { onComplete: input.onComplete } : {}),
-    access: settleAccess(input.access, where),
+    ...(input.beforeComplete ? { beforeComplete: input.beforeComplete } : {}),
+    access,
+    history: settleBoolean(input.history, access !== "capability", "history", where),
+    historyAfterErase: settleAfterErase(input.historyAfterErase, where),
     recoverForMs: settleRecoverFor(input.recoverFor, where),
-    recoverTokens: input.recoverTokens ?? true,
+    recoverTokens: settleBoolean(input.recoverTokens, true, "recoverTokens", where),
     retired: settleRetired(input.retired, version, where),
   };
+}
+
+function settleBoolean(
+  value: boolean | undefined,
+  byDefault: boolean,
+  setting: string,
+  where: string,
+): boolean {
+  if (value !== undefined && typeof value !== "boolean") {
+    throw new Error(`${where}: ${setting} must be true or false`);
+  }
+  return value ?? byDefault;
+}
+
+function settleAfterErase(value: string | undefined, where: string): "erase" | "tombstone" {
+  if (value === undefined || value === "erase" || value === "tombstone") return value ?? "erase";
+  throw new Error(`${where}: historyAfterErase must be "erase" or "tombstone"`);
 }
 
 const defaultRecoverFor = "30d";

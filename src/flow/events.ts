@@ -199,6 +199,8 @@ function fieldsOf(value: FlowData[string] | undefined): string[] {
 }
 
 function leaves(value: Record<string, unknown>, path: string): string[] {
+  // An empty object is a leaf of its own, except a whole step's data.
+  if (path !== "" && Object.keys(value).length === 0) return [path];
   return Object.keys(value)
     .sort()
     .flatMap((key) => {

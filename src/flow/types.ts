@@ -95,14 +95,43 @@ export interface CompletedFlow {
   definitionVersion: number;
   data: FlowData;
   completedAt: Date;
+  /**
+   * The id of the `flow.completed` event this call delivers (`{flowId}:{version}:{index}`):
+   * the same on every attempt, so a handler that ran before a crash can tell.
+   */
+  eventId: string;
+}
+
+/**
+ * What a `beforeComplete` hook is asked about: the flow as the completing write would
+ * save it.
+ * @example { flowId: "3f0c…", flow: "signup", definitionVersion: 1, data: { account: { email: "ada@example.com" } }, now }
+ */
+export interface CompletingFlow {
+  /** The stable identity of the flow (in token mode, not the token). */
+  flowId: string;
+  flow: string;
+  definitionVersion: number;
+  /** Every step's data, the last step's included, as it would be saved. */
+  data: FlowData;
+  /** The time of the request. */
+  now: Date;
 }
 
 /**
  * What a request does to a flow, as an {@link AccessPolicy}'s `authorize` hook is told.
  * `read-step` is `GET /{flow}/{flowId}/step/{step}`; `recover` is `POST
- * /{flow}/{flowId}/recover`, which brings an expired flow back.
+ * /{flow}/{flowId}/recover`, which brings an expired flow back; `history` is `GET
+ * /{flow}/{flowId}/history`.
  */
-export type FlowOperation = "start" | "read" | "read-step" | "submit" | "erase" | "recover";
+export type FlowOperation =
+  | "start"
+  | "read"
+  | "read-step"
+  | "submit"
+  | "erase"
+  | "recover"
+  | "history";
 
 /**
  * The flow an `authorize` hook is asked about: undefined for `start`, which has no flow
@@ -203,6 +232,34 @@ export interface FlowSettings {
    * on `flowId`, and read the flow back where it matters which data was saved.
    */
   onComplete?: ((flow: CompletedFlow) => void | Promise<void>) | undefined;
+  /**
+   * A veto on completion: called with the data the completing write would save, before
+   * that write's compare-and-set. Field errors it returns (such as "this email is
+   * already registered") refuse the write: the client gets 422 `invalid-step-data` on
+   * the step it submitted, with those errors, and nothing is saved. Undefined or `[]`
+   * lets the flow complete. What it throws is a 500 `definition-error`, nothing saved.
+   * It can run more than once for one completion (a retried request, a lost
+   * compare-and-set): keep it free of side effects.
+   * @example beforeComplete: async ({ data }) => (await emailTaken(data.account?.email)) ? [{ path: "/email", message: "This email is already registered" }] : []
+   */
+  beforeComplete?:
+    | ((
+        flow: CompletingFlow,
+      ) => readonly FieldError[] | undefined | Promise<readonly FieldError[] | undefined>)
+    | undefined;
+  /**
+   * Whether `GET /{flow}/{flowId}/history` answers with the flow's events (names of
+   * steps and fields, never values) to a caller its access mode admits.
+   * @default false for `"capability"` flows (whoever holds the id would see it), true otherwise
+   */
+  history?: boolean | undefined;
+  /**
+   * What happens to a flow's event log when the flow is deleted: `"erase"` removes it
+   * with the flow; `"tombstone"` keeps it under an anonymised key (a SHA-256 of the
+   * flow id), for counts over time, with no way back to the flow. Purged flows' logs go.
+   * @default "erase"
+   */
+  historyAfterErase?: "erase" | "tombstone" | undefined;
   /**
    * Who may touch a started flow: `"capability"`, `"secret"` or `{ authorize }`.
    * @default "capability"
@@ -309,6 +366,12 @@ export interface FlowDefinition<Steps extends readonly DefinedStep[] = readonly 
   readonly steps: Steps;
   readonly ttlMs: number;
   readonly onComplete?: (flow: CompletedFlow) => void | Promise<void>;
+  /** The veto on completion; see {@link FlowSettings.beforeComplete}. */
+  readonly beforeComplete?: FlowSettings["beforeComplete"];
+  /** Whether the history route answers; see {@link FlowSettings.history}. */
+  readonly history: boolean;
+  /** What a deletion does to the event log; see {@link FlowSettings.historyAfterErase}. */
+  readonly historyAfterErase: "erase" | "tombstone";
   /** Who may touch a started flow; `"capability"` unless the definition said otherwise. */
   readonly access: FlowAccess;
   /** How long an expired flow can be recovered, in milliseconds; 0 when it cannot. */

@@ -2,7 +2,14 @@ import type { FieldError } from "../contract/problem.ts";
 import { WaymarkError } from "../errors.ts";
 
 /** The places where a definition's own code runs. */
-export type Hook = "when" | "check" | "schema" | "onComplete" | "authorize" | "migrate";
+export type Hook =
+  | "when"
+  | "check"
+  | "schema"
+  | "onComplete"
+  | "beforeComplete"
+  | "authorize"
+  | "migrate";
 
 /**
  * Where a definition's code ran: the flow, the step (none for flow-wide hooks), the

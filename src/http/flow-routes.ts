@@ -11,6 +11,7 @@ import {
   flowDescription,
   flowPath,
   flowRepresentation,
+  historyRepresentation,
   stepRepresentation,
 } from "./representation.ts";
 import { textResponse } from "./text-response.ts";
@@ -27,7 +28,7 @@ export interface FlowRoutesOptions {
 
 /**
  * The routes of the flow API, for every registered flow: the description (`GET /{flow}`),
- * then start, read, read a step, submit and erase, each of which parses the request,
+ * then start, read, read a step, submit, recover, erase and the history, each of which parses the request,
  * calls one use case and renders its result.
  */
 export function flowRoutes(options: FlowRoutesOptions): Hono {
@@ -90,8 +91,14 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     return json(c, flowRepresentation(recovered, base), { etag: recovered.etag, ...moved });
   });
 
+  app.get("/:flow/:id/history", async (c) => {
+    const { flow, id } = c.req.param();
+    const events = await service.history(flow, id, { caller: callerOf(c) });
+    return json(c, historyRepresentation(flow, id, events), {});
+  });
+
   app.delete("/:flow/:id", async (c) => {
-    const input = { preconditions: preconditionsOf(c), caller: callerOf(c) };
+    const input = { now: now(), preconditions: preconditionsOf(c), caller: callerOf(c) };
     await service.erase(c.req.param("flow"), c.req.param("id"), input);
     return c.body(null, 204, { "cache-control": "no-store" });
   });
@@ -129,6 +136,7 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
   app.all("/:flow/:id", (c) => notAllowed(c, "GET, HEAD, DELETE"));
   app.all("/:flow/:id/step/:step", (c) => notAllowed(c, "GET, HEAD, PUT"));
   app.all("/:flow/:id/recover", (c) => notAllowed(c, "POST"));
+  app.all("/:flow/:id/history", (c) => notAllowed(c, "GET, HEAD"));
 
   /**
    * Adds the `recover` link to the refusal of an expired flow that can be recovered:

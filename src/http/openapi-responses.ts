@@ -61,8 +61,12 @@ const causes: Readonly<Record<ErrorCode, string>> = {
   "headers-too-large":
     "the request line and headers are over 16 KiB, counted as sent, or number over 100 fields (the server's defaults; answered by `waymark serve`, `startServer` and `toNodeListener`)",
   "store-unavailable": "the store cannot be reached: retry after `Retry-After` seconds",
+  "delivery-unavailable":
+    "token mode: the completing write's `flow.completed` could not be delivered (a webhook endpoint or `onComplete` failed), so the flow was not completed: retry after `Retry-After` seconds with the same token",
+  "history-unavailable":
+    "the flow keeps no history here: its definition's `history` is off (the default for `capability` flows), or the flows are in tokens, which keep no log",
   "definition-error":
-    "the flow's own code threw (`when`, `check`, a schema, `onComplete`, `authorize`, `migrate`): `flow`, `step` and `hook` say where, and for `migrate` `fromVersion` and `toVersion`; nothing was written",
+    "the flow's own code threw (`when`, `check`, a schema, `beforeComplete`, `onComplete`, `authorize`, `migrate`): `flow`, `step` and `hook` say where, and for `migrate` `fromVersion` and `toVersion`; nothing was written",
   "internal-error": "a bug: its message is never sent",
 };
 

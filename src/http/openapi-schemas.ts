@@ -103,7 +103,7 @@ export function sharedSchemas(contract: Contract, flows: readonly FlowFacts[]): 
           description: "`definition-error`: the flow whose code failed",
         },
         hook: choice(
-          ["when", "check", "schema", "onComplete", "authorize", "migrate"],
+          ["when", "check", "schema", "beforeComplete", "onComplete", "authorize", "migrate"],
           "`definition-error`: the code that failed",
         ),
         fromVersion: integer(

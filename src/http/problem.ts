@@ -14,6 +14,7 @@ const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> =
   "flow-not-found": { status: 404, title: "Flow not found" },
   "invalid-flow-token": { status: 404, title: "The flow token cannot be opened" },
   "step-not-found": { status: 404, title: "No such step" },
+  "history-unavailable": { status: 404, title: "This flow's history is not served" },
   "route-not-found": { status: 404, title: "Not found" },
   "method-not-allowed": { status: 405, title: "Method not allowed" },
   "request-timeout": { status: 408, title: "The request did not arrive in time" },
@@ -41,6 +42,10 @@ const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> =
   "rate-limited": { status: 429, title: "Too many requests" },
   "headers-too-large": { status: 431, title: "The request headers are too large" },
   "store-unavailable": { status: 503, title: "The store is unavailable" },
+  "delivery-unavailable": {
+    status: 503,
+    title: "The flow's completion could not be delivered",
+  },
   "definition-error": { status: 500, title: "The flow definition failed" },
   "internal-error": { status: 500, title: "Internal server error" },
 };
@@ -97,7 +102,11 @@ export function problemResponse(
     headers: { "content-type": "application/problem+json", "cache-control": "no-store" },
   });
   for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
-  if (error.code === "store-unavailable" || error.code === "idempotency-key-in-flight") {
+  if (
+    error.code === "store-unavailable" ||
+    error.code === "delivery-unavailable" ||
+    error.code === "idempotency-key-in-flight"
+  ) {
     response.headers.set("retry-after", String(error.retryAfterSeconds ?? 1));
   }
   if (typeof error.extensions.allow === "string")

@@ -1,9 +1,11 @@
 import type {
   CurrentStep,
   FlowDescription,
+  FlowHistory,
   FlowRepresentation,
   StepRepresentation,
 } from "../contract/representation.ts";
+import type { FlowEvent } from "../flow/events.ts";
 import type { FlowDefinition, FlowRecord } from "../flow/types.ts";
 import { accessKind } from "../service/access.ts";
 import type { FlowView, StepView } from "../service/types.ts";
@@ -107,4 +109,25 @@ export function flowDescription(definition: FlowDefinition, base: string): FlowD
 
 function iso(epochMs: number): string {
   return new Date(epochMs).toISOString();
+}
+
+/**
+ * The body of `GET /{flow}/{flowId}/history`: each event as the contract spells it (its
+ * time as RFC 3339), without the store key it was kept under.
+ *
+ * @example historyRepresentation("onboarding", id, events).events[0]?.type // "flow.started"
+ */
+export function historyRepresentation(
+  flow: string,
+  flowId: string,
+  events: readonly FlowEvent[],
+): FlowHistory {
+  return {
+    flow,
+    flowId,
+    events: events.map(({ flowKey: _key, flow: _flow, index: _index, at, ...event }) => ({
+      ...event,
+      at: new Date(at).toISOString(),
+    })),
+  };
 }

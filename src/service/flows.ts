@@ -9,13 +9,14 @@ import {
   planSteps,
   submitStep,
 } from "../flow/engine.ts";
+import { type EventDraft, migrationEvent, submissionEvents } from "../flow/events.ts";
 import { isPlainObject } from "../flow/json.ts";
 import { placeRecord, type Settled, settleRecord } from "../flow/placement.ts";
 import { createRegistry, unknownFlow } from "../flow/registry.ts";
 import type { DefinedStep, FlowDefinition, FlowOperation, FlowRecord } from "../flow/types.ts";
-import { runUserCode } from "../flow/user-code.ts";
 import { invalidFlowToken } from "../token/mode.ts";
 import { admitStart, admits, type Caller, newSecret } from "./access.ts";
+import { createEffects, tombstoneKey, vetoCompletion } from "./effects.ts";
 import {
   evaluatePreconditions,
   hasEntityTags,
@@ -54,6 +55,12 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
     throw new Error("a store gives claimWriteLock and releaseWriteLock together, or neither");
   }
   const turns = createWriteTurns(store, writeWaitMs);
+  const effects = createEffects({
+    registry,
+    store,
+    routing: options.routing,
+    deliverNow: options.deliverNow,
+  });
 
   const etagOf = (record: FlowRecord, flowId: string) =>
     tokens ? tokens.etag(flowId) : `"v${record.version}"`;
@@ -146,28 +153,33 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
     const attempt = async () => {
       const loaded = await load(flow, flowId, operation, caller);
       if (isExpired(loaded, now)) throw expiredError(loaded, now);
-      const { definition, record, moved } = await serve(loaded, now);
+      const { definition, record, moved, returned } = await serve(loaded, now);
       if (!moved) return { definition, record, flowId };
-      const saved = await commit(definition, record, loaded.version, false, now);
+      const drafts = [migrated(loaded, returned)];
+      const saved = await commit(definition, record, loaded.version, drafts, now);
       return saved === undefined ? undefined : { definition, record, flowId: saved };
     };
     // Only a record being moved writes, and only then can it lose to another write.
     return (await attempt()) ?? turns.write(flowId, false, attempt);
   }
 
-  /** Saves `next` if the stored version is still `expected`; its flow id, or undefined. */
+  /**
+   * Saves `next` if the stored version is still `expected`, with the events `drafts`
+   * and their deliveries; its flow id, or undefined when another write got there first.
+   */
   async function commit(
     definition: FlowDefinition,
     next: FlowRecord,
     expected: number,
-    completed: boolean,
+    drafts: readonly EventDraft[],
     now: Date,
   ): Promise<string | undefined> {
     // Sealed first: a flow too large for its token fails before any effect.
     const flowId = flowIdOf(next);
-    if (completed) await complete(definition, next, now);
+    const write = effects.of(definition, next, drafts, now);
+    await effects.beforeSave(definition, next, write);
     if (tokens) return flowId;
-    return (await store.save(next, expected)) ? flowId : undefined;
+    return (await store.save(next, expected, write)) ? flowId : undefined;
   }
 
   return {
@@ -183,7 +195,8 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
       const fresh = admitted.access ? { ...created, access: admitted.access } : created;
       // Planned before anything is kept: a definition that fails leaves nothing behind.
       const started = view(definition, fresh, flowIdOf(fresh));
-      if (tokens || (await store.create(fresh))) {
+      const write = effects.of(definition, fresh, [{ type: "flow.started" }], now);
+      if (tokens || (await store.create(fresh, write))) {
         return { ...started, flowSecret: admitted.secret };
       }
       // A retried create under an idempotency key finds the flow its first attempt made.
@@ -236,7 +249,7 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
         // The client's copy is the record as stored, before any migration.
         evaluatePreconditions(preconditions, etagOf(loaded, flowId), { safe: false });
         // A migration and the step it lets through are one write.
-        const { definition, record, moved } = await serve(loaded, now);
+        const { definition, record, moved, returned } = await serve(loaded, now);
         const step = stepOf(definition, ref);
         const result = await submitStep(definition, record, step, unwrap(step, body), now);
         if (!result.ok) throw result.error;
@@ -244,8 +257,12 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
           return { ...view(definition, record, flowId), changed: false };
         }
         const next = result.changed ? result.record : record;
-        const completed = result.changed && result.completed;
-        const saved = await commit(definition, next, loaded.version, completed, now);
+        if (result.changed && result.completed) await vetoCompletion(definition, next, step, now);
+        const drafts = [
+          ...(moved ? [migrated(loaded, returned)] : []),
+          ...(result.changed ? submissionEvents(definition, record, next, step.name) : []),
+        ];
+        const saved = await commit(definition, next, loaded.version, drafts, now);
         return saved === undefined
           ? undefined
           : { ...view(definition, next, saved), changed: true };
@@ -259,13 +276,17 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
         evaluatePreconditions(preconditions, etagOf(loaded, flowId), { safe: false });
         const expiredNow = isExpired(loaded, now);
         if (expiredNow && !recoverable(loaded, now)) throw expiredError(loaded, now);
-        const { definition, record, moved } = await serve(loaded, now);
+        const { definition, record, moved, returned } = await serve(loaded, now);
         // Live already (a retried recovery, say): answered as a read would be.
         if (!expiredNow && !moved) return { ...view(definition, record, flowId), changed: false };
         const next: FlowRecord = expiredNow
           ? { ...record, version: loaded.version + 1, ...lifetime(definition, now.getTime()) }
           : record;
-        const saved = await commit(definition, next, loaded.version, false, now);
+        const drafts: EventDraft[] = [
+          ...(moved ? [migrated(loaded, returned)] : []),
+          ...(expiredNow ? [{ type: "flow.recovered" } as const] : []),
+        ];
+        const saved = await commit(definition, next, loaded.version, drafts, now);
         return saved === undefined
           ? undefined
           : { ...view(definition, next, saved), changed: true };
@@ -273,29 +294,48 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
       return turns.write(flowId, hasEntityTags(preconditions), attempt);
     },
 
-    async erase(flow, flowId, { preconditions, caller }) {
+    async erase(flow, flowId, { now = new Date(), preconditions, caller }) {
       const record = await load(flow, flowId, "erase", caller);
       evaluatePreconditions(preconditions, etagOf(record, flowId), { safe: false });
       if (tokens) return;
       const pinned = hasEntityTags(preconditions) ? record.version : undefined;
-      if (!(await store.delete(record.id, pinned)) && pinned !== undefined) throw staleEtag();
+      const definition = registry.at(flow, record.definitionVersion) ?? latest(flow);
+      const deleted = [{ type: "flow.deleted" } as const];
+      const write = {
+        ...effects.of(definition, record, deleted, now, record.version + 1),
+        afterErase:
+          definition.historyAfterErase === "tombstone"
+            ? { tombstoneKey: tombstoneKey(record.id) }
+            : ("erase" as const),
+      };
+      if (!(await store.delete(record.id, pinned, write)) && pinned !== undefined) {
+        throw staleEtag();
+      }
     },
+
+    async history(flow, flowId, { caller }) {
+      const record = await load(flow, flowId, "history", caller);
+      const definition = registry.at(flow, record.definitionVersion) ?? latest(flow);
+      if (tokens || !store.readEvents || !definition.history) {
+        throw new WaymarkError(
+          "history-unavailable",
+          tokens || !store.readEvents
+            ? "Flows kept here have no event log"
+            : `The history of ${flow} flows is not served`,
+        );
+      }
+      return store.readEvents(record.id);
+    },
+
+    deliverOnComplete: effects.deliverOnComplete,
   };
 }
 
-/** Runs the flow's completion handler; what it throws refuses the completing write. */
-async function complete(definition: FlowDefinition, record: FlowRecord, now: Date) {
-  const { onComplete } = definition;
-  if (!onComplete) return;
-  await runUserCode({ flow: definition.name, hook: "onComplete" }, () =>
-    onComplete({
-      // The stable identity: in token mode `flowId` changes with every write.
-      flowId: record.id,
-      flow: record.flow,
-      definitionVersion: record.definitionVersion,
-      data: record.data,
-      completedAt: now,
-    }),
+/** The event of a migration that moved `loaded` to the newest version. */
+function migrated(loaded: FlowRecord, returned: Settled["returned"]): EventDraft {
+  return migrationEvent(
+    loaded.definitionVersion,
+    returned.map(({ step }) => step),
   );
 }
 

@@ -1,8 +1,10 @@
+import type { FlowEvent } from "../flow/events.ts";
 import type { FlowRegistry } from "../flow/registry.ts";
 import type { DefinedStep, FlowDefinition, FlowRecord, StepState } from "../flow/types.ts";
 import type { FlowStore } from "../store/types.ts";
 import type { TokenMode } from "../token/mode.ts";
 import type { Caller } from "./access.ts";
+import type { DeliverNow, EventRouting } from "./effects.ts";
 import type { Preconditions } from "./preconditions.ts";
 
 /**
@@ -31,6 +33,18 @@ export type FlowServiceOptions = FlowKeeping & {
    * @default 5000
    */
   writeWaitMs?: number | undefined;
+  /**
+   * Where each event goes besides a definition's own `onComplete` (which gets every
+   * `flow.completed`): destination names, such as `webhook:<url>`, each delivery written
+   * to the store's outbox with the record.
+   */
+  routing?: EventRouting | undefined;
+  /**
+   * How `flow.completed` reaches the destinations of {@link routing} where there is no
+   * outbox (token mode, or a store without one): at once, before the completing write is
+   * answered; a failure refuses the write with 503 `delivery-unavailable`.
+   */
+  deliverNow?: DeliverNow | undefined;
 };
 
 /**
@@ -169,8 +183,25 @@ export interface FlowService {
   erase(
     flow: string,
     flowId: string,
-    input: { preconditions?: Preconditions; caller?: Caller },
+    input: { now?: Date; preconditions?: Preconditions; caller?: Caller },
   ): Promise<void>;
+  /**
+   * A flow's event log, oldest first: names of steps and fields, never values. Served
+   * where the definition's `history` is on and the caller may read the flow; an expired
+   * flow's history is there until it is purged.
+   * @throws WaymarkError `unknown-flow`, `flow-not-found`, `invalid-flow-token`,
+   * `history-unavailable` (history off, token mode, or a store without a log),
+   * `store-unavailable`.
+   */
+  history(flow: string, flowId: string, input: { caller?: Caller }): Promise<FlowEvent[]>;
+  /**
+   * Delivers a `flow.completed` event from the outbox to its definition's `onComplete`,
+   * with the flow's data as stored now; false when the flow is gone (erased or purged)
+   * and there is nothing to hand over. What the deliverer calls for
+   * `handler:onComplete`.
+   * @throws WaymarkError `definition-error` when `onComplete` throws.
+   */
+  deliverOnComplete(event: FlowEvent): Promise<boolean>;
 }
 
 /** What a read takes: the time, the request's preconditions, and who is asking. */
