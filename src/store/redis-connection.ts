@@ -16,26 +16,40 @@ import {
 } from "redis";
 import { WaymarkError } from "../errors.ts";
 import type { RedisStoreOptions } from "./redis.ts";
-import { type FlowTimes, scripts } from "./redis-scripts.ts";
+import type { OutboxConnection } from "./redis-outbox.ts";
+import { type FlowKeys, type FlowTimes, scripts } from "./redis-scripts.ts";
 import type { IdempotencyClaim, IdempotencyClaimResult } from "./types.ts";
 
 // The Redis store's connection: one client or a Cluster behind one interface, commands
 // bounded by a deadline, and outages told apart from other errors.
 
 /** What the store uses of a standalone client or of a cluster, so both share one path. */
-export interface Connection {
+export interface Connection extends OutboxConnection {
   readonly isOpen: boolean;
   hGet(key: string, field: string): Promise<string | null>;
-  waymarkCreate(key: string, version: number, times: FlowTimes, json: string): Promise<boolean>;
+  waymarkCreate(
+    keys: FlowKeys,
+    version: number,
+    times: FlowTimes,
+    json: string,
+    effects: readonly string[],
+  ): Promise<boolean>;
   waymarkSave(
-    key: string,
+    keys: FlowKeys,
     expected: number,
     version: number,
     times: FlowTimes,
     json: string,
+    effects: readonly string[],
   ): Promise<boolean>;
-  waymarkDelete(key: string, expectedVersion: number | undefined): Promise<boolean>;
+  waymarkDelete(
+    keys: FlowKeys,
+    expectedVersion: number | undefined,
+    tombstoneKey: string | undefined,
+    effects: readonly string[],
+  ): Promise<boolean>;
   waymarkPurge(key: string, fields: readonly string[], now: number): Promise<boolean>;
+  waymarkPurgeFlow(keys: FlowKeys, fields: readonly string[], now: number): Promise<boolean>;
   waymarkClaim(key: string, claim: IdempotencyClaim): Promise<IdempotencyClaimResult>;
   waymarkFinish(key: string, token: string, json: string): Promise<boolean>;
   waymarkRelease(key: string, token: string): Promise<boolean>;

@@ -3,6 +3,7 @@ import { checkBatchLimit } from "./batch-limit.ts";
 import { keepingTime } from "./keeping-time.ts";
 import { counterOf, limiterOptions } from "./rate-limit-counter.ts";
 import { attempt, openConnection } from "./redis-connection.ts";
+import { effectArguments, flowKeys, globEscape, redisOutbox } from "./redis-outbox.ts";
 import type { FlowTimes } from "./redis-scripts.ts";
 import { walkKeys } from "./redis-walk.ts";
 import type { FlowStore } from "./types.ts";
@@ -42,6 +43,15 @@ export interface RedisStoreOptions {
    * @default 2000
    */
   timeoutMs?: number | undefined;
+  /**
+   * Milliseconds between two walks of the whole keyspace (SCAN on every server) by
+   * `claimDeliveries`, for outboxes its index missed: the first claim walks, then at most
+   * one claim per interval. The index is updated right after each write, apart from it,
+   * so a crash in between delays those deliveries by up to this much. A whole number,
+   * more than 0.
+   * @default 60000
+   */
+  outboxScanIntervalMs?: number | undefined;
 }
 
 /** Keys per SCAN page: large enough to walk a big keyspace in few round trips. */
@@ -73,6 +83,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
       `purgeDelayMs must be a whole number of milliseconds, not ${purgeDelayMs}`,
     );
   }
+  const outboxScanIntervalMs = options.outboxScanIntervalMs ?? 60_000;
+  if (!Number.isInteger(outboxScanIntervalMs) || outboxScanIntervalMs <= 0) {
+    throw new RangeError(
+      `outboxScanIntervalMs must be a whole number of milliseconds, not ${outboxScanIntervalMs}`,
+    );
+  }
   const { connection, nodes, connect } = openConnection(options, timeoutMs);
   const connecting = connect();
   await attempt(() => connecting, timeoutMs).catch((error: unknown) => {
@@ -86,7 +102,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
   // The braces are Cluster hash tags: everything of one flow stays in one slot.
   const flowPrefix = `${prefix}flow:{`;
   const idempotencyPrefix = `${prefix}idem:{`;
-  const flowKey = (id: string) => `${flowPrefix}${id}}`;
+  const tombstoningPrefix = `${prefix}outbox:tombstone:{`;
+  const keysOf = (id: string) => flowKeys(prefix, id);
   const flowMatch = `${globEscape(flowPrefix)}*}`;
   const timesOf = (record: FlowRecord): FlowTimes => {
     const keepUntil = keepingTime(record);
@@ -96,53 +113,90 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
   // The flow's hash tag again: its lock lives in its slot.
   const lockKey = (id: string) => `${prefix}lock:{${id}}`;
   const run = <T>(operation: () => Promise<T>) => attempt(operation, timeoutMs);
+  const forEachKey = async (match: string, visit: (keys: string[]) => Promise<void>) => {
+    for (const { client } of await run(nodes)) {
+      let cursor = "0";
+      do {
+        const page = await run(() =>
+          client.scan(cursor, { MATCH: match, TYPE: "hash", COUNT: scanCount }),
+        );
+        cursor = page.cursor;
+        await visit(page.keys);
+      } while (cursor !== "0");
+    }
+  };
+  const outbox = redisOutbox({
+    connection,
+    run,
+    prefix,
+    forEachKey,
+    scanIntervalMs: outboxScanIntervalMs,
+  });
 
   return {
-    async create(record) {
+    async create(record, effects) {
       const json = JSON.stringify(record);
-      const key = flowKey(record.id);
-      return run(() => connection.waymarkCreate(key, record.version, timesOf(record), json));
+      const keys = keysOf(record.id);
+      const written = effectArguments(effects);
+      const created = await run(() =>
+        connection.waymarkCreate(keys, record.version, timesOf(record), json, written),
+      );
+      if (created) await outbox.afterWrite(record.id, effects);
+      return created;
     },
     async load(id) {
-      const json = await run(() => connection.hGet(flowKey(id), "record"));
+      const json = await run(() => connection.hGet(keysOf(id).record, "record"));
       return json === null ? undefined : (JSON.parse(json) as FlowRecord);
     },
-    async save(record, expectedVersion) {
+    async save(record, expectedVersion, effects) {
       const { id, version } = record;
       const json = JSON.stringify(record);
       const times = timesOf(record);
-      return run(() => connection.waymarkSave(flowKey(id), expectedVersion, version, times, json));
+      const written = effectArguments(effects);
+      const saved = await run(() =>
+        connection.waymarkSave(keysOf(id), expectedVersion, version, times, json, written),
+      );
+      if (saved) await outbox.afterWrite(id, effects);
+      return saved;
     },
-    async delete(id, expectedVersion) {
-      return run(() => connection.waymarkDelete(flowKey(id), expectedVersion));
+    async delete(id, expectedVersion, effects) {
+      const erase = effects?.afterErase;
+      const tombstone = typeof erase === "object" ? erase.tombstoneKey : undefined;
+      const written = effectArguments(effects);
+      const deleted = await run(() =>
+        connection.waymarkDelete(keysOf(id), expectedVersion, tombstone, written),
+      );
+      if (!deleted) return false;
+      await outbox.afterWrite(id, effects);
+      // The log is safe aside, without expiry: if this copy fails, the next walk of the
+      // outboxes (or a purge) makes it, and the delete, done, still succeeded.
+      if (tombstone !== undefined) await outbox.finishTombstone(id).catch(() => undefined);
+      return true;
     },
     capabilities: { expiresByItself: true },
     async purgeExpired(now) {
       // Redis expires keys by itself, so servers never call this on a timer; run on demand
       // it deletes flows past their keeping time whose key has its `purgeDelayMs` to go,
       // keys left without a TTL, and keys due by `now` that Redis's own clock has not
-      // reached. One SCAN covers flows and idempotency keys; only flows count.
+      // reached. One SCAN covers flows (with their logs), idempotency keys, and logs a
+      // delete left for their tombstones; only flows count.
       const at = now.getTime();
       const purgeKey = async (key: string) => {
-        if (key.startsWith(flowPrefix))
-          return run(() => connection.waymarkPurge(key, ["keepUntil", "expiresAt"], at));
+        if (key.startsWith(flowPrefix)) {
+          const keys = keysOf(key.slice(flowPrefix.length, -1));
+          return run(() => connection.waymarkPurgeFlow(keys, ["keepUntil", "expiresAt"], at));
+        }
         if (key.startsWith(idempotencyPrefix))
           await run(() => connection.waymarkPurge(key, ["keepUntil"], at));
+        if (key.startsWith(tombstoningPrefix))
+          await outbox.finishTombstone(key.slice(tombstoningPrefix.length, -1));
         return false;
       };
-      const match = `${globEscape(prefix)}*`;
       let purged = 0;
-      for (const { client } of await run(nodes)) {
-        let cursor = "0";
-        do {
-          const page = await run(() =>
-            client.scan(cursor, { MATCH: match, TYPE: "hash", COUNT: scanCount }),
-          );
-          cursor = page.cursor;
-          const deleted = await Promise.all(page.keys.map(purgeKey));
-          purged += deleted.filter(Boolean).length;
-        } while (cursor !== "0");
-      }
+      await forEachKey(`${globEscape(prefix)}*`, async (keys) => {
+        const deleted = await Promise.all(keys.map(purgeKey));
+        purged += deleted.filter(Boolean).length;
+      });
       return purged;
     },
     async scanRecords(cursor, limit) {
@@ -193,6 +247,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
     async releaseWriteLock(id, token) {
       await run(() => connection.waymarkUnlock(lockKey(id), token));
     },
+    ...outbox.methods,
     async ping() {
       const servers = await run(nodes);
       await Promise.all(servers.map(({ client }) => run(() => client.ping())));
@@ -213,9 +268,4 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
       clearTimeout(timer);
     },
   };
-}
-
-/** Escapes SCAN's glob characters, so a prefix matches only itself. */
-function globEscape(text: string): string {
-  return text.replace(/[*?[\]\\]/g, "\\$&");
 }
