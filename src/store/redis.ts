@@ -58,13 +58,17 @@ export interface RedisStoreOptions {
 const scanCount = 500;
 
 /**
- * The Redis store, for one server or a Redis Cluster. Each write is one Lua script on one
- * key (taking a flow's write lock, one `SET … NX PX`), and Redis deletes a flow's key by
+ * The Redis store, for one server or a Redis Cluster. Each write is one Lua script on the
+ * keys of one slot (taking a flow's write lock, one `SET … NX PX`), and Redis deletes a flow's key by
  * itself `purgeDelayMs` after the flow's keeping time (`keepUntil`, or `expiresAt`
  * without one). Until then an expired flow still loads, and answers 410 as on the other
  * stores; `purgeExpired` (`waymark purge`) deletes flows past their keeping time at
  * once. When Redis is unreachable every call fails fast with `store-unavailable` while
  * the client reconnects in the background.
+ *
+ * A flow's event log and outbox are keys under its hash tag, written by the same script
+ * as its record; deliverers find outboxes through an index written after each write and
+ * a walk of the keyspace every `outboxScanIntervalMs` (see `redisOutbox`).
  *
  * @example
  * const store = await createRedisStore({ url: "redis://127.0.0.1:6379" });
