@@ -192,21 +192,25 @@ export function redisOutbox(context: OutboxContext): RedisOutbox {
 
   const rescan = () =>
     context.forEachKey(outboxMatch, async (keys) => {
-      for (const key of keys) {
-        if (key.startsWith(tombstoningPrefix)) await finishTombstone(idIn(key, tombstoningPrefix));
-        else if (key.startsWith(outboxPrefix)) {
-          await run(() => connection.waymarkMarkDue(dueKey, countsKey, idIn(key, outboxPrefix), 0));
-        }
-      }
+      await Promise.all(
+        keys.map(async (key) => {
+          if (key.startsWith(tombstoningPrefix)) {
+            await finishTombstone(idIn(key, tombstoningPrefix));
+          } else if (key.startsWith(outboxPrefix)) {
+            const id = idIn(key, outboxPrefix);
+            await run(() => connection.waymarkMarkDue(dueKey, countsKey, id, 0));
+          }
+        }),
+      );
     });
 
-  /** Every delivery in every outbox, read outbox by outbox. */
+  /** Every delivery in every outbox, read a page of outboxes at a time. */
   const everyDelivery = async () => {
     const found: Delivery[] = [];
     await context.forEachKey(outboxMatch, async (keys) => {
-      for (const key of keys) {
-        if (!key.startsWith(outboxPrefix)) continue;
-        const entries = await run(() => connection.hGetAll(key));
+      const outboxes = keys.filter((key) => key.startsWith(outboxPrefix));
+      const read = await Promise.all(outboxes.map((key) => run(() => connection.hGetAll(key))));
+      for (const entries of read) {
         for (const [field, json] of Object.entries(entries)) found.push(toDelivery(field, json));
       }
     });
