@@ -365,7 +365,11 @@ function readCursor(cursor: string): ListPosition {
   throw new TypeError("not a cursor of this store's listDeliveries");
 }
 
-/** Escapes SCAN's glob characters, so a prefix matches only itself. */
+/**
+ * Escapes SCAN's glob characters, so a prefix matches only itself.
+ *
+ * @example globEscape("shop[eu]:") // "shop\\[eu\\]:"
+ */
 export function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, "\\$&");
 }
