@@ -1,11 +1,21 @@
 import { defineScript } from "redis";
+import { effectsLua, outboxScripts } from "./redis-outbox-scripts.ts";
 import type { IdempotencyClaimResult, IdempotencyEntry, StoredResponse } from "./types.ts";
 
 // A flow is one hash { version, expiresAt, keepUntil, record } (hashes written before
 // flows had a keeping time lack `keepUntil`); an idempotency key is one hash
 // { fingerprint, leaseUntil, keepUntil, response }; a flow's write lock is one string,
-// its holder's token. Each operation touches one key, so every script runs on a single
-// Cluster slot. Versions and times travel as decimal strings.
+// its holder's token. A flow's writes also take its event log and outbox (see
+// redis-outbox-scripts.ts), keys under the same hash tag, so every script runs on a
+// single Cluster slot. Versions and times travel as decimal strings.
+
+/** A flow's keys, all in its slot: record, event log, outbox, and log awaiting its tombstone. */
+export interface FlowKeys {
+  record: string;
+  log: string;
+  outbox: string;
+  tombstoning: string;
+}
 
 /** A flow's times as its hash keeps them and its key's expiry, in epoch milliseconds. */
 export interface FlowTimes {
@@ -17,38 +27,50 @@ export interface FlowTimes {
 }
 
 const createScript = defineScript({
-  NUMBER_OF_KEYS: 1,
-  SCRIPT: `
+  NUMBER_OF_KEYS: 3,
+  SCRIPT: `${effectsLua}
     if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
     redis.call('HSET', KEYS[1], 'version', ARGV[1], 'expiresAt', ARGV[2], 'keepUntil', ARGV[3],
       'record', ARGV[5])
     redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+    appendEffects(KEYS[2], KEYS[3], 6)
+    redis.call('PEXPIREAT', KEYS[2], ARGV[4])
     return 1`,
-  parseCommand(parser, key: string, version: number, times: FlowTimes, json: string) {
-    parser.pushKey(key);
-    parser.push(String(version), ...timeArguments(times), json);
+  parseCommand(
+    parser,
+    keys: FlowKeys,
+    version: number,
+    times: FlowTimes,
+    json: string,
+    effects: readonly string[],
+  ) {
+    parser.pushKeys([keys.record, keys.log, keys.outbox]);
+    parser.push(String(version), ...timeArguments(times), json, ...effects);
   },
   transformReply: (reply: unknown) => reply === 1,
 });
 
 const saveScript = defineScript({
-  NUMBER_OF_KEYS: 1,
-  SCRIPT: `
+  NUMBER_OF_KEYS: 3,
+  SCRIPT: `${effectsLua}
     if tonumber(redis.call('HGET', KEYS[1], 'version')) ~= tonumber(ARGV[1]) then return 0 end
     redis.call('HSET', KEYS[1], 'version', ARGV[2], 'expiresAt', ARGV[3], 'keepUntil', ARGV[4],
       'record', ARGV[6])
     redis.call('PEXPIREAT', KEYS[1], ARGV[5])
+    appendEffects(KEYS[2], KEYS[3], 7)
+    redis.call('PEXPIREAT', KEYS[2], ARGV[5])
     return 1`,
   parseCommand(
     parser,
-    key: string,
+    keys: FlowKeys,
     expected: number,
     version: number,
     times: FlowTimes,
     json: string,
+    effects: readonly string[],
   ) {
-    parser.pushKey(key);
-    parser.push(String(expected), String(version), ...timeArguments(times), json);
+    parser.pushKeys([keys.record, keys.log, keys.outbox]);
+    parser.push(String(expected), String(version), ...timeArguments(times), json, ...effects);
   },
   transformReply: (reply: unknown) => reply === 1,
 });
@@ -57,16 +79,62 @@ function timeArguments({ expiresAt, keepUntil, dropAt }: FlowTimes): string[] {
   return [String(expiresAt), String(keepUntil), String(dropAt)];
 }
 
+/**
+ * Deletes a flow if it exists (at the expected version, when one is given, ARGV[1]),
+ * with its effects. The log goes with it, or, given a tombstone key (ARGV[2]), moves to
+ * the flow's tombstoning key, which keeps it without expiry until it is copied there.
+ */
 const deleteScript = defineScript({
-  NUMBER_OF_KEYS: 1,
-  SCRIPT: `
-    if ARGV[1] ~= '' and tonumber(redis.call('HGET', KEYS[1], 'version')) ~= tonumber(ARGV[1]) then
+  NUMBER_OF_KEYS: 4,
+  SCRIPT: `${effectsLua}
+    local version = redis.call('HGET', KEYS[1], 'version')
+    if not version or (ARGV[1] ~= '' and tonumber(version) ~= tonumber(ARGV[1])) then
       return 0
     end
-    return redis.call('DEL', KEYS[1])`,
-  parseCommand(parser, key: string, expectedVersion: number | undefined) {
-    parser.pushKey(key);
-    parser.push(expectedVersion === undefined ? "" : String(expectedVersion));
+    redis.call('DEL', KEYS[1])
+    appendEffects(KEYS[2], KEYS[3], 3)
+    if ARGV[2] == '' or redis.call('EXISTS', KEYS[2]) == 0 then
+      redis.call('DEL', KEYS[2])
+    else
+      redis.call('RENAME', KEYS[2], KEYS[4])
+      redis.call('PERSIST', KEYS[4])
+      redis.call('HSET', KEYS[4], 'tombstone', ARGV[2])
+    end
+    return 1`,
+  parseCommand(
+    parser,
+    keys: FlowKeys,
+    expectedVersion: number | undefined,
+    tombstoneKey: string | undefined,
+    effects: readonly string[],
+  ) {
+    parser.pushKeys([keys.record, keys.log, keys.outbox, keys.tombstoning]);
+    parser.push(
+      expectedVersion === undefined ? "" : String(expectedVersion),
+      tombstoneKey ?? "",
+      ...effects,
+    );
+  },
+  transformReply: (reply: unknown) => reply === 1,
+});
+
+/** Deletes a flow, and its log, if its time (the first of `fields` it has) is at or before now. */
+const purgeFlowScript = defineScript({
+  NUMBER_OF_KEYS: 2,
+  SCRIPT: `
+    local at
+    for i = 2, #ARGV do
+      at = tonumber(redis.call('HGET', KEYS[1], ARGV[i]))
+      if at then break end
+    end
+    if at and at <= tonumber(ARGV[1]) then
+      redis.call('DEL', KEYS[2])
+      return redis.call('DEL', KEYS[1])
+    end
+    return 0`,
+  parseCommand(parser, keys: FlowKeys, fields: readonly string[], now: number) {
+    parser.pushKeys([keys.record, keys.log]);
+    parser.push(String(now), ...fields);
   },
   transformReply: (reply: unknown) => reply === 1,
 });
@@ -202,8 +270,10 @@ export const scripts = {
   waymarkSave: saveScript,
   waymarkDelete: deleteScript,
   waymarkPurge: purgeScript,
+  waymarkPurgeFlow: purgeFlowScript,
   waymarkClaim: claimScript,
   waymarkFinish: finishScript,
   waymarkRelease: releaseScript,
   waymarkUnlock: unlockScript,
+  ...outboxScripts,
 };

@@ -1,27 +1,12 @@
-import {
-  ClientClosedError,
-  ClientOfflineError,
-  ConnectionTimeoutError,
-  createClient,
-  createCluster,
-  DisconnectsClientError,
-  ErrorReply,
-  MaxCommandRedirectionsError,
-  ReconnectStrategyError,
-  RedisClient,
-  RootNodesUnavailableError,
-  SocketClosedUnexpectedlyError,
-  SocketTimeoutError,
-  TimeoutError,
-} from "redis";
-import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
 import { checkBatchLimit } from "./batch-limit.ts";
 import { keepingTime } from "./keeping-time.ts";
 import { counterOf, limiterOptions } from "./rate-limit-counter.ts";
-import { type FlowTimes, scripts } from "./redis-scripts.ts";
+import { attempt, openConnection } from "./redis-connection.ts";
+import { effectArguments, flowKeys, globEscape, redisOutbox } from "./redis-outbox.ts";
+import type { FlowTimes } from "./redis-scripts.ts";
 import { walkKeys } from "./redis-walk.ts";
-import type { FlowStore, IdempotencyClaim, IdempotencyClaimResult } from "./types.ts";
+import type { FlowStore } from "./types.ts";
 
 /**
  * Options of {@link createRedisStore}: give `url` or `clusterNodes`.
@@ -58,59 +43,32 @@ export interface RedisStoreOptions {
    * @default 2000
    */
   timeoutMs?: number | undefined;
-}
-
-/** What the store uses of a standalone client or of a cluster, so both share one path. */
-interface Connection {
-  readonly isOpen: boolean;
-  hGet(key: string, field: string): Promise<string | null>;
-  waymarkCreate(key: string, version: number, times: FlowTimes, json: string): Promise<boolean>;
-  waymarkSave(
-    key: string,
-    expected: number,
-    version: number,
-    times: FlowTimes,
-    json: string,
-  ): Promise<boolean>;
-  waymarkDelete(key: string, expectedVersion: number | undefined): Promise<boolean>;
-  waymarkPurge(key: string, fields: readonly string[], now: number): Promise<boolean>;
-  waymarkClaim(key: string, claim: IdempotencyClaim): Promise<IdempotencyClaimResult>;
-  waymarkFinish(key: string, token: string, json: string): Promise<boolean>;
-  waymarkRelease(key: string, token: string): Promise<boolean>;
-  waymarkUnlock(key: string, token: string): Promise<boolean>;
-  set(
-    key: string,
-    value: string,
-    options: { condition: "NX"; expiration: { type: "PX"; value: number } },
-  ): Promise<unknown>;
-  close(): Promise<void>;
-  destroy(): void;
-}
-
-/** One server to scan and ping: the standalone server, or each Cluster master. */
-interface ServerNode {
-  /** `host:port` of a Cluster master, where a walk resumes; "" for a single server. */
-  readonly address: string;
-  readonly client: {
-    scan(
-      cursor: string,
-      options: { MATCH: string; TYPE: string; COUNT: number },
-    ): Promise<{ cursor: string; keys: string[] }>;
-    ping(): Promise<unknown>;
-  };
+  /**
+   * Milliseconds between two walks of the whole keyspace (SCAN on every server) by
+   * `claimDeliveries`, for outboxes its index missed: the first claim walks, then at most
+   * one claim per interval. The index is updated right after each write, apart from it,
+   * so a crash in between delays those deliveries by up to this much. A whole number,
+   * more than 0.
+   * @default 60000
+   */
+  outboxScanIntervalMs?: number | undefined;
 }
 
 /** Keys per SCAN page: large enough to walk a big keyspace in few round trips. */
 const scanCount = 500;
 
 /**
- * The Redis store, for one server or a Redis Cluster. Each write is one Lua script on one
- * key (taking a flow's write lock, one `SET … NX PX`), and Redis deletes a flow's key by
+ * The Redis store, for one server or a Redis Cluster. Each write is one Lua script on the
+ * keys of one slot (taking a flow's write lock, one `SET … NX PX`), and Redis deletes a flow's key by
  * itself `purgeDelayMs` after the flow's keeping time (`keepUntil`, or `expiresAt`
  * without one). Until then an expired flow still loads, and answers 410 as on the other
  * stores; `purgeExpired` (`waymark purge`) deletes flows past their keeping time at
  * once. When Redis is unreachable every call fails fast with `store-unavailable` while
  * the client reconnects in the background.
+ *
+ * A flow's event log and outbox are keys under its hash tag, written by the same script
+ * as its record; deliverers find outboxes through an index written after each write and
+ * a walk of the keyspace every `outboxScanIntervalMs` (see `redisOutbox`).
  *
  * @example
  * const store = await createRedisStore({ url: "redis://127.0.0.1:6379" });
@@ -129,6 +87,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
       `purgeDelayMs must be a whole number of milliseconds, not ${purgeDelayMs}`,
     );
   }
+  const outboxScanIntervalMs = options.outboxScanIntervalMs ?? 60_000;
+  if (!Number.isInteger(outboxScanIntervalMs) || outboxScanIntervalMs <= 0) {
+    throw new RangeError(
+      `outboxScanIntervalMs must be a whole number of milliseconds, not ${outboxScanIntervalMs}`,
+    );
+  }
   const { connection, nodes, connect } = openConnection(options, timeoutMs);
   const connecting = connect();
   await attempt(() => connecting, timeoutMs).catch((error: unknown) => {
@@ -142,7 +106,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
   // The braces are Cluster hash tags: everything of one flow stays in one slot.
   const flowPrefix = `${prefix}flow:{`;
   const idempotencyPrefix = `${prefix}idem:{`;
-  const flowKey = (id: string) => `${flowPrefix}${id}}`;
+  const tombstoningPrefix = `${prefix}outbox:tombstone:{`;
+  const keysOf = (id: string) => flowKeys(prefix, id);
   const flowMatch = `${globEscape(flowPrefix)}*}`;
   const timesOf = (record: FlowRecord): FlowTimes => {
     const keepUntil = keepingTime(record);
@@ -152,53 +117,90 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
   // The flow's hash tag again: its lock lives in its slot.
   const lockKey = (id: string) => `${prefix}lock:{${id}}`;
   const run = <T>(operation: () => Promise<T>) => attempt(operation, timeoutMs);
+  const forEachKey = async (match: string, visit: (keys: string[]) => Promise<void>) => {
+    for (const { client } of await run(nodes)) {
+      let cursor = "0";
+      do {
+        const page = await run(() =>
+          client.scan(cursor, { MATCH: match, TYPE: "hash", COUNT: scanCount }),
+        );
+        cursor = page.cursor;
+        await visit(page.keys);
+      } while (cursor !== "0");
+    }
+  };
+  const outbox = redisOutbox({
+    connection,
+    run,
+    prefix,
+    forEachKey,
+    scanIntervalMs: outboxScanIntervalMs,
+  });
 
   return {
-    async create(record) {
+    async create(record, effects) {
       const json = JSON.stringify(record);
-      const key = flowKey(record.id);
-      return run(() => connection.waymarkCreate(key, record.version, timesOf(record), json));
+      const keys = keysOf(record.id);
+      const written = effectArguments(effects);
+      const created = await run(() =>
+        connection.waymarkCreate(keys, record.version, timesOf(record), json, written),
+      );
+      if (created) await outbox.afterWrite(record.id, effects);
+      return created;
     },
     async load(id) {
-      const json = await run(() => connection.hGet(flowKey(id), "record"));
+      const json = await run(() => connection.hGet(keysOf(id).record, "record"));
       return json === null ? undefined : (JSON.parse(json) as FlowRecord);
     },
-    async save(record, expectedVersion) {
+    async save(record, expectedVersion, effects) {
       const { id, version } = record;
       const json = JSON.stringify(record);
       const times = timesOf(record);
-      return run(() => connection.waymarkSave(flowKey(id), expectedVersion, version, times, json));
+      const written = effectArguments(effects);
+      const saved = await run(() =>
+        connection.waymarkSave(keysOf(id), expectedVersion, version, times, json, written),
+      );
+      if (saved) await outbox.afterWrite(id, effects);
+      return saved;
     },
-    async delete(id, expectedVersion) {
-      return run(() => connection.waymarkDelete(flowKey(id), expectedVersion));
+    async delete(id, expectedVersion, effects) {
+      const erase = effects?.afterErase;
+      const tombstone = typeof erase === "object" ? erase.tombstoneKey : undefined;
+      const written = effectArguments(effects);
+      const deleted = await run(() =>
+        connection.waymarkDelete(keysOf(id), expectedVersion, tombstone, written),
+      );
+      if (!deleted) return false;
+      await outbox.afterWrite(id, effects);
+      // The log is safe aside, without expiry: if this copy fails, the next walk of the
+      // outboxes (or a purge) makes it, and the delete, done, still succeeded.
+      if (tombstone !== undefined) await outbox.finishTombstone(id).catch(() => undefined);
+      return true;
     },
     capabilities: { expiresByItself: true },
     async purgeExpired(now) {
       // Redis expires keys by itself, so servers never call this on a timer; run on demand
       // it deletes flows past their keeping time whose key has its `purgeDelayMs` to go,
       // keys left without a TTL, and keys due by `now` that Redis's own clock has not
-      // reached. One SCAN covers flows and idempotency keys; only flows count.
+      // reached. One SCAN covers flows (with their logs), idempotency keys, and logs a
+      // delete left for their tombstones; only flows count.
       const at = now.getTime();
       const purgeKey = async (key: string) => {
-        if (key.startsWith(flowPrefix))
-          return run(() => connection.waymarkPurge(key, ["keepUntil", "expiresAt"], at));
+        if (key.startsWith(flowPrefix)) {
+          const keys = keysOf(key.slice(flowPrefix.length, -1));
+          return run(() => connection.waymarkPurgeFlow(keys, ["keepUntil", "expiresAt"], at));
+        }
         if (key.startsWith(idempotencyPrefix))
           await run(() => connection.waymarkPurge(key, ["keepUntil"], at));
+        if (key.startsWith(tombstoningPrefix))
+          await outbox.finishTombstone(key.slice(tombstoningPrefix.length, -1));
         return false;
       };
-      const match = `${globEscape(prefix)}*`;
       let purged = 0;
-      for (const { client } of await run(nodes)) {
-        let cursor = "0";
-        do {
-          const page = await run(() =>
-            client.scan(cursor, { MATCH: match, TYPE: "hash", COUNT: scanCount }),
-          );
-          cursor = page.cursor;
-          const deleted = await Promise.all(page.keys.map(purgeKey));
-          purged += deleted.filter(Boolean).length;
-        } while (cursor !== "0");
-      }
+      await forEachKey(`${globEscape(prefix)}*`, async (keys) => {
+        const deleted = await Promise.all(keys.map(purgeKey));
+        purged += deleted.filter(Boolean).length;
+      });
       return purged;
     },
     async scanRecords(cursor, limit) {
@@ -249,6 +251,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
     async releaseWriteLock(id, token) {
       await run(() => connection.waymarkUnlock(lockKey(id), token));
     },
+    ...outbox.methods,
     async ping() {
       const servers = await run(nodes);
       await Promise.all(servers.map(({ client }) => run(() => client.ping())));
@@ -269,150 +272,4 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
       clearTimeout(timer);
     },
   };
-}
-
-/**
- * Builds the client without connecting it. Until the first connection succeeds a failed
- * attempt is final, so start-up reports an unreachable Redis; afterwards the client
- * reconnects forever with backoff, and commands fail at once while it is offline instead
- * of queueing up behind the outage.
- */
-function openConnection(
-  options: RedisStoreOptions,
-  timeoutMs: number,
-): { connection: Connection; nodes: () => Promise<ServerNode[]>; connect: () => Promise<void> } {
-  let started = false;
-  const socket = {
-    connectTimeout: timeoutMs,
-    // At most about 0.7 s between attempts: a store back from an outage serves again
-    // within that, and an attempt on a refused port costs next to nothing.
-    reconnectStrategy: (retries: number) =>
-      started && Math.min(2 ** retries * 50, 500) + Math.floor(Math.random() * 200),
-  };
-  const common = { disableOfflineQueue: true, socket };
-  const commandOptions = { timeout: timeoutMs };
-  // node-redis emits 'error' on every lost connection and reconnect attempt; unheard, it
-  // would crash the process. Callers learn of outages from the failing commands instead.
-  const ignore = () => undefined;
-
-  if (options.clusterNodes?.length) {
-    const urls = options.clusterNodes.map((node) =>
-      node.includes("://") ? node : `redis://${node}`,
-    );
-    const { username, password, socket: first } = RedisClient.parseURL(urls[0] ?? "");
-    const cluster = createCluster({
-      rootNodes: urls.map((url) => ({ url, socket: { connectTimeout: timeoutMs } })),
-      // Discovered nodes get only these settings, not the root nodes' URLs.
-      defaults: {
-        ...common,
-        ...(username === undefined ? {} : { username }),
-        ...(password === undefined ? {} : { password }),
-        socket: first.tls ? { ...socket, tls: true } : socket,
-      },
-      commandOptions,
-      scripts,
-    });
-    cluster.on("error", ignore);
-    return {
-      connection: cluster,
-      nodes: () =>
-        Promise.all(
-          mastersOf(cluster).map(async (master) => ({
-            address: master.address,
-            client: await cluster.nodeClient(master),
-          })),
-        ),
-      connect: async () => {
-        await cluster.connect();
-        started = true;
-      },
-    };
-  }
-
-  if (!options.url) throw new Error("createRedisStore needs a url or clusterNodes");
-  const client = createClient({ url: options.url, ...common, commandOptions, scripts });
-  client.on("error", ignore);
-  return {
-    connection: client,
-    nodes: async () => [{ address: "", client }],
-    connect: async () => {
-      await client.connect();
-      started = true;
-    },
-  };
-}
-
-/** A Cluster that knows no master (closed, or its topology lost) cannot serve at all. */
-function mastersOf<Master>(cluster: { masters: Master[] }): Master[] {
-  if (cluster.masters.length === 0) throw new ClientOfflineError();
-  return cluster.masters;
-}
-
-/**
- * Runs one Redis round trip within `timeoutMs`. Command timeouts already cover the wire;
- * the deadline also covers waits outside it, such as a Cluster node still connecting or
- * a topology refresh, so no request hangs on an outage.
- */
-async function attempt<T>(operation: () => Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const running = operation();
-    // Settles after the deadline won: nobody waits for it, so it must not go unhandled.
-    running.catch(() => undefined);
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError("Redis did not answer in time")), timeoutMs);
-    });
-    return await Promise.race([running, deadline]);
-  } catch (error) {
-    if (isUnreachable(error)) {
-      throw new WaymarkError("store-unavailable", "The Redis store is unavailable", {
-        cause: error,
-      });
-    }
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Replies that mean the server or cluster cannot serve now, though it might soon. */
-const unavailableReplies =
-  /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|BUSY|READONLY|NOREPLICAS|OOM)\b/;
-
-/** Socket failures Node reports with an error code. */
-const networkCodes = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-]);
-
-function isUnreachable(error: unknown): boolean {
-  if (error instanceof ErrorReply) return unavailableReplies.test(error.message);
-  if (
-    error instanceof ClientClosedError ||
-    error instanceof ClientOfflineError ||
-    error instanceof ConnectionTimeoutError ||
-    error instanceof SocketTimeoutError ||
-    error instanceof SocketClosedUnexpectedlyError ||
-    error instanceof DisconnectsClientError ||
-    error instanceof RootNodesUnavailableError ||
-    error instanceof ReconnectStrategyError ||
-    error instanceof MaxCommandRedirectionsError ||
-    error instanceof TimeoutError
-  ) {
-    return true;
-  }
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && networkCodes.has(code);
-}
-
-/** Escapes SCAN's glob characters, so a prefix matches only itself. */
-function globEscape(text: string): string {
-  return text.replace(/[*?[\]\\]/g, "\\$&");
 }

@@ -3,6 +3,7 @@
  * (src/store/redis.ts, src/store/redis-scripts.ts), no more. Usage: redis.ts <url> <port>
  */
 import { createClient } from "redis";
+import { flowKeys } from "../../../src/store/redis-outbox.ts";
 import { scripts } from "../../../src/store/redis-scripts.ts";
 import { type Records, serveFloor } from "./http.ts";
 import type { Row } from "./onboarding.ts";
@@ -20,7 +21,9 @@ const client = createClient({
 client.on("error", () => undefined);
 await client.connect();
 // Waymark's layout under its own prefix: a hash per flow, braces for Cluster slots.
-const key = (id: string) => `floor:flow:{${id}}`;
+const keys = (id: string) => flowKeys("floor:", id);
+// A write without events: Waymark's scripts then touch the record alone.
+const noEffects = ["0"];
 // A floor row has no keeping time of its own: it keeps until it expires, and its key a
 // minute longer, as Waymark's does by default.
 const timesOf = (row: Row) => ({
@@ -31,15 +34,16 @@ const timesOf = (row: Row) => ({
 
 const records: Records = {
   async load(id) {
-    const json = await client.hGet(key(id), "record");
+    const json = await client.hGet(keys(id).record, "record");
     return json === null ? undefined : (JSON.parse(json) as Row);
   },
   async create(row) {
-    await client.floorCreate(key(row.id), row.version, timesOf(row), JSON.stringify(row));
+    const json = JSON.stringify(row);
+    await client.floorCreate(keys(row.id), row.version, timesOf(row), json, noEffects);
   },
   async save(row, expected) {
     const json = JSON.stringify(row);
-    return client.floorSave(key(row.id), expected, row.version, timesOf(row), json);
+    return client.floorSave(keys(row.id), expected, row.version, timesOf(row), json, noEffects);
   },
   async close() {
     await client.close();
