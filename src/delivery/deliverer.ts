@@ -1,15 +1,9 @@
-import { Webhook } from "standardwebhooks";
 import type { FlowEvent } from "../flow/events.ts";
 import type { Delivery, DeliveryOutcome, FlowStore } from "../store/types.ts";
 import type { WebhookEndpoint } from "./destinations.ts";
 import { afterFailure } from "./schedule.ts";
-import {
-  type AttemptResult,
-  DEFAULT_WEBHOOK_TIMEOUT_MS,
-  errorName,
-  type Fetch,
-  sendWebhook,
-} from "./webhook.ts";
+import { createSender, originOf } from "./send.ts";
+import { errorName, type Fetch } from "./webhook.ts";
 
 /** The outbox methods a deliverer uses; a {@link FlowStore} whose backend keeps one. */
 export type OutboxStore = Pick<FlowStore, "claimDeliveries" | "settleDelivery">;
@@ -36,7 +30,8 @@ export interface DelivererOptions {
   pollMs?: number | undefined;
   /**
    * Milliseconds a claimed delivery stays leased to this deliverer; past it another one
-   * may take it over. Must exceed every endpoint's `timeoutMs`.
+   * may take it over. Must exceed every endpoint's `timeoutMs`, and should exceed the
+   * time a handler takes (handlers have no timeout of their own).
    * @default 60000
    */
   leaseMs?: number | undefined;
@@ -107,37 +102,13 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       );
     }
   }
-  const byUrl = endpointsByUrl(endpoints, leaseMs);
+  const attempt = createSender({ endpoints, handlers, leaseMs, now, fetch: fetchFn });
   const token = crypto.randomUUID();
   const inFlight = new Set<Promise<unknown>>();
   let loop: Promise<void> | undefined;
   let stopping = false;
   let woken = false;
   let endWait: (() => void) | undefined;
-
-  /** Sends one delivery to its destination, or says why it cannot be. */
-  const attempt = async (delivery: Delivery): Promise<AttemptResult & { final?: true }> => {
-    const { destination, event } = delivery;
-    if (destination.startsWith("webhook:")) {
-      const endpoint = byUrl.get(destination.slice("webhook:".length));
-      if (!endpoint)
-        return { ok: false, error: "no webhook endpoint is configured for this URL", final: true };
-      return sendWebhook(endpoint, event, now(), fetchFn);
-    }
-    if (destination.startsWith("handler:")) {
-      const name = destination.slice("handler:".length);
-      const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
-      if (!handler)
-        return { ok: false, error: `no handler named ${name} is configured`, final: true };
-      try {
-        await handler(event);
-        return { ok: true };
-      } catch (error) {
-        return { ok: false, error: `handler threw ${errorName(error)}` };
-      }
-    }
-    return { ok: false, error: "unknown kind of destination", final: true };
-  };
 
   const deliver = async (delivery: Delivery): Promise<void> => {
     const result = await attempt(delivery);
@@ -245,33 +216,6 @@ function withError(next: ReturnType<typeof afterFailure>, error: string): Delive
   return next.state === "dead" ? { state: "dead", error } : { ...next, error };
 }
 
-/** The endpoints by URL, checked: distinct URLs, valid secrets, timeouts within the lease. */
-function endpointsByUrl(
-  endpoints: readonly WebhookEndpoint[],
-  leaseMs: number,
-): Map<string, WebhookEndpoint> {
-  const byUrl = new Map<string, WebhookEndpoint>();
-  for (const endpoint of endpoints) {
-    const label = originOf(endpoint.url);
-    if (byUrl.has(endpoint.url)) throw new Error(`two webhook endpoints have the URL ${label}…`);
-    try {
-      new Webhook(endpoint.secret);
-    } catch {
-      throw new Error(
-        `the secret of the webhook endpoint ${label}… is not whsec_ followed by base64`,
-      );
-    }
-    const timeoutMs = endpoint.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
-    if (!(leaseMs > timeoutMs)) {
-      throw new Error(
-        `leaseMs (${leaseMs}) must exceed the timeout of the webhook endpoint ${label}… (${timeoutMs} ms)`,
-      );
-    }
-    byUrl.set(endpoint.url, endpoint);
-  }
-  return byUrl;
-}
-
 /** One flow's deliveries in the order of its events; the flows in the order claimed. */
 function byFlow(deliveries: readonly Delivery[]): Delivery[][] {
   const groups = new Map<string, Delivery[]>();
@@ -312,13 +256,4 @@ function fieldsOf(delivery: Delivery): Record<string, unknown> {
       ? `webhook:${originOf(destination.slice("webhook:".length))}`
       : destination,
   };
-}
-
-/** A URL's origin, for messages that must not show its path or query. */
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return "(not a URL)";
-  }
 }
