@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { WebhookEndpoint } from "../delivery/destinations.ts";
 import { originProblem } from "../http/cors.ts";
 
 const port = z
@@ -54,6 +55,43 @@ const origins = z.string().transform((value, ctx): "*" | string[] => {
     }
   }
   return list;
+});
+
+/** A comma-separated list, its items trimmed; empty for an empty string. */
+const list = (value: string) =>
+  value.trim() === "" ? [] : value.split(",").map((item) => item.trim());
+const webhookUrls = z.string().transform((value, ctx): string[] => {
+  const urls: string[] = [];
+  for (const [index, item] of list(value).entries()) {
+    const url = URL.canParse(item) ? new URL(item) : undefined;
+    if (url?.protocol !== "http:" && url?.protocol !== "https:") {
+      ctx.addIssue({ code: "custom", message: `URL ${index + 1} is not an http: or https: URL` });
+      return z.NEVER;
+    }
+    if (urls.includes(url.href)) {
+      ctx.addIssue({ code: "custom", message: `${url.origin}… is named twice` });
+      return z.NEVER;
+    }
+    urls.push(url.href);
+  }
+  return urls;
+});
+/** `whsec_` and the key in base64: 24 to 64 bytes, as the Standard Webhooks spec advises. */
+const webhookSecrets = z.string().transform((value, ctx): string[] => {
+  const secrets = list(value);
+  for (const [index, secret] of secrets.entries()) {
+    const key = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret)?.[1];
+    const bytes = key && key.length % 4 === 0 ? Buffer.from(key, "base64").length : 0;
+    if (bytes < 24 || bytes > 64) {
+      // The secret itself is never repeated in a message.
+      ctx.addIssue({
+        code: "custom",
+        message: `secret ${index + 1} is not whsec_ followed by 24 to 64 bytes in base64`,
+      });
+      return z.NEVER;
+    }
+  }
+  return secrets;
 });
 
 /** Each setting: its flag, its environment variable, how to read it, its default. */
@@ -144,6 +182,21 @@ const settings = {
     schema: origins,
     fallback: [],
   },
+  webhookUrl: {
+    flag: "--webhook-url",
+    env: "WAYMARK_WEBHOOK_URL",
+    schema: webhookUrls,
+    fallback: [],
+    // A receiver's URL may carry its own token.
+    secret: true,
+  },
+  webhookSecret: {
+    flag: "--webhook-secret",
+    env: "WAYMARK_WEBHOOK_SECRET",
+    schema: webhookSecrets,
+    fallback: [],
+    secret: true,
+  },
   logLevel: {
     flag: "--log-level",
     env: "LOG_LEVEL",
@@ -154,8 +207,13 @@ const settings = {
 
 type Settings = typeof settings;
 
-/** Server settings after flags, environment and defaults are merged. */
-export type ServeConfig = { readonly [K in keyof Settings]: z.output<Settings[K]["schema"]> };
+/**
+ * Server settings after flags, environment and defaults are merged; `webhooks` pairs
+ * `webhookUrl` with `webhookSecret`.
+ */
+export type ServeConfig = {
+  readonly [K in keyof Settings]: z.output<Settings[K]["schema"]>;
+} & { readonly webhooks: readonly WebhookEndpoint[] };
 
 /** Command-line values, as commander hands them over (booleans for bare flags). */
 export type ConfigFlags = { [K in keyof Settings]?: string | boolean };
@@ -163,31 +221,82 @@ export type ConfigFlags = { [K in keyof Settings]?: string | boolean };
 /**
  * Reads the named settings once: a flag beats its environment variable, which beats the
  * default. An empty variable counts as unset. Invalid values throw naming the flag or
- * variable. Settings not asked for are not read, so `waymark purge` ignores `PORT`.
+ * variable (and, for a secret, not its value). Settings not asked for are not read, so
+ * `waymark purge` ignores `PORT`.
+ *
+ * `webhooks` reads `WAYMARK_WEBHOOK_URL` (`--webhook-url`: one URL, or several
+ * comma-separated) and `WAYMARK_WEBHOOK_SECRET` (`--webhook-secret`: one secret for
+ * every URL, or one per URL in the same order) into webhook endpoints. A URL without a
+ * secret, a secret without a URL, or a count of secrets that matches neither throws.
  *
  * @example resolveConfig(["port", "store"], { port: "8080" }) // { port: 8080, store: "sqlite:./waymark.db" }
+ * @example resolveConfig(["webhooks"], {}, { WAYMARK_WEBHOOK_URL: "https://example.com/hooks", WAYMARK_WEBHOOK_SECRET: "whsec_…" })
+ * // { webhooks: [{ url: "https://example.com/hooks", secret: "whsec_…" }] }
  */
-export function resolveConfig<K extends keyof Settings>(
+export function resolveConfig<K extends keyof ServeConfig>(
   keys: readonly K[],
   flags: ConfigFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): Readonly<Pick<ServeConfig, K>> {
-  const config: Partial<Record<keyof Settings, unknown>> = {};
+  const config: Partial<Record<keyof ServeConfig, unknown>> = {};
   for (const key of keys) {
-    const setting = settings[key];
-    const fromFlag = flags[key];
-    const fromEnv = env[setting.env] === "" ? undefined : env[setting.env];
-    const raw = typeof fromFlag === "boolean" ? String(fromFlag) : (fromFlag ?? fromEnv);
-    if (raw === undefined) {
-      config[key] = setting.fallback;
-      continue;
-    }
-    const parsed = setting.schema.safeParse(raw);
-    if (!parsed.success) {
-      const source = fromFlag === undefined ? setting.env : setting.flag;
-      throw new Error(`invalid ${source} "${raw}": ${parsed.error.issues[0]?.message}`);
-    }
-    config[key] = parsed.data;
+    config[key] =
+      key === "webhooks" ? readWebhooks(flags, env) : readSetting(key, flags, env).value;
   }
   return Object.freeze(config) as Pick<ServeConfig, K>;
+}
+
+/** One setting's value, and the flag or variable it came from (none for the default). */
+function readSetting<K extends keyof Settings>(
+  key: K,
+  flags: ConfigFlags,
+  env: NodeJS.ProcessEnv,
+): { value: ServeConfig[K]; source?: string } {
+  const setting: Setting = settings[key];
+  const fromFlag = flags[key];
+  const fromEnv = env[setting.env] === "" ? undefined : env[setting.env];
+  const raw = typeof fromFlag === "boolean" ? String(fromFlag) : (fromFlag ?? fromEnv);
+  if (raw === undefined) return { value: setting.fallback as ServeConfig[K] };
+  const source = fromFlag === undefined ? setting.env : setting.flag;
+  const parsed = setting.schema.safeParse(raw);
+  if (!parsed.success) {
+    const shown = setting.secret ? "" : ` "${raw}"`;
+    throw new Error(`invalid ${source}${shown}: ${parsed.error.issues[0]?.message}`);
+  }
+  return { value: parsed.data as ServeConfig[K], source };
+}
+
+/** What every entry of the table has; `secret` keeps its value out of messages. */
+interface Setting {
+  flag: string;
+  env: string;
+  schema: z.ZodType<unknown, string>;
+  fallback: unknown;
+  secret?: boolean;
+}
+
+/** The webhook endpoints: each URL with its secret. */
+function readWebhooks(flags: ConfigFlags, env: NodeJS.ProcessEnv): WebhookEndpoint[] {
+  const urls = readSetting("webhookUrl", flags, env);
+  const secrets = readSetting("webhookSecret", flags, env);
+  const urlSource = urls.source ?? settings.webhookUrl.env;
+  const secretSource = secrets.source ?? settings.webhookSecret.env;
+  if (urls.value.length === 0) {
+    if (secrets.value.length > 0) {
+      throw new Error(`${secretSource} is set but no webhook URL is: set ${urlSource} too`);
+    }
+    return [];
+  }
+  if (secrets.value.length === 0) {
+    throw new Error(`${urlSource} names a webhook URL but no secret is set: set ${secretSource}`);
+  }
+  if (secrets.value.length !== 1 && secrets.value.length !== urls.value.length) {
+    throw new Error(
+      `${secretSource} has ${secrets.value.length} secrets for the ${urls.value.length} URLs of ${urlSource}: give one secret for all, or one per URL`,
+    );
+  }
+  return urls.value.map((url, index) => ({
+    url,
+    secret: secrets.value[secrets.value.length === 1 ? 0 : index] as string,
+  }));
 }

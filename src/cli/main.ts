@@ -10,6 +10,13 @@ import { openStore, redact } from "../store/open.ts";
 import { generateKeyEntry } from "../token/jwe.ts";
 import { createTokenMode } from "../token/mode.ts";
 import { type ConfigFlags, resolveConfig } from "./config.ts";
+import {
+  type DeliveriesFlags,
+  parseLimit,
+  type RetryFlags,
+  runDeliveries,
+  runRetryDeliveries,
+} from "./deliveries.ts";
 import { runDiff } from "./diff.ts";
 import { type HistoryFlags, runHistory } from "./history.ts";
 import { loadFlows } from "./load-flows.ts";
@@ -293,6 +300,33 @@ program
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .action(async (flags: MigrateFlags) => {
     process.exitCode = await runMigrate(flags);
+  });
+
+const deliveries = program
+  .command("deliveries")
+  .description(
+    "list the deliveries of events waiting in the store's outbox (pending, or dead with --dead)",
+  )
+  .option("--store <url>", "sqlite:./file.db (env WAYMARK_STORE)")
+  .option("--dead", "list the dead deliveries: those given up on after 3 days")
+  .option("--json", "print the deliveries as a JSON array")
+  .option("--limit <n>", "most deliveries listed (default 100)", parseLimit)
+  // 2 for a usage error or a store without an outbox.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .action(async (flags: DeliveriesFlags) => {
+    process.exitCode = await runDeliveries(flags);
+  });
+
+deliveries
+  .command("retry")
+  .description("put dead deliveries back in line, due now; exits 1 when a key names none")
+  .argument("[keys...]", 'the keys of the deliveries, as listed ("<destination> <event id>")')
+  .option("--store <url>", "sqlite:./file.db (env WAYMARK_STORE)")
+  .option("--all-dead", "every dead delivery")
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .action(async (keys: string[], _flags: RetryFlags, command: Command) => {
+    // `--store` may come before `retry`, where `deliveries` reads it.
+    process.exitCode = await runRetryDeliveries(keys, command.optsWithGlobals<RetryFlags>());
   });
 
 /** The environment the published document names: NODE_ENV, where it says one. */
