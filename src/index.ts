@@ -54,9 +54,11 @@ export type {
 } from "./flow/types.ts";
 export {
   createWaymark,
+  type DeliveryOptions,
   type HandlerOptions,
   type Logger,
   type Waymark,
+  type WaymarkHandler,
   type WaymarkOptions,
 } from "./http/app.ts";
 export type { CorsOptions } from "./http/cors.ts";

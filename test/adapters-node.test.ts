@@ -7,7 +7,7 @@ import { join } from "node:path";
 import express from "express";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, describe, expect, it } from "vitest";
-import { createWaymark, type FlowStore, type Waymark } from "waymark";
+import { createWaymark, type FlowStore, type Waymark, type WaymarkHandler } from "waymark";
 import { continueListener, type NodeListener, toNodeListener } from "waymark/node";
 import { createSqliteStore } from "waymark/store/sqlite";
 import { onboarding } from "../examples/onboarding/flow.ts";
@@ -340,7 +340,7 @@ describe("toNodeListener in Fastify 5", () => {
 describe("toNodeListener's own answers", () => {
   /** Serves a stand-in handler on node:http; each request goes through `before` first. */
   async function serveWith(
-    fake: Waymark,
+    fake: WaymarkHandler,
     before: (req: Parameters<NodeListener>[0], go: () => void) => void = (_req, go) => go(),
   ) {
     const listener = toNodeListener(fake);

@@ -116,7 +116,10 @@ describe("the events of step submissions", () => {
           ? []
           : [{ path: "/count", message: "Too many" }],
     });
-    const confirm = defineStep({ name: "confirm", schema: z.strictObject({ ok: z.literal(true) }) });
+    const confirm = defineStep({
+      name: "confirm",
+      schema: z.strictObject({ ok: z.literal(true) }),
+    });
     const shop = adHocFlow(plan, seats, confirm);
     const { writes } = await eventsOf(
       [

@@ -1,7 +1,7 @@
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { WaymarkError } from "../errors.ts";
-import type { Waymark } from "../http/app.ts";
+import type { WaymarkHandler } from "../http/app.ts";
 import { bodyTooLarge } from "../http/body.ts";
 import { problemDocument, problemStatus } from "../http/problem.ts";
 
@@ -84,7 +84,10 @@ export function headerRefusal(
  * The 413 for a request under the handler's `basePath` whose `Content-Length` is over
  * its `maxBodyBytes`, known before the body is sent; undefined otherwise.
  */
-export function declaredTooLarge(waymark: Waymark, req: IncomingMessage): WaymarkError | undefined {
+export function declaredTooLarge(
+  waymark: WaymarkHandler,
+  req: IncomingMessage,
+): WaymarkError | undefined {
   const value = req.headers["content-length"];
   const declared = value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : 0;
   return declared > waymark.maxBodyBytes && isUnder(waymark.basePath, req.url ?? "/")

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getRequestListener, RequestError } from "@hono/node-server";
 import { WaymarkError } from "../errors.ts";
-import type { Waymark } from "../http/app.ts";
+import type { WaymarkHandler } from "../http/app.ts";
 import { jsonMediaType } from "../http/body.ts";
 import { problemResponse } from "../http/problem.ts";
 import { answerNode } from "../http/text-response.ts";
@@ -115,7 +115,7 @@ const bodyLost = new WeakSet<object>();
  *   listener(Object.assign(request.raw, { body: request.body }), reply.raw);
  * });
  */
-export function toNodeListener(waymark: Waymark, limits: HeaderLimits = {}): NodeListener {
+export function toNodeListener(waymark: WaymarkHandler, limits: HeaderLimits = {}): NodeListener {
   const headerLimits = settleHeaderLimits(limits);
   const listen = getRequestListener(
     (request, { incoming, outgoing }) =>
@@ -195,7 +195,7 @@ function asError(error: unknown): Error {
  * server.on("checkContinue", continueListener(waymark, listener));
  */
 export function continueListener(
-  waymark: Waymark,
+  waymark: WaymarkHandler,
   listener: (req: IncomingMessage, res: ServerResponse) => void,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {

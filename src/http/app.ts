@@ -1,5 +1,8 @@
 import { Hono } from "hono";
 import { routePath } from "hono/route";
+import { createDeliverer, type Deliverer } from "../delivery/deliverer.ts";
+import { COMPLETION_HANDLER, type WebhookEndpoint } from "../delivery/destinations.ts";
+import { deliverAtOnce, routeToEndpoints } from "../delivery/service-delivery.ts";
 import { WaymarkError } from "../errors.ts";
 import type { FlowDefinition } from "../flow/types.ts";
 import { createFlowService } from "../service/flows.ts";
@@ -18,6 +21,7 @@ import type { WizardAssets } from "./wizard-assets.ts";
 /** The subset of a logger (pino's shape) that Waymark writes to. */
 export interface Logger {
   info(fields: Record<string, unknown>, message: string): void;
+  warn?(fields: Record<string, unknown>, message: string): void;
   error(fields: Record<string, unknown>, message: string): void;
 }
 
@@ -91,6 +95,31 @@ export interface HandlerOptions {
   docs?: boolean | undefined;
   /** What the published OpenAPI document says beyond the flows: `info` members, the environment. */
   openapi?: OpenApiSettings | undefined;
+  /**
+   * Receivers of the flows' events, signed per Standard Webhooks. With a store, each
+   * event's deliveries are written to the store's outbox with the flow, and sent by
+   * {@link Waymark.startDelivery}; in token mode only `flow.completed` is sent, at once,
+   * before the completing write is answered.
+   * @example [{ url: "https://example.com/hooks", secret: process.env.WEBHOOK_SECRET, events: ["flow.completed"] }]
+   */
+  webhooks?: readonly WebhookEndpoint[] | undefined;
+}
+
+/**
+ * Options of {@link Waymark.startDelivery}; the defaults suit most deployments.
+ *
+ * @example { pollMs: 500, leaseMs: 30_000 }
+ */
+export interface DeliveryOptions {
+  /** Milliseconds between two looks at an outbox that had nothing more. @default 1000 */
+  pollMs?: number | undefined;
+  /**
+   * Milliseconds a deliverer holds the deliveries it claimed; a crashed instance's are
+   * taken over after it. More than every endpoint's timeout. @default 60000
+   */
+  leaseMs?: number | undefined;
+  /** Most deliveries claimed at once. @default 50 */
+  batchSize?: number | undefined;
 }
 
 /**
@@ -112,7 +141,28 @@ export interface Waymark {
    * a larger `Content-Length` before the upload (see `continueListener` in `waymark/node`).
    */
   readonly maxBodyBytes: number;
+  /**
+   * Starts delivering the store's outbox: the webhooks of `webhooks` and each flow's
+   * `onComplete`, at least once, in order per flow and destination, retried with
+   * back-off for 3 days. Run it in every instance (a lease in the store keeps them from
+   * sending one event twice in normal operation) and `stop()` it on shutdown, before
+   * closing the store. `startServer` and `waymark serve` do both. Undefined in token
+   * mode, or with a store that keeps no outbox: there, completion is delivered inline.
+   *
+   * @example
+   * const delivery = waymark.startDelivery();
+   * process.on("SIGTERM", async () => { await delivery?.stop(); await store.close(); });
+   */
+  startDelivery(options?: DeliveryOptions): Deliverer | undefined;
 }
+
+/**
+ * What mounting a Waymark in a server needs: its `fetch`, where it is mounted and its
+ * body limit. `toNodeListener` takes this much, so a wrapped or stubbed handler mounts too.
+ *
+ * @example const handler: WaymarkHandler = { fetch: waymark.fetch, basePath: "", maxBodyBytes: 65_536 };
+ */
+export type WaymarkHandler = Pick<Waymark, "fetch" | "basePath" | "maxBodyBytes">;
 
 /**
  * Builds the HTTP API (and, with `wizard`, the web wizard) for a set of flows: one
@@ -133,7 +183,12 @@ export interface Waymark {
 export function createWaymark(options: WaymarkOptions): Waymark {
   const base = settleBasePath(options.basePath);
   const logger = options.logger;
-  const service = createFlowService(options);
+  const webhooks = options.webhooks ?? [];
+  const service = createFlowService({
+    ...options,
+    routing: routeToEndpoints(webhooks),
+    deliverNow: deliverAtOnce(webhooks),
+  });
   const maxBodyBytes = options.maxBodyBytes ?? 65_536;
   // Not strict: `/api` and `/api/` both lead to the wizard when mounted under `/api`.
   const app = new Hono<{ Bindings: ConnectionInfo }>({ strict: false }).basePath(base || "/");
@@ -225,6 +280,35 @@ export function createWaymark(options: WaymarkOptions): Waymark {
     fetch: (request, connection) => Promise.resolve(app.fetch(request, connection ?? {})),
     basePath: base,
     maxBodyBytes,
+    startDelivery(settings = {}) {
+      const { store } = service;
+      if (!store?.claimDeliveries) return undefined;
+      const deliverer = createDeliverer({
+        ...settings,
+        store,
+        endpoints: webhooks,
+        handlers: {
+          [COMPLETION_HANDLER]: async (event) => {
+            if (await service.deliverOnComplete(event)) return;
+            logger?.info(
+              { flow: event.flow, event: event.type },
+              "onComplete skipped: the flow was erased before its completion was delivered",
+            );
+          },
+        },
+        ...(logger
+          ? {
+              logger: {
+                info: (fields, message) => logger.info(fields, message),
+                warn: (fields, message) => (logger.warn ?? logger.error)(fields, message),
+                error: (fields, message) => logger.error(fields, message),
+              },
+            }
+          : {}),
+      });
+      deliverer.start();
+      return deliverer;
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { COMPLETION_HANDLER, handlerDestination } from "../delivery/destinations.ts";
 import { WaymarkError } from "../errors.ts";
 import { type EventDraft, type FlowEvent, sealEvents } from "../flow/events.ts";
 import type { FlowRegistry } from "../flow/registry.ts";
@@ -7,7 +8,7 @@ import { asFieldErrors, runUserCode } from "../flow/user-code.ts";
 import type { FlowStore, WriteEffects } from "../store/types.ts";
 
 /** The destination of a definition's own `onComplete`. */
-export const onCompleteDestination = "handler:onComplete";
+const onCompleteDestination = handlerDestination(COMPLETION_HANDLER);
 
 /**
  * Where each event goes besides the definition's own `onComplete`: the names of the
