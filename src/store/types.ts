@@ -140,7 +140,11 @@ export interface FlowStore {
   /**
    * Optional, with the outbox methods below: the event log of flow `id`, oldest first
    * (by `version`, then `index`). Empty once the flow is erased or purged, or for an id
-   * never seen.
+   * never seen. Pass a `tombstoneKey` to read the log a delete kept under it.
+   *
+   * An event id is kept once: a write that repeats an event already in the log (a
+   * retried write) leaves the first one as it was, and likewise a delivery already in the
+   * outbox under its key.
    *
    * @throws WaymarkError `store-unavailable` when the backend cannot be reached.
    * @example (await store.readEvents?.(id))?.map((event) => event.type) // ["flow.started", "step.submitted"]
@@ -152,7 +156,9 @@ export interface FlowStore {
    * the first pending one of its flow and destination, so one flow's events reach a
    * destination in order. A dead delivery does not hold back the ones after it. While
    * leased until `now + leaseMs`, no other claim returns a delivery; then it is returned
-   * again (its deliverer died).
+   * again (its deliverer died): a lease taken at `now` holds while the claim's `now` is
+   * before `now + leaseMs`, and is free from that instant on. Which due deliveries come
+   * first when there are more than `limit` is the store's choice.
    *
    * @param request.now - epoch milliseconds, the deliverer's clock.
    * @param request.leaseMs - milliseconds the lease lasts.
@@ -166,13 +172,21 @@ export interface FlowStore {
    * `nextAttemptAt` with one more attempt and the error, `dead` stops trying it. Resolves
    * false, changing nothing, when the lease was lost.
    *
+   * A token holds its lease until another claim takes the delivery over or the delivery
+   * is settled: one whose lease ran out but that no one has claimed since can still be
+   * settled by it. `retry` and `dead` free the lease, so settling again with the same
+   * token is false. A dead delivery keeps `nextAttemptAt` as it was when claimed: the
+   * time its last attempt was due.
+   *
    * @throws WaymarkError `store-unavailable` when the backend cannot be reached.
    * @example await store.settleDelivery?.(delivery.key, token, { state: "delivered" });
    */
   settleDelivery?(key: string, token: string, outcome: DeliveryOutcome): Promise<boolean>;
   /**
-   * Optional. Deliveries in the outbox, pending or dead, oldest first, for operators
-   * (`waymark deliveries`). Pass the previous page's `cursor` for the next.
+   * Optional. Deliveries in the outbox, pending (leased or not) or dead, oldest first
+   * (by `createdAt`, then `key`), for operators (`waymark deliveries`). Pass the previous
+   * page's `cursor` (opaque) for the next; a page without `cursor` is the last. A page may
+   * hold fewer than `limit` deliveries.
    *
    * @throws WaymarkError `store-unavailable` when the backend cannot be reached.
    * @example const { deliveries } = await store.listDeliveries?.({ state: "dead", limit: 100 });
@@ -180,7 +194,8 @@ export interface FlowStore {
   listDeliveries?(query: DeliveryQuery): Promise<DeliveryPage>;
   /**
    * Optional. Puts a dead delivery back to pending, due at `now` with its attempts
-   * reset; false when there is no dead delivery under `key`.
+   * reset; false when there is no dead delivery under `key`. Its `lastError` stays until
+   * the next attempt is settled.
    *
    * @throws WaymarkError `store-unavailable` when the backend cannot be reached.
    * @example await store.retryDelivery?.(key, Date.now());
@@ -297,11 +312,18 @@ export interface RateLimitCount {
 export interface WriteEffects {
   /** Appended to the flow's event log. */
   events: readonly FlowEvent[];
-  /** Put in the outbox: each names one of `events` and where it goes. */
+  /**
+   * Put in the outbox: each names one of `events` and where it goes. A new delivery is
+   * due at once: pending, no attempts, `nextAttemptAt` and `createdAt` its event's `at`.
+   * Naming an event that is not among `events` is a `TypeError`, and nothing is written.
+   */
   deliveries: readonly NewDelivery[];
   /**
-   * For `delete` (and what a purge does): `erase` removes the flow's log with it;
-   * `tombstone` keeps the log under `tombstoneKey` instead of the flow's id.
+   * For `delete` (a purge always erases): `erase` removes the flow's log with it, the
+   * delete's own events included; `{ tombstoneKey }` keeps the log, the delete's events
+   * last, under `tombstoneKey` instead, each event's `flowKey` set to it and its `id` to
+   * `{tombstoneKey}:{version}:{index}`. Either way the delete's deliveries go to the
+   * outbox with their events as written.
    * @default "erase"
    */
   afterErase?: "erase" | { tombstoneKey: string };

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FlowStore } from "../store/types.ts";
+import { describeEventLog } from "./events.ts";
 import { describeExpiry } from "./expiry.ts";
 import { describeRecordScans } from "./record-scans.ts";
 import { hour, sampleRecord } from "./records.ts";
@@ -42,8 +43,8 @@ export interface StoreFactory {
  * delete at an expected version, purge of records past their keeping time (`keepUntil`,
  * else `expiresAt`) and of idempotency keys, expired records loading until then, the
  * idempotency claim, finish and release rules with their leases, the optional record
- * scans and write locks (skipped for a store without them), large and unicode records,
- * `ping`, and calls after `close` rejecting. It uses the store only through
+ * scans, write locks, and event log with its outbox (skipped for a store without them),
+ * large and unicode records, `ping`, and calls after `close` rejecting. It uses the store only through
  * `FlowStore`, so it checks any backend; call it at the top level of a vitest test file,
  * once per backend (or configuration), with a factory for real, empty stores.
  *
@@ -186,6 +187,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
     describeExpiry(() => store);
     describeRecordScans(() => ({ store, reopen }));
     describeWriteLocks(() => ({ store, reopen }));
+    describeEventLog(() => ({ store, reopen }));
 
     describe("idempotency keys", () => {
       const at = Date.now();
