@@ -3,9 +3,11 @@ import Database from "better-sqlite3";
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
 import { checkBatchLimit } from "./batch-limit.ts";
+import { outboxEntries, tombstoneOf } from "./effects.ts";
 import { keepingTime } from "./keeping-time.ts";
 import { counterOf, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
-import type { FlowStore, IdempotencyClaim, IdempotencyClaimResult } from "./types.ts";
+import { outboxSchema, sqliteOutbox } from "./sqlite-outbox.ts";
+import type { FlowStore, IdempotencyClaim, IdempotencyClaimResult, WriteEffects } from "./types.ts";
 
 interface KeyRow {
   fingerprint: string;
@@ -33,7 +35,7 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number | undefined;
 }
 
-const schemaVersion = 5;
+const schemaVersion = 6;
 
 /**
  * Flows to purge are found by the hour their keeping time falls in (`keep_hour`,
@@ -55,7 +57,8 @@ const purgeBatch = 500;
 
 /**
  * The embedded default store: one SQLite file in WAL mode, shareable by several
- * processes on one machine. The compare-and-set is one conditional `UPDATE`.
+ * processes on one machine. The compare-and-set is one conditional `UPDATE`; a write
+ * with effects adds its events and deliveries in the same transaction.
  *
  * @example const store = createSqliteStore({ path: "./waymark.db" });
  */
@@ -80,9 +83,10 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
   );
   const remove = db.prepare("DELETE FROM waymark_flows WHERE id = ?");
   const removeVersion = db.prepare("DELETE FROM waymark_flows WHERE id = ? AND version = ?");
-  const purge = db.prepare(
+  const purge = db.prepare<[number, number, number], { id: string }>(
     `DELETE FROM waymark_flows WHERE id IN
-       (SELECT id FROM waymark_flows WHERE keep_hour <= ? AND keep_until <= ? LIMIT ?)`,
+       (SELECT id FROM waymark_flows WHERE keep_hour <= ? AND keep_until <= ? LIMIT ?)
+     RETURNING id`,
   );
   // Keyset pagination on the primary key: each batch starts after the last id handed out.
   const selectAfter = db.prepare<[string, number], { id: string; record: string }>(
@@ -135,25 +139,51 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
           : { fingerprint, response: JSON.parse(row.response) },
     };
   });
+  const outbox = sqliteOutbox(db);
+  // A write and its effects: the effects only if the record write (a statement returning
+  // whether it changed the record) went through, in one transaction.
+  const withEffects = db.transaction((write: () => boolean, effects: WriteEffects): boolean => {
+    const deliveries = outboxEntries(effects);
+    if (!write()) return false;
+    outbox.write(effects.events, deliveries);
+    return true;
+  });
+  const deleteWith = db.transaction(
+    (id: string, expectedVersion: number | undefined, effects: WriteEffects | undefined) => {
+      const deliveries = outboxEntries(effects);
+      const { changes } =
+        expectedVersion === undefined ? remove.run(id) : removeVersion.run(id, expectedVersion);
+      if (changes !== 1) return false;
+      // The delete's events join the log before it goes, so a tombstone keeps them too.
+      outbox.write(effects?.events ?? [], deliveries);
+      outbox.erase(id, tombstoneOf(effects));
+      return true;
+    },
+  );
+  const purgeWith = db.transaction((at: number) => {
+    const ids = purge.all(Math.floor(at / hourMs), at, purgeBatch);
+    for (const { id } of ids) outbox.erase(id);
+    return ids.length;
+  });
   // Reads the table, not just the connection, so a damaged file is not reported ready.
   const ping = db.prepare("SELECT 1 FROM waymark_flows LIMIT 1");
   const run = <T>(operation: () => T) => retryWhileBusy(operation, waitMs);
 
   return {
     capabilities: { expiresByItself: false },
-    async create(record) {
+    async create(record, effects) {
       const { id, flow, version, expiresAt } = record;
       const json = JSON.stringify(record);
       const keep = keepingTime(record);
       const hour = Math.floor(keep / hourMs);
-      const result = await run(() => insert.run(id, flow, version, expiresAt, keep, hour, json));
-      return result.changes === 1;
+      const write = () => insert.run(id, flow, version, expiresAt, keep, hour, json).changes === 1;
+      return run(() => (effects ? withEffects.immediate(write, effects) : write()));
     },
     async load(id) {
       const row = await run(() => select.get(id));
       return row ? (JSON.parse(row.record) as FlowRecord) : undefined;
     },
-    async save(record, expectedVersion) {
+    async save(record, expectedVersion, effects) {
       const { id, version, expiresAt } = record;
       const json = JSON.stringify(record);
       const keep = keepingTime(record);
@@ -161,17 +191,13 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
       // Usually one statement. A write that moves the flow to another hour, or lost the
       // compare-and-set, changes nothing in the first; the second, itself a
       // compare-and-set, decides it.
-      return run(
-        () =>
-          update.run(version, expiresAt, keep, json, id, expectedVersion, hour).changes === 1 ||
-          updateHour.run(version, expiresAt, keep, hour, json, id, expectedVersion).changes === 1,
-      );
+      const write = () =>
+        update.run(version, expiresAt, keep, json, id, expectedVersion, hour).changes === 1 ||
+        updateHour.run(version, expiresAt, keep, hour, json, id, expectedVersion).changes === 1;
+      return run(() => (effects ? withEffects.immediate(write, effects) : write()));
     },
-    async delete(id, expectedVersion) {
-      const result = await run(() =>
-        expectedVersion === undefined ? remove.run(id) : removeVersion.run(id, expectedVersion),
-      );
-      return result.changes === 1;
+    async delete(id, expectedVersion, effects) {
+      return run(() => deleteWith.immediate(id, expectedVersion, effects));
     },
     async purgeExpired(now) {
       await run(() => purgeKeys.run(now.getTime()));
@@ -180,8 +206,7 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
       await run(() => purgeLocks.run(Date.now()));
       let purged = 0;
       for (;;) {
-        const at = now.getTime();
-        const { changes } = await run(() => purge.run(Math.floor(at / hourMs), at, purgeBatch));
+        const changes = await run(() => purgeWith.immediate(now.getTime()));
         purged += changes;
         if (changes < purgeBatch) return purged;
         await sleep(0);
@@ -223,6 +248,21 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     },
     async releaseWriteLock(id, token) {
       await run(() => releaseLock.run(id, token));
+    },
+    async readEvents(id) {
+      return run(() => outbox.readEvents(id));
+    },
+    async claimDeliveries(request) {
+      return run(() => outbox.claim(request));
+    },
+    async settleDelivery(key, token, outcome) {
+      return run(() => outbox.settle(key, token, outcome));
+    },
+    async listDeliveries(query) {
+      return run(() => outbox.list(query));
+    },
+    async retryDelivery(key, now) {
+      return run(() => outbox.retry(key, now));
     },
     async ping() {
       await run(() => ping.get());
@@ -306,6 +346,8 @@ function openDatabase(options: SqliteStoreOptions): Database.Database {
     if (columns.includes("expires_hour")) {
       db.exec("ALTER TABLE waymark_flows DROP COLUMN expires_hour");
     }
+    // Version 6: each flow's event log, and the outbox of deliveries.
+    db.exec(outboxSchema);
     db.pragma(`user_version = ${schemaVersion}`);
   }).immediate();
   db.pragma(`busy_timeout = ${blockingBusyMs}`);
