@@ -1,8 +1,14 @@
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
 import { checkBatchLimit } from "./batch-limit.ts";
+import {
+  outboxMigration,
+  postgresOutbox,
+  type Query,
+  writeWithEffects,
+} from "./postgres-outbox.ts";
 import { counterOf, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
-import type { FlowStore, IdempotencyEntry, StoredResponse } from "./types.ts";
+import type { FlowStore, IdempotencyEntry, StoredResponse, WriteEffects } from "./types.ts";
 
 /** The subset of a `pg` Pool this store uses, so a user's own Pool fits. */
 export interface PostgresPool {
@@ -31,7 +37,7 @@ export interface PostgresStoreOptions {
 }
 
 /** The schema version this code writes; recorded in `waymark_schema`. */
-const schemaVersion = 4;
+const schemaVersion = 5;
 /** Rows deleted per purge statement, so a backlog never holds locks for long. */
 const purgeBatch = 500;
 /** Serialises schema creation across instances starting at once. */
@@ -84,6 +90,8 @@ const migrations: Readonly<Record<number, string>> = {
     DROP INDEX IF EXISTS waymark_flows_expires_at;
     CREATE INDEX IF NOT EXISTS waymark_flows_keep_until ON waymark_flows (keep_until);
   `,
+  // Each flow's event log and the outbox of deliveries, written with the record.
+  5: outboxMigration,
 };
 
 /** The server's clock in epoch milliseconds: one clock for every instance's locks. */
@@ -91,8 +99,8 @@ const serverNow = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
 /**
  * Flows in PostgreSQL: a `jsonb` record per flow, the compare-and-set one conditional
- * `UPDATE … RETURNING`; write locks are rows of an unlogged table, timed by the server's
- * clock. The schema is created or migrated at start-up under an advisory lock, so
+ * `UPDATE … RETURNING`, with the write's events and deliveries in the same statement;
+ * write locks are rows of an unlogged table, timed by the server's clock. The schema is created or migrated at start-up under an advisory lock, so
  * several instances may start at once.
  *
  * @example
@@ -120,16 +128,27 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     if (!options.pool) await pool.end().catch(() => undefined);
     throw error;
   }
+  const outbox = postgresOutbox(query);
+  // A record write with effects: one statement, so one transaction.
+  const written = async (
+    write: string,
+    values: unknown[],
+    effects: WriteEffects | undefined,
+    erase = false,
+  ) => {
+    const statement = writeWithEffects(write, values, effects, erase);
+    const { rows } = await query<{ written: number }>(statement.text, statement.values);
+    return rows[0]?.written === 1;
+  };
 
   return {
     capabilities: { expiresByItself: false },
-    async create(record) {
-      const { rowCount } = await query(
-        `INSERT INTO waymark_flows (id, flow, version, expires_at, record)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
-        [record.id, record.flow, record.version, record.expiresAt, record],
-      );
-      return rowCount === 1;
+    async create(record, effects) {
+      const write = `INSERT INTO waymark_flows (id, flow, version, expires_at, record)
+        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id`;
+      const values = [record.id, record.flow, record.version, record.expiresAt, record];
+      if (effects) return written(write, values, effects);
+      return (await query(write, values)).rowCount === 1;
     },
     async load(id) {
       const { rows } = await query<{ record: FlowRecord }>(
@@ -138,23 +157,23 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       );
       return rows[0]?.record;
     },
-    async save(record, expectedVersion) {
-      const { rowCount } = await query(
-        `UPDATE waymark_flows SET version = $2, expires_at = $3, record = $4
-         WHERE id = $1 AND version = $5 RETURNING id`,
-        [record.id, record.version, record.expiresAt, record, expectedVersion],
-      );
-      return rowCount === 1;
+    async save(record, expectedVersion, effects) {
+      const write = `UPDATE waymark_flows SET version = $2, expires_at = $3, record = $4
+        WHERE id = $1 AND version = $5 RETURNING id`;
+      const values = [record.id, record.version, record.expiresAt, record, expectedVersion];
+      if (effects) return written(write, values, effects);
+      return (await query(write, values)).rowCount === 1;
     },
-    async delete(id, expectedVersion) {
-      const { rowCount } =
-        expectedVersion === undefined
-          ? await query("DELETE FROM waymark_flows WHERE id = $1", [id])
-          : await query("DELETE FROM waymark_flows WHERE id = $1 AND version = $2", [
-              id,
-              expectedVersion,
-            ]);
-      return rowCount === 1;
+    async delete(id, expectedVersion, effects) {
+      // Always with the log: a delete erases it, effects or not.
+      return expectedVersion === undefined
+        ? written("DELETE FROM waymark_flows WHERE id = $1 RETURNING id", [id], effects, true)
+        : written(
+            "DELETE FROM waymark_flows WHERE id = $1 AND version = $2 RETURNING id",
+            [id, expectedVersion],
+            effects,
+            true,
+          );
     },
     async purgeExpired(now) {
       await query("DELETE FROM waymark_idempotency WHERE expires_at <= $1", [now.getTime()]);
@@ -162,13 +181,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       await query(`DELETE FROM waymark_locks WHERE expires_at <= ${serverNow}`);
       let purged = 0;
       for (;;) {
-        const { rowCount } = await query(
-          `DELETE FROM waymark_flows WHERE id IN (
-             SELECT id FROM waymark_flows WHERE keep_until <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-          [now.getTime(), purgeBatch],
-        );
-        purged += rowCount ?? 0;
-        if ((rowCount ?? 0) < purgeBatch) return purged;
+        const count = await outbox.purge(now.getTime(), purgeBatch);
+        purged += count;
+        if (count < purgeBatch) return purged;
       }
     },
     async scanRecords(cursor, limit) {
@@ -269,6 +284,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     async releaseWriteLock(id, token) {
       await query("DELETE FROM waymark_locks WHERE id = $1 AND token = $2", [id, token]);
     },
+    readEvents: (id) => outbox.readEvents(id),
+    claimDeliveries: (request) => outbox.claim(request),
+    settleDelivery: (key, token, outcome) => outbox.settle(key, token, outcome),
+    listDeliveries: (query) => outbox.list(query),
+    retryDelivery: (key, now) => outbox.retry(key, now),
     async ping() {
       await query("SELECT 1 FROM waymark_flows LIMIT 1");
     },
@@ -291,11 +311,6 @@ async function openPool(url: string | undefined, timeoutMs: number): Promise<Pos
   pool.on("error", () => undefined);
   return pool;
 }
-
-type Query = <Row = Record<string, unknown>>(
-  text: string,
-  values?: unknown[],
-) => Promise<{ rows: Row[]; rowCount: number | null }>;
 
 /**
  * Brings the schema to {@link schemaVersion} in one transaction under an advisory lock:
