@@ -33,7 +33,11 @@ interface Outbox {
  * `claimDeliveries`, `settleDelivery`, `listDeliveries`, `retryDelivery`, and the
  * `effects` of `create`, `save` and `delete`), inside {@link describeStoreConformance};
  * each is skipped, saying so, for a store without `readEvents`. A store with it must
- * have all five methods.
+ * have all five methods. Claims pass their own `now`, so no test waits on a clock.
+ *
+ * @example
+ * // inside describeStoreConformance, after each test's store is opened:
+ * describeEventLog(() => ({ store, reopen }));
  */
 export function describeEventLog(current: () => OpenStores): void {
   describe("event log and outbox", () => {
