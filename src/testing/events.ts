@@ -107,6 +107,20 @@ export function describeEventLog(current: () => OpenStores): void {
       expect(await listAll(outbox, "pending")).toEqual([]);
     });
 
+    it("refuses effects whose delivery names an event the write does not have", async ({
+      skip,
+    }) => {
+      const { store } = current();
+      const outbox = outboxOf(store, skip);
+      const record = sampleRecord();
+      const events = sealed(record, [{ type: "flow.started" }]);
+      const effects = { events, deliveries: [{ eventId: `${record.id}:1:7`, destination: hook }] };
+      await expect(store.create(record, effects)).rejects.toThrow(TypeError);
+      expect(await store.load(record.id)).toBeUndefined();
+      expect(await outbox.readEvents(record.id)).toEqual([]);
+      expect(await listAll(outbox, "pending")).toEqual([]);
+    });
+
     it("writes nothing of a save that loses its compare-and-set", async ({ skip }) => {
       const { store } = current();
       const outbox = outboxOf(store, skip);
