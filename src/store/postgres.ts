@@ -40,8 +40,9 @@ const serverNow = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 /**
  * Flows in PostgreSQL: a `jsonb` record per flow, the compare-and-set one conditional
  * `UPDATE … RETURNING`, with the write's events and deliveries in the same statement;
- * write locks are rows of an unlogged table, timed by the server's clock. The schema is created or migrated at start-up under an advisory lock, so
- * several instances may start at once.
+ * write locks are rows of an unlogged table, timed by the server's clock. The schema is
+ * created or migrated at start-up under an advisory lock, so several instances may start
+ * at once.
  *
  * @example
  * const store = await createPostgresStore({ url: "postgres://waymark@localhost/waymark" });
@@ -227,7 +228,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     readEvents: (id) => outbox.readEvents(id),
     claimDeliveries: (request) => outbox.claim(request),
     settleDelivery: (key, token, outcome) => outbox.settle(key, token, outcome),
-    listDeliveries: (query) => outbox.list(query),
+    listDeliveries: (request) => outbox.list(request),
     retryDelivery: (key, now) => outbox.retry(key, now),
     async ping() {
       await query("SELECT 1 FROM waymark_flows LIMIT 1");
