@@ -1,6 +1,7 @@
 import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
 import { describeStoreConformance, sampleRecord } from "waymark/testing";
+import { sealEvents } from "../src/flow/events.ts";
 import { createPostgresStore } from "../src/store/postgres.ts";
 import { freshDatabase } from "./support/postgres-database.ts";
 
@@ -30,7 +31,7 @@ describe("PostgreSQL schema", () => {
       await client.connect();
       const { rows } = await client.query("SELECT version FROM waymark_schema");
       await client.end();
-      expect(rows).toEqual([{ version: 4 }]);
+      expect(rows).toEqual([{ version: 5 }]);
       await Promise.all(stores.map((store) => store.close()));
     } finally {
       await database.drop();
@@ -70,7 +71,7 @@ describe("PostgreSQL schema", () => {
       const counter = store.rateLimitCounter?.({ name: "client", limit: 2, windowMs: 60_000 });
       expect(await counter?.increment("a")).toMatchObject({ totalHits: 1 });
       const { rows } = await client.query("SELECT version FROM waymark_schema");
-      expect(rows).toEqual([{ version: 4 }]);
+      expect(rows).toEqual([{ version: 5 }]);
       await client.end();
       await store.close();
     } finally {
@@ -115,7 +116,7 @@ describe("PostgreSQL schema", () => {
           { indexname: "waymark_flows_pkey" },
         ]);
         const schema = await client.query("SELECT version FROM waymark_schema");
-        expect(schema.rows).toEqual([{ version: 4 }]);
+        expect(schema.rows).toEqual([{ version: 5 }]);
         // During a rolling deploy the previous release still writes, naming no keep_until.
         const kept = sampleRecord({ expiresAt: now, keepUntil: now + 90_000 });
         await client.query(
@@ -134,6 +135,57 @@ describe("PostgreSQL schema", () => {
           [kept.id, older.version, older.expiresAt, older],
         );
         expect(await keepUntil()).toBe(now + 120_000);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await client.end();
+      await database.drop();
+    }
+  });
+
+  // Guards the upgrade of databases made before flows had an event log and an outbox.
+  it("upgrades a version-4 database: its flows stay, the previous release still writes, and writes keep events", async () => {
+    const database = await freshDatabase();
+    const client = new pg.Client(database.url);
+    try {
+      await (await createPostgresStore({ url: database.url })).close();
+      await client.connect();
+      await client.query(`DROP TABLE waymark_events; DROP TABLE waymark_outbox;
+        UPDATE waymark_schema SET version = 4`);
+      const record = sampleRecord();
+      const insert = `INSERT INTO waymark_flows (id, flow, version, expires_at, record)
+        VALUES ($1, $2, $3, $4, $5)`;
+      await client.query(insert, [
+        record.id,
+        record.flow,
+        record.version,
+        record.expiresAt,
+        record,
+      ]);
+      const store = await createPostgresStore({ url: database.url });
+      try {
+        expect(await store.load(record.id)).toEqual(record);
+        const next = { ...record, version: 2 };
+        const events = sealEvents(next, [{ type: "step.submitted", step: "review" }], new Date());
+        const deliveries = [{ eventId: `${record.id}:2:0`, destination: "handler:onComplete" }];
+        expect(await store.save(next, 1, { events, deliveries })).toBe(true);
+        expect(await store.readEvents?.(record.id)).toEqual(events);
+        const page = await store.listDeliveries?.({ state: "pending", limit: 10 });
+        expect(page?.deliveries.map((delivery) => delivery.event)).toEqual(events);
+        const { rows } = await client.query("SELECT version FROM waymark_schema");
+        expect(rows).toEqual([{ version: 5 }]);
+        // During a rolling deploy the previous release still writes its own way.
+        const older = sampleRecord();
+        await client.query(insert, [older.id, older.flow, older.version, older.expiresAt, older]);
+        const saved = { ...older, version: 2 };
+        await client.query(
+          "UPDATE waymark_flows SET version = $2, record = $3 WHERE id = $1 AND version = 1",
+          [older.id, saved.version, saved],
+        );
+        expect(await store.load(older.id)).toEqual(saved);
+        await client.query("DELETE FROM waymark_flows WHERE id = $1", [older.id]);
+        expect(await store.load(older.id)).toBeUndefined();
       } finally {
         await store.close();
       }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { describeStoreConformance, sampleRecord } from "waymark/testing";
+import { sealEvents } from "../src/flow/events.ts";
 import type { FlowRecord } from "../src/flow/types.ts";
 import { createSqliteStore } from "../src/store/sqlite.ts";
 
@@ -174,7 +175,7 @@ describe("SQLite schema", () => {
       };
       expect(await store.claimIdempotencyKey("k", claim)).toEqual({ claimed: true, flowId: "f" });
       const reopened = new Database(path, { readonly: true });
-      expect(reopened.pragma("user_version", { simple: true })).toBe(5);
+      expect(reopened.pragma("user_version", { simple: true })).toBe(6);
       reopened.close();
     } finally {
       await store.close();
@@ -233,7 +234,7 @@ describe("SQLite schema", () => {
         expect(await store.load(live.id)).toEqual(live);
         expect(await store.purgeExpired(new Date(now + 60_000))).toBe(1);
         const file = new Database(path, { readonly: true });
-        expect(file.pragma("user_version", { simple: true })).toBe(5);
+        expect(file.pragma("user_version", { simple: true })).toBe(6);
         const columns = file.pragma("table_info(waymark_flows)") as { name: string }[];
         expect(columns.map((column) => column.name)).toEqual([
           "id",
@@ -254,6 +255,49 @@ describe("SQLite schema", () => {
       }
     },
   );
+
+  // Guards the upgrade of files written before flows had an event log and an outbox.
+  it("upgrades a version-5 file: its flows stay, and their writes keep events", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "waymark-sqlite-"));
+    const path = join(dir, "flows.db");
+    const record = sampleRecord();
+    await createSqliteStore({ path }).close();
+    const old = new Database(path);
+    old.exec("DROP TABLE waymark_events; DROP TABLE waymark_outbox;");
+    old
+      .prepare(
+        `INSERT INTO waymark_flows (id, flow, version, expires_at, keep_until, keep_hour, record)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        record.id,
+        record.flow,
+        record.version,
+        record.expiresAt,
+        record.expiresAt,
+        Math.floor(record.expiresAt / 3_600_000),
+        JSON.stringify(record),
+      );
+    old.pragma("user_version = 5");
+    old.close();
+    const store = createSqliteStore({ path });
+    try {
+      expect(await store.load(record.id)).toEqual(record);
+      const next = { ...record, version: 2 };
+      const events = sealEvents(next, [{ type: "step.submitted", step: "review" }], new Date());
+      const deliveries = [{ eventId: `${record.id}:2:0`, destination: "handler:onComplete" }];
+      expect(await store.save(next, 1, { events, deliveries })).toBe(true);
+      expect(await store.readEvents?.(record.id)).toEqual(events);
+      const page = await store.listDeliveries?.({ state: "pending", limit: 10 });
+      expect(page?.deliveries.map((delivery) => delivery.event)).toEqual(events);
+      const file = new Database(path, { readonly: true });
+      expect(file.pragma("user_version", { simple: true })).toBe(6);
+      file.close();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it("refuses a file from a newer schema", () => {
     const dir = mkdtempSync(join(tmpdir(), "waymark-sqlite-"));

@@ -1,7 +1,9 @@
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
 import { checkBatchLimit } from "./batch-limit.ts";
+import { outboxEntries } from "./effects.ts";
 import { keepingTime } from "./keeping-time.ts";
+import * as outboxes from "./memory-outbox.ts";
 import type { FlowStore, StoredResponse } from "./types.ts";
 
 /**
@@ -40,6 +42,7 @@ interface MemoryData {
   readonly flows: Map<string, FlowRecord>;
   readonly keys: Map<string, KeyEntry>;
   readonly locks: Map<string, WriteLock>;
+  readonly outbox: outboxes.MemoryOutbox;
 }
 
 /** The data behind each memory store, so `shareWith` finds it without exposing it. */
@@ -50,7 +53,8 @@ const dataOf = new WeakMap<FlowStore, MemoryData>();
  * are copied in and out as JSON, as the other stores keep them, so changing an object after saving it, or
  * one that `load` returned, never changes what is stored. It keeps every store contract
  * (compare-and-set, create once, versioned delete, purge by keeping time, batches of
- * records in id order, idempotency leases) and passes the conformance suite; after
+ * records in id order, idempotency leases, the event log and outbox written with each
+ * record) and passes the conformance suite; after
  * `close` every call rejects with `store-unavailable`.
  *
  * It is not shared between processes, and nothing survives a restart: it does not give
@@ -69,7 +73,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
   const data = options.shareWith === undefined ? newData() : dataOf.get(options.shareWith);
   if (data === undefined)
     throw new TypeError("shareWith must be a store made by createMemoryStore");
-  const { flows, keys, locks } = data;
+  const { flows, keys, locks, outbox } = data;
   let closed = false;
   // Every method body runs without awaiting, so each one is atomic: concurrent calls
   // interleave only between operations, as they would on a real backend.
@@ -79,10 +83,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
 
   const store: FlowStore = {
     capabilities: { expiresByItself: false },
-    async create(record) {
+    async create(record, effects) {
       open();
+      const deliveries = outboxEntries(effects);
       if (flows.has(record.id)) return false;
       flows.set(record.id, copy(record));
+      outboxes.writeEffects(outbox, effects?.events ?? [], deliveries);
       return true;
     },
     async load(id) {
@@ -90,18 +96,25 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
       const record = flows.get(id);
       return record === undefined ? undefined : copy(record);
     },
-    async save(record, expectedVersion) {
+    async save(record, expectedVersion, effects) {
       open();
+      const deliveries = outboxEntries(effects);
       if (flows.get(record.id)?.version !== expectedVersion) return false;
       flows.set(record.id, copy(record));
+      outboxes.writeEffects(outbox, effects?.events ?? [], deliveries);
       return true;
     },
-    async delete(id, expectedVersion) {
+    async delete(id, expectedVersion, effects) {
       open();
+      const deliveries = outboxEntries(effects);
       const record = flows.get(id);
       if (record === undefined) return false;
       if (expectedVersion !== undefined && record.version !== expectedVersion) return false;
-      return flows.delete(id);
+      flows.delete(id);
+      // The delete's events join the log before it goes, so a tombstone keeps them too.
+      outboxes.writeEffects(outbox, effects?.events ?? [], deliveries);
+      outboxes.eraseLog(outbox, id, effects);
+      return true;
     },
     async purgeExpired(now) {
       open();
@@ -114,6 +127,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
       for (const [id, record] of flows) {
         if (keepingTime(record) <= at) {
           flows.delete(id);
+          outboxes.eraseLog(outbox, id);
           purged += 1;
         }
       }
@@ -176,6 +190,26 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
       open();
       if (locks.get(id)?.token === token) locks.delete(id);
     },
+    async readEvents(id) {
+      open();
+      return outboxes.readEvents(outbox, id);
+    },
+    async claimDeliveries(request) {
+      open();
+      return outboxes.claimDeliveries(outbox, request);
+    },
+    async settleDelivery(key, token, outcome) {
+      open();
+      return outboxes.settleDelivery(outbox, key, token, outcome);
+    },
+    async listDeliveries(query) {
+      open();
+      return outboxes.listDeliveries(outbox, query);
+    },
+    async retryDelivery(key, now) {
+      open();
+      return outboxes.retryDelivery(outbox, key, now);
+    },
     async ping() {
       open();
     },
@@ -188,7 +222,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
 }
 
 function newData(): MemoryData {
-  return { flows: new Map(), keys: new Map(), locks: new Map() };
+  return {
+    flows: new Map(),
+    keys: new Map(),
+    locks: new Map(),
+    outbox: outboxes.newMemoryOutbox(),
+  };
 }
 
 /** A deep copy through JSON, as every other store keeps records: nothing non-JSON survives. */

@@ -1,8 +1,10 @@
 import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
 import { checkBatchLimit } from "./batch-limit.ts";
+import { isUnavailable, migrate, openPool } from "./postgres-open.ts";
+import { postgresOutbox, writeWithEffects } from "./postgres-outbox.ts";
 import { counterOf, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
-import type { FlowStore, IdempotencyEntry, StoredResponse } from "./types.ts";
+import type { FlowStore, IdempotencyEntry, StoredResponse, WriteEffects } from "./types.ts";
 
 /** The subset of a `pg` Pool this store uses, so a user's own Pool fits. */
 export interface PostgresPool {
@@ -30,70 +32,17 @@ export interface PostgresStoreOptions {
   timeoutMs?: number | undefined;
 }
 
-/** The schema version this code writes; recorded in `waymark_schema`. */
-const schemaVersion = 4;
 /** Rows deleted per purge statement, so a backlog never holds locks for long. */
 const purgeBatch = 500;
-/** Serialises schema creation across instances starting at once. */
-const migrationLock = 0x7761796d; // "waym"
-
-const migrations: Readonly<Record<number, string>> = {
-  1: `
-    CREATE TABLE IF NOT EXISTS waymark_flows (
-      id text PRIMARY KEY,
-      flow text NOT NULL,
-      version integer NOT NULL,
-      expires_at bigint NOT NULL,
-      record jsonb NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS waymark_flows_expires_at ON waymark_flows (expires_at);
-    CREATE TABLE IF NOT EXISTS waymark_idempotency (
-      key text PRIMARY KEY,
-      fingerprint text NOT NULL,
-      token text NOT NULL,
-      flow_id text NOT NULL,
-      lease_until bigint,
-      response jsonb,
-      expires_at bigint NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS waymark_idempotency_expires_at
-      ON waymark_idempotency (expires_at);
-  `,
-  // Write locks order a flow's contended writers. Unlogged: a lock needs no WAL, and
-  // one lost to a crash or a failover only lets writers race their compare-and-sets.
-  2: `
-    CREATE UNLOGGED TABLE IF NOT EXISTS waymark_locks (
-      id text PRIMARY KEY,
-      token text NOT NULL,
-      expires_at bigint NOT NULL
-    );
-  `,
-  // Rate limit counts, in rate-limiter-flexible's layout (expire in ms), keys of any length.
-  3: `
-    CREATE TABLE IF NOT EXISTS ${rateLimitTable} (
-      key text PRIMARY KEY,
-      points integer NOT NULL DEFAULT 0,
-      expire bigint
-    );
-  `,
-  // Flows are purged by their keeping time. Generated from the record, so that instances
-  // of the previous release, still serving during a rolling deploy, keep it right too.
-  4: `
-    ALTER TABLE waymark_flows ADD COLUMN IF NOT EXISTS keep_until bigint NOT NULL
-      GENERATED ALWAYS AS (COALESCE((record->>'keepUntil')::bigint, expires_at)) STORED;
-    DROP INDEX IF EXISTS waymark_flows_expires_at;
-    CREATE INDEX IF NOT EXISTS waymark_flows_keep_until ON waymark_flows (keep_until);
-  `,
-};
-
 /** The server's clock in epoch milliseconds: one clock for every instance's locks. */
 const serverNow = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
 /**
  * Flows in PostgreSQL: a `jsonb` record per flow, the compare-and-set one conditional
- * `UPDATE … RETURNING`; write locks are rows of an unlogged table, timed by the server's
- * clock. The schema is created or migrated at start-up under an advisory lock, so
- * several instances may start at once.
+ * `UPDATE … RETURNING`, with the write's events and deliveries in the same statement;
+ * write locks are rows of an unlogged table, timed by the server's clock. The schema is
+ * created or migrated at start-up under an advisory lock, so several instances may start
+ * at once.
  *
  * @example
  * const store = await createPostgresStore({ url: "postgres://waymark@localhost/waymark" });
@@ -120,16 +69,27 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     if (!options.pool) await pool.end().catch(() => undefined);
     throw error;
   }
+  const outbox = postgresOutbox(query);
+  // A record write with effects: one statement, so one transaction.
+  const written = async (
+    write: string,
+    values: unknown[],
+    effects: WriteEffects | undefined,
+    erase = false,
+  ) => {
+    const statement = writeWithEffects(write, values, effects, erase);
+    const { rows } = await query<{ written: number }>(statement.text, statement.values);
+    return rows[0]?.written === 1;
+  };
 
   return {
     capabilities: { expiresByItself: false },
-    async create(record) {
-      const { rowCount } = await query(
-        `INSERT INTO waymark_flows (id, flow, version, expires_at, record)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
-        [record.id, record.flow, record.version, record.expiresAt, record],
-      );
-      return rowCount === 1;
+    async create(record, effects) {
+      const write = `INSERT INTO waymark_flows (id, flow, version, expires_at, record)
+        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id`;
+      const values = [record.id, record.flow, record.version, record.expiresAt, record];
+      if (effects) return written(write, values, effects);
+      return (await query(write, values)).rowCount === 1;
     },
     async load(id) {
       const { rows } = await query<{ record: FlowRecord }>(
@@ -138,23 +98,23 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       );
       return rows[0]?.record;
     },
-    async save(record, expectedVersion) {
-      const { rowCount } = await query(
-        `UPDATE waymark_flows SET version = $2, expires_at = $3, record = $4
-         WHERE id = $1 AND version = $5 RETURNING id`,
-        [record.id, record.version, record.expiresAt, record, expectedVersion],
-      );
-      return rowCount === 1;
+    async save(record, expectedVersion, effects) {
+      const write = `UPDATE waymark_flows SET version = $2, expires_at = $3, record = $4
+        WHERE id = $1 AND version = $5 RETURNING id`;
+      const values = [record.id, record.version, record.expiresAt, record, expectedVersion];
+      if (effects) return written(write, values, effects);
+      return (await query(write, values)).rowCount === 1;
     },
-    async delete(id, expectedVersion) {
-      const { rowCount } =
-        expectedVersion === undefined
-          ? await query("DELETE FROM waymark_flows WHERE id = $1", [id])
-          : await query("DELETE FROM waymark_flows WHERE id = $1 AND version = $2", [
-              id,
-              expectedVersion,
-            ]);
-      return rowCount === 1;
+    async delete(id, expectedVersion, effects) {
+      // Always with the log: a delete erases it, effects or not.
+      return expectedVersion === undefined
+        ? written("DELETE FROM waymark_flows WHERE id = $1 RETURNING id", [id], effects, true)
+        : written(
+            "DELETE FROM waymark_flows WHERE id = $1 AND version = $2 RETURNING id",
+            [id, expectedVersion],
+            effects,
+            true,
+          );
     },
     async purgeExpired(now) {
       await query("DELETE FROM waymark_idempotency WHERE expires_at <= $1", [now.getTime()]);
@@ -162,13 +122,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       await query(`DELETE FROM waymark_locks WHERE expires_at <= ${serverNow}`);
       let purged = 0;
       for (;;) {
-        const { rowCount } = await query(
-          `DELETE FROM waymark_flows WHERE id IN (
-             SELECT id FROM waymark_flows WHERE keep_until <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-          [now.getTime(), purgeBatch],
-        );
-        purged += rowCount ?? 0;
-        if ((rowCount ?? 0) < purgeBatch) return purged;
+        const count = await outbox.purge(now.getTime(), purgeBatch);
+        purged += count;
+        if (count < purgeBatch) return purged;
       }
     },
     async scanRecords(cursor, limit) {
@@ -269,6 +225,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     async releaseWriteLock(id, token) {
       await query("DELETE FROM waymark_locks WHERE id = $1 AND token = $2", [id, token]);
     },
+    readEvents: (id) => outbox.readEvents(id),
+    claimDeliveries: (request) => outbox.claim(request),
+    settleDelivery: (key, token, outcome) => outbox.settle(key, token, outcome),
+    listDeliveries: (request) => outbox.list(request),
+    retryDelivery: (key, now) => outbox.retry(key, now),
     async ping() {
       await query("SELECT 1 FROM waymark_flows LIMIT 1");
     },
@@ -276,84 +237,4 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       if (!options.pool) await pool.end();
     },
   };
-}
-
-async function openPool(url: string | undefined, timeoutMs: number): Promise<PostgresPool> {
-  if (!url) throw new Error("createPostgresStore needs a url or a pool");
-  const { default: pg } = await import("pg");
-  const pool = new pg.Pool({
-    connectionString: url,
-    connectionTimeoutMillis: timeoutMs,
-    query_timeout: timeoutMs,
-    max: 10,
-  });
-  // An idle connection dropped by the server emits here; unheard, it would end the process.
-  pool.on("error", () => undefined);
-  return pool;
-}
-
-type Query = <Row = Record<string, unknown>>(
-  text: string,
-  values?: unknown[],
-) => Promise<{ rows: Row[]; rowCount: number | null }>;
-
-/**
- * Brings the schema to {@link schemaVersion} in one transaction under an advisory lock:
- * instances starting together wait for each other instead of racing.
- */
-async function migrate(query: Query): Promise<void> {
-  // Nothing to do on every later start: no lock, no DDL, so a role without CREATE works.
-  const current = await query<{ version: number }>("SELECT version FROM waymark_schema").then(
-    ({ rows }) => rows[0]?.version ?? 0,
-    (error: { code?: string }) => {
-      if (error.code === "42P01") return 0; // no schema table yet
-      throw error;
-    },
-  );
-  if (current === schemaVersion) return;
-  const steps = Object.entries(migrations)
-    .map(([version, sql]) => `IF current < ${version} THEN ${sql} END IF;`)
-    .join("\n");
-  // One statement is one transaction: the lock is held until every step is in.
-  await query(`
-    DO $migrate$
-    DECLARE current integer;
-    BEGIN
-      PERFORM pg_advisory_xact_lock(${migrationLock});
-      CREATE TABLE IF NOT EXISTS waymark_schema (
-        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-        version integer NOT NULL
-      );
-      SELECT version INTO current FROM waymark_schema;
-      current := coalesce(current, 0);
-      IF current > ${schemaVersion} THEN
-        RAISE EXCEPTION 'database schema version % is newer than this Waymark (${schemaVersion})', current;
-      END IF;
-      ${steps}
-      INSERT INTO waymark_schema (version) VALUES (${schemaVersion})
-        ON CONFLICT (singleton) DO UPDATE SET version = EXCLUDED.version;
-    END
-    $migrate$
-  `);
-}
-
-/** Connection-level failures: the server is down, restarting, or out of reach. */
-function isUnavailable(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof code === "string") {
-    // Connection failures, shutdowns, too many connections, a read-only server (a standby
-    // after failover), a statement cancelled by its timeout.
-    if (/^(08|57P0|53300|25006|57014)/.test(code)) return true;
-    if (
-      /^E(CONNREFUSED|CONNRESET|TIMEDOUT|PIPE|NOTFOUND|AI_AGAIN|HOSTUNREACH|NETUNREACH)$/.test(code)
-    ) {
-      return true;
-    }
-  }
-  return (
-    typeof message === "string" &&
-    /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/.test(
-      message,
-    )
-  );
 }

@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import Database from "better-sqlite3";
-import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
 import { checkBatchLimit } from "./batch-limit.ts";
+import { outboxEntries, tombstoneOf } from "./effects.ts";
 import { keepingTime } from "./keeping-time.ts";
 import { counterOf, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
-import type { FlowStore, IdempotencyClaim, IdempotencyClaimResult } from "./types.ts";
+import { hourMs, openDatabase, orUnavailable, retryWhileBusy } from "./sqlite-open.ts";
+import { sqliteOutbox } from "./sqlite-outbox.ts";
+import type { FlowStore, IdempotencyClaim, IdempotencyClaimResult, WriteEffects } from "./types.ts";
 
 interface KeyRow {
   fingerprint: string;
@@ -33,29 +34,13 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number | undefined;
 }
 
-const schemaVersion = 5;
-
-/**
- * Flows to purge are found by the hour their keeping time falls in (`keep_hour`,
- * indexed), then by the exact `keep_until` (not indexed). A step write moves `keep_until`
- * every time but the hour about once an hour, so most writes leave the index alone:
- * measured with `npm run bench`, that halves what SQLite spends on a step write (about 85
- * to 45 µs).
- */
-const hourMs = 3_600_000;
-
-/**
- * better-sqlite3 is synchronous, so SQLite's own busy wait would stall the event loop.
- * It waits this long at most; longer waits are asynchronous retries.
- */
-const blockingBusyMs = 10;
-
 /** Rows deleted per purge statement, so a backlog never holds the write lock for long. */
 const purgeBatch = 500;
 
 /**
  * The embedded default store: one SQLite file in WAL mode, shareable by several
- * processes on one machine. The compare-and-set is one conditional `UPDATE`.
+ * processes on one machine. The compare-and-set is one conditional `UPDATE`; a write
+ * with effects adds its events and deliveries in the same transaction.
  *
  * @example const store = createSqliteStore({ path: "./waymark.db" });
  */
@@ -80,9 +65,10 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
   );
   const remove = db.prepare("DELETE FROM waymark_flows WHERE id = ?");
   const removeVersion = db.prepare("DELETE FROM waymark_flows WHERE id = ? AND version = ?");
-  const purge = db.prepare(
+  const purge = db.prepare<[number, number, number], { id: string }>(
     `DELETE FROM waymark_flows WHERE id IN
-       (SELECT id FROM waymark_flows WHERE keep_hour <= ? AND keep_until <= ? LIMIT ?)`,
+       (SELECT id FROM waymark_flows WHERE keep_hour <= ? AND keep_until <= ? LIMIT ?)
+     RETURNING id`,
   );
   // Keyset pagination on the primary key: each batch starts after the last id handed out.
   const selectAfter = db.prepare<[string, number], { id: string; record: string }>(
@@ -135,25 +121,51 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
           : { fingerprint, response: JSON.parse(row.response) },
     };
   });
+  const outbox = sqliteOutbox(db);
+  // A write and its effects: the effects only if the record write (a statement returning
+  // whether it changed the record) went through, in one transaction.
+  const withEffects = db.transaction((write: () => boolean, effects: WriteEffects): boolean => {
+    const deliveries = outboxEntries(effects);
+    if (!write()) return false;
+    outbox.write(effects.events, deliveries);
+    return true;
+  });
+  const deleteWith = db.transaction(
+    (id: string, expectedVersion: number | undefined, effects: WriteEffects | undefined) => {
+      const deliveries = outboxEntries(effects);
+      const { changes } =
+        expectedVersion === undefined ? remove.run(id) : removeVersion.run(id, expectedVersion);
+      if (changes !== 1) return false;
+      // The delete's events join the log before it goes, so a tombstone keeps them too.
+      outbox.write(effects?.events ?? [], deliveries);
+      outbox.erase(id, tombstoneOf(effects));
+      return true;
+    },
+  );
+  const purgeWith = db.transaction((at: number) => {
+    const ids = purge.all(Math.floor(at / hourMs), at, purgeBatch);
+    for (const { id } of ids) outbox.erase(id);
+    return ids.length;
+  });
   // Reads the table, not just the connection, so a damaged file is not reported ready.
   const ping = db.prepare("SELECT 1 FROM waymark_flows LIMIT 1");
   const run = <T>(operation: () => T) => retryWhileBusy(operation, waitMs);
 
   return {
     capabilities: { expiresByItself: false },
-    async create(record) {
+    async create(record, effects) {
       const { id, flow, version, expiresAt } = record;
       const json = JSON.stringify(record);
       const keep = keepingTime(record);
       const hour = Math.floor(keep / hourMs);
-      const result = await run(() => insert.run(id, flow, version, expiresAt, keep, hour, json));
-      return result.changes === 1;
+      const write = () => insert.run(id, flow, version, expiresAt, keep, hour, json).changes === 1;
+      return run(() => (effects ? withEffects.immediate(write, effects) : write()));
     },
     async load(id) {
       const row = await run(() => select.get(id));
       return row ? (JSON.parse(row.record) as FlowRecord) : undefined;
     },
-    async save(record, expectedVersion) {
+    async save(record, expectedVersion, effects) {
       const { id, version, expiresAt } = record;
       const json = JSON.stringify(record);
       const keep = keepingTime(record);
@@ -161,17 +173,13 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
       // Usually one statement. A write that moves the flow to another hour, or lost the
       // compare-and-set, changes nothing in the first; the second, itself a
       // compare-and-set, decides it.
-      return run(
-        () =>
-          update.run(version, expiresAt, keep, json, id, expectedVersion, hour).changes === 1 ||
-          updateHour.run(version, expiresAt, keep, hour, json, id, expectedVersion).changes === 1,
-      );
+      const write = () =>
+        update.run(version, expiresAt, keep, json, id, expectedVersion, hour).changes === 1 ||
+        updateHour.run(version, expiresAt, keep, hour, json, id, expectedVersion).changes === 1;
+      return run(() => (effects ? withEffects.immediate(write, effects) : write()));
     },
-    async delete(id, expectedVersion) {
-      const result = await run(() =>
-        expectedVersion === undefined ? remove.run(id) : removeVersion.run(id, expectedVersion),
-      );
-      return result.changes === 1;
+    async delete(id, expectedVersion, effects) {
+      return run(() => deleteWith.immediate(id, expectedVersion, effects));
     },
     async purgeExpired(now) {
       await run(() => purgeKeys.run(now.getTime()));
@@ -180,8 +188,7 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
       await run(() => purgeLocks.run(Date.now()));
       let purged = 0;
       for (;;) {
-        const at = now.getTime();
-        const { changes } = await run(() => purge.run(Math.floor(at / hourMs), at, purgeBatch));
+        const changes = await run(() => purgeWith.immediate(now.getTime()));
         purged += changes;
         if (changes < purgeBatch) return purged;
         await sleep(0);
@@ -224,6 +231,21 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     async releaseWriteLock(id, token) {
       await run(() => releaseLock.run(id, token));
     },
+    async readEvents(id) {
+      return run(() => outbox.readEvents(id));
+    },
+    async claimDeliveries(request) {
+      return run(() => outbox.claim(request));
+    },
+    async settleDelivery(key, token, outcome) {
+      return run(() => outbox.settle(key, token, outcome));
+    },
+    async listDeliveries(query) {
+      return run(() => outbox.list(query));
+    },
+    async retryDelivery(key, now) {
+      return run(() => outbox.retry(key, now));
+    },
     async ping() {
       await run(() => ping.get());
     },
@@ -231,127 +253,4 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
       db.close();
     },
   };
-}
-
-function openDatabase(options: SqliteStoreOptions): Database.Database {
-  const db = new Database(options.path);
-  // At start-up a blocking wait is fine: nothing is being served yet.
-  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-  db.pragma("journal_mode = WAL");
-  db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
-  // Erased and overwritten flows are zeroed in the file, not left in free pages.
-  db.pragma("secure_delete = ON");
-  // Checkpoints stay SQLite's own (inside the commit that passes 1000 WAL pages). Measured
-  // with `npm run bench`, moving them to a worker thread, or turning them off, changed
-  // neither p99 nor p99.9 of a step write here: the remaining tail is not the checkpoint.
-  // Several processes may open a new file at once: create the schema under a write lock.
-  db.transaction(() => {
-    const current = db.pragma("user_version", { simple: true }) as number;
-    if (current > schemaVersion) {
-      throw new Error(
-        `database schema version ${current} is newer than this Waymark (${schemaVersion})`,
-      );
-    }
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS waymark_flows (
-        id TEXT PRIMARY KEY,
-        flow TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        expires_at INTEGER NOT NULL,
-        keep_until INTEGER NOT NULL,
-        keep_hour INTEGER NOT NULL,
-        record TEXT NOT NULL
-      ) STRICT;
-      CREATE TABLE IF NOT EXISTS waymark_idempotency (
-        key TEXT PRIMARY KEY,
-        fingerprint TEXT NOT NULL,
-        token TEXT NOT NULL,
-        flow_id TEXT NOT NULL,
-        lease_until INTEGER,
-        response TEXT,
-        expires_at INTEGER NOT NULL
-      ) STRICT;
-      CREATE INDEX IF NOT EXISTS waymark_idempotency_expires_at
-        ON waymark_idempotency (expires_at);
-      -- Version 4: rate limit counts, in rate-limiter-flexible's layout (expire in ms).
-      CREATE TABLE IF NOT EXISTS ${rateLimitTable} (
-        key TEXT PRIMARY KEY,
-        points INTEGER NOT NULL DEFAULT 0,
-        expire INTEGER
-      );
-      -- Write locks order a flow's contended writers (version 4 too).
-      CREATE TABLE IF NOT EXISTS waymark_locks (
-        id TEXT PRIMARY KEY,
-        token TEXT NOT NULL,
-        expires_at INTEGER NOT NULL
-      ) STRICT, WITHOUT ROWID;
-    `);
-    // Version 5 purges by the keeping time. Older files purged by the expiry (version 2
-    // and older indexed expires_at itself, 3 and 4 its hour): their flows keep until then.
-    const columns = (db.pragma("table_info(waymark_flows)") as { name: string }[]).map(
-      (column) => column.name,
-    );
-    if (!columns.includes("keep_until")) {
-      db.exec(`
-        ALTER TABLE waymark_flows ADD COLUMN keep_until INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE waymark_flows ADD COLUMN keep_hour INTEGER NOT NULL DEFAULT 0;
-        UPDATE waymark_flows SET keep_until = expires_at, keep_hour = expires_at / ${hourMs};
-      `);
-    }
-    db.exec(`
-      DROP INDEX IF EXISTS waymark_flows_expires_at;
-      DROP INDEX IF EXISTS waymark_flows_expires_hour;
-      CREATE INDEX IF NOT EXISTS waymark_flows_keep_hour ON waymark_flows (keep_hour);
-    `);
-    if (columns.includes("expires_hour")) {
-      db.exec("ALTER TABLE waymark_flows DROP COLUMN expires_hour");
-    }
-    db.pragma(`user_version = ${schemaVersion}`);
-  }).immediate();
-  db.pragma(`busy_timeout = ${blockingBusyMs}`);
-  return db;
-}
-
-/**
- * Runs a statement, retrying asynchronously while another process holds the lock, up to
- * `waitMs`; then, or on an I/O failure, throws `store-unavailable`. A busy statement
- * wrote nothing, so retrying it is safe.
- */
-async function retryWhileBusy<T>(operation: () => T, waitMs: number): Promise<T> {
-  const deadline = Date.now() + waitMs;
-  for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
-    try {
-      return operation();
-    } catch (error) {
-      if (!isBusy(error) || Date.now() + pause > deadline) return unavailable(error);
-    }
-    await sleep(pause);
-  }
-}
-
-function orUnavailable<T>(operation: () => T): T {
-  try {
-    return operation();
-  } catch (error) {
-    return unavailable(error);
-  }
-}
-
-/** Turns SQLite's lock and I/O failures into `store-unavailable`; rethrows the rest. */
-function unavailable(error: unknown): never {
-  if (sqliteCode(error).match(/^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL|READONLY|PROTOCOL)/)) {
-    throw new WaymarkError("store-unavailable", "The SQLite database is busy or unreadable", {
-      cause: error,
-    });
-  }
-  throw error;
-}
-
-function isBusy(error: unknown): boolean {
-  return /^SQLITE_(BUSY|LOCKED)/.test(sqliteCode(error));
-}
-
-function sqliteCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : "";
 }

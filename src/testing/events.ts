@@ -1,75 +1,32 @@
 import { describe, expect, it } from "vitest";
-import { type EventDraft, type FlowEvent, sealEvents } from "../flow/events.ts";
-import type { FlowRecord } from "../flow/types.ts";
+import type { FlowEvent } from "../flow/events.ts";
+import { type Delivery, deliveryKey } from "../store/types.ts";
+import { describeDeliveries } from "./deliveries.ts";
 import {
-  type Delivery,
-  type DeliveryClaim,
-  type DeliveryOutcome,
-  type DeliveryPage,
-  type DeliveryQuery,
-  deliveryKey,
-  type FlowStore,
-  type WriteEffects,
-} from "../store/types.ts";
+  effectsOf,
+  handler,
+  hook,
+  listAll,
+  outboxOf,
+  sealed,
+  sortByKey,
+} from "./outbox-helpers.ts";
 import { hour, sampleRecord } from "./records.ts";
 import type { OpenStores } from "./write-locks.ts";
-
-/** The time of the suite's writes, in epoch milliseconds; claims pass their own `now`. */
-const at = Date.UTC(2026, 0, 1, 12);
-const hook = "webhook:https://example.com/hooks";
-const handler = "handler:onComplete";
-
-/** The optional event log and outbox of a store, bound to it. */
-interface Outbox {
-  readEvents(id: string): Promise<FlowEvent[]>;
-  claim(request: DeliveryClaim): Promise<Delivery[]>;
-  settle(key: string, token: string, outcome: DeliveryOutcome): Promise<boolean>;
-  list(query: DeliveryQuery): Promise<DeliveryPage>;
-  retry(key: string, now: number): Promise<boolean>;
-}
 
 /**
  * Registers the tests of the optional event log and outbox (`readEvents`,
  * `claimDeliveries`, `settleDelivery`, `listDeliveries`, `retryDelivery`, and the
  * `effects` of `create`, `save` and `delete`), inside {@link describeStoreConformance};
  * each is skipped, saying so, for a store without `readEvents`. A store with it must
- * have all five methods.
+ * have all five methods. Claims pass their own `now`, so no test waits on a clock.
+ *
+ * @example
+ * // inside describeStoreConformance, after each test's store is opened:
+ * describeEventLog(() => ({ store, reopen }));
  */
 export function describeEventLog(current: () => OpenStores): void {
   describe("event log and outbox", () => {
-    /** The store's log and outbox methods, or the test is skipped. */
-    function outboxOf(store: FlowStore, skip: (note: string) => never): Outbox {
-      const { readEvents, claimDeliveries, settleDelivery, listDeliveries, retryDelivery } = store;
-      if (!readEvents) skip("this store keeps no event log");
-      if (!claimDeliveries || !settleDelivery || !listDeliveries || !retryDelivery) {
-        throw new Error("a store with readEvents needs every outbox method too");
-      }
-      return {
-        readEvents: (id) => readEvents.call(store, id),
-        claim: (request) => claimDeliveries.call(store, request),
-        settle: (key, token, outcome) => settleDelivery.call(store, key, token, outcome),
-        list: (query) => listDeliveries.call(store, query),
-        retry: (key, now) => retryDelivery.call(store, key, now),
-      };
-    }
-
-    /** Every delivery in `state`, walking the pages `limit` at a time. */
-    async function listAll(outbox: Outbox, state: Delivery["state"], limit = 100) {
-      const deliveries: Delivery[] = [];
-      let cursor: string | undefined;
-      for (let pages = 0; ; pages++) {
-        if (pages > 1_000) throw new Error("the listing does not end");
-        const page = await outbox.list({ state, limit, cursor });
-        expect(page.deliveries.length).toBeLessThanOrEqual(limit);
-        deliveries.push(...page.deliveries);
-        cursor = page.cursor;
-        if (cursor === undefined) return deliveries;
-      }
-    }
-
-    const keys = (deliveries: readonly Delivery[]) => deliveries.map((delivery) => delivery.key);
-    const token = () => crypto.randomUUID();
-
     it("writes a create's events to the log and its deliveries to the outbox", async ({ skip }) => {
       const { store } = current();
       const outbox = outboxOf(store, skip);
@@ -99,6 +56,20 @@ export function describeEventLog(current: () => OpenStores): void {
       expect(await store.create(record)).toBe(true);
       const events = sealed(record, [{ type: "flow.started" }]);
       expect(await store.create(record, effectsOf(events, [hook]))).toBe(false);
+      expect(await outbox.readEvents(record.id)).toEqual([]);
+      expect(await listAll(outbox, "pending")).toEqual([]);
+    });
+
+    it("refuses effects whose delivery names an event the write does not have", async ({
+      skip,
+    }) => {
+      const { store } = current();
+      const outbox = outboxOf(store, skip);
+      const record = sampleRecord();
+      const events = sealed(record, [{ type: "flow.started" }]);
+      const effects = { events, deliveries: [{ eventId: `${record.id}:1:7`, destination: hook }] };
+      await expect(store.create(record, effects)).rejects.toThrow(TypeError);
+      expect(await store.load(record.id)).toBeUndefined();
       expect(await outbox.readEvents(record.id)).toEqual([]);
       expect(await listAll(outbox, "pending")).toEqual([]);
     });
@@ -302,323 +273,6 @@ export function describeEventLog(current: () => OpenStores): void {
       expect(await listAll(outbox, "pending")).toHaveLength(2);
     });
 
-    it("claims a new delivery from its event's time on: pending, no attempts yet", async ({
-      skip,
-    }) => {
-      const { store } = current();
-      const outbox = outboxOf(store, skip);
-      const record = sampleRecord();
-      const [event] = sealed(record, [{ type: "flow.started" }]) as [FlowEvent];
-      await store.create(record, effectsOf([event], [hook]));
-      const claim = { leaseMs: 30_000, limit: 10, token: token() };
-      expect(await outbox.claim({ ...claim, now: at - 1 })).toEqual([]);
-      expect(await outbox.claim({ ...claim, now: at })).toEqual([
-        {
-          key: deliveryKey(hook, event.id),
-          destination: hook,
-          event,
-          state: "pending",
-          attempts: 0,
-          nextAttemptAt: at,
-          createdAt: at,
-        },
-      ]);
-    });
-
-    it("leases a delivery: no other claim gets it until the lease has passed", async ({ skip }) => {
-      const { store } = current();
-      const outbox = outboxOf(store, skip);
-      const record = sampleRecord();
-      await store.create(record, effectsOf(sealed(record, [{ type: "flow.started" }]), [hook]));
-      const first = token();
-      const second = token();
-      const claim = (holder: string, now: number) =>
-        outbox.claim({ now, leaseMs: 1_000, limit: 10, token: holder });
-      const [leased] = (await claim(first, at)) as [Delivery];
-      expect(leased).toBeDefined();
-      expect(await claim(second, at + 999)).toEqual([]);
-      expect(await claim(first, at + 999)).toEqual([]);
-      // Its deliverer died: once the lease has passed, another claim gets it.
-      expect(keys(await claim(second, at + 1_000))).toEqual([leased.key]);
-      expect(await outbox.settle(leased.key, first, { state: "delivered" })).toBe(false);
-      expect(await listAll(outbox, "pending")).toHaveLength(1);
-      expect(await outbox.settle(leased.key, second, { state: "delivered" })).toBe(true);
-      expect(await listAll(outbox, "pending")).toEqual([]);
-    });
-
-    it("hands one flow's deliveries to a destination in order, each after the one before", async ({
-      skip,
-    }) => {
-      const { store } = current();
-      const outbox = outboxOf(store, skip);
-      const record = sampleRecord({ version: 9 });
-      const [e0, e1] = sealed(record, [
-        { type: "flow.started" },
-        { type: "step.submitted", step: "personal-info" },
-      ]) as [FlowEvent, FlowEvent];
-      // Given in reverse: the outbox orders by version and index, not by arrival.
-      await store.create(record, {
-        events: [e0, e1],
-        deliveries: [
-          { eventId: e1.id, destination: hook },
-          { eventId: e0.id, destination: hook },
-          { eventId: e1.id, destination: handler },
-        ],
-      });
-      const next = { ...record, version: 10 };
-      const [e2] = sealed(next, [{ type: "flow.completed" }]) as [FlowEvent];
-      await store.save(next, 9, effectsOf([e2], [hook]));
-      const claim = (now: number) =>
-        outbox.claim({ now, leaseMs: 60_000, limit: 10, token: token() });
-      // Different destinations of one flow are independent.
-      const holder = token();
-      const firstRound = await outbox.claim({ now: at, leaseMs: 60_000, limit: 10, token: holder });
-      expect(sortByKey(firstRound).map(({ key }) => key)).toEqual(
-        [deliveryKey(handler, e1.id), deliveryKey(hook, e0.id)].sort(),
-      );
-      expect(await claim(at)).toEqual([]);
-      expect(await outbox.settle(deliveryKey(hook, e0.id), holder, { state: "delivered" })).toBe(
-        true,
-      );
-      // Delivered, the next one of the flow and destination is due.
-      const secondHolder = token();
-      const secondRound = await outbox.claim({
-        now: at + 1,
-        leaseMs: 60_000,
-        limit: 10,
-        token: secondHolder,
-      });
-      expect(keys(secondRound)).toEqual([deliveryKey(hook, e1.id)]);
-      // Put back for later, it still holds the ones after it back.
-      expect(
-        await outbox.settle(deliveryKey(hook, e1.id), secondHolder, {
-          state: "retry",
-          nextAttemptAt: at + 10_000,
-          error: "HTTP 503",
-        }),
-      ).toBe(true);
-      expect(await claim(at + 2)).toEqual([]);
-      const thirdHolder = token();
-      const thirdRound = await outbox.claim({
-        now: at + 10_000,
-        leaseMs: 60_000,
-        limit: 10,
-        token: thirdHolder,
-      });
-      expect(keys(thirdRound)).toEqual([deliveryKey(hook, e1.id)]);
-      // A dead one does not hold back the ones after it.
-      expect(
-        await outbox.settle(deliveryKey(hook, e1.id), thirdHolder, {
-          state: "dead",
-          error: "HTTP 410",
-        }),
-      ).toBe(true);
-      expect(keys(await claim(at + 10_000))).toEqual([deliveryKey(hook, e2.id)]);
-    });
-
-    it("claims no more than the limit, and each delivery once", async ({ skip }) => {
-      const { store } = current();
-      const outbox = outboxOf(store, skip);
-      for (let index = 0; index < 5; index++) {
-        const record = sampleRecord();
-        await store.create(record, effectsOf(sealed(record, [{ type: "flow.started" }]), [hook]));
-      }
-      const claim = (limit: number) =>
-        outbox.claim({ now: at, leaseMs: 60_000, limit, token: token() });
-      const first = await claim(2);
-      expect(first).toHaveLength(2);
-      const rest = await claim(10);
-      expect(rest).toHaveLength(3);
-      expect(new Set(keys([...first, ...rest])).size).toBe(5);
-      expect(await claim(10)).toEqual([]);
-    });
-
-    it("never leases one delivery to two concurrent claims, across handles", async ({ skip }) => {
-      const { store, reopen } = current();
-      const outbox = outboxOf(store, skip);
-      const other = await reopen();
-      try {
-        const otherOutbox = outboxOf(other, skip);
-        const destinations = [hook, handler, "webhook:https://example.org/other"];
-        for (let index = 0; index < 10; index++) {
-          const record = sampleRecord();
-          const events = sealed(record, [{ type: "flow.started" }]);
-          await store.create(record, effectsOf(events, destinations));
-        }
-        const rounds = await Promise.all(
-          Array.from({ length: 12 }, (_, index) =>
-            (index % 2 === 0 ? outbox : otherOutbox).claim({
-              now: at,
-              leaseMs: 60_000,
-              limit: 4,
-              token: `claim ${index}`,
-            }),
-          ),
-        );
-        const claimed = keys(rounds.flat());
-        expect(new Set(claimed).size).toBe(claimed.length);
-        const last = await outbox.claim({ now: at, leaseMs: 60_000, limit: 100, token: token() });
-        const all = [...claimed, ...keys(last)];
-        expect(new Set(all).size).toBe(all.length);
-        expect(all).toHaveLength(30);
-      } finally {
-        await other.close();
-      }
-    });
-
-    it("settles a delivery only with the token that holds its lease", async ({ skip }) => {
-      const { store } = current();
-      const outbox = outboxOf(store, skip);
-      const record = sampleRecord();
-      const [event] = sealed(record, [{ type: "flow.started" }]) as [FlowEvent];
-      await store.create(record, effectsOf([event], [hook]));
-      const key = deliveryKey(hook, event.id);
-      const first = token();
-      await outbox.claim({ now: at, leaseMs: 60_000, limit: 10, token: first });
-      expect(await outbox.settle(key, "another", { state: "delivered" })).toBe(false);
-      expect(await outbox.settle("unknown key", first, { state: "delivered" })).toBe(false);
-      const retry = { state: "retry", nextAttemptAt: at + 5_000, error: "HTTP 503" } as const;
-      expect(await outbox.settle(key, first, retry)).toBe(true);
-      const waiting: Delivery = {
-        key,
-        destination: hook,
-        event,
-        state: "pending",
-        attempts: 1,
-        nextAttemptAt: at + 5_000,
-        createdAt: at,
-        lastError: "HTTP 503",
-      };
-      expect(await listAll(outbox, "pending")).toEqual([waiting]);
-      // The retry freed the lease: the token holds nothing now.
-      expect(await outbox.settle(key, first, { state: "delivered" })).toBe(false);
-      expect(
-        await outbox.claim({ now: at + 4_999, leaseMs: 60_000, limit: 10, token: first }),
-      ).toEqual([]);
-      const second = token();
-      expect(
-        await outbox.claim({ now: at + 5_000, leaseMs: 60_000, limit: 10, token: second }),
-      ).toEqual([waiting]);
-      expect(await outbox.settle(key, first, { state: "dead", error: "stale" })).toBe(false);
-      expect(await outbox.settle(key, second, { state: "dead", error: "HTTP 410" })).toBe(true);
-      expect(await listAll(outbox, "pending")).toEqual([]);
-      // A dead delivery keeps the time of its last attempt.
-      const dead: Delivery = { ...waiting, state: "dead", attempts: 2, lastError: "HTTP 410" };
-      expect(await listAll(outbox, "dead")).toEqual([dead]);
-      expect(await outbox.settle(key, second, { state: "delivered" })).toBe(false);
-      expect(await listAll(outbox, "dead")).toEqual([dead]);
-    });
-
-    it("removes a delivered one from the outbox", async ({ skip }) => {
-      const { store } = current();
-      const outbox = outboxOf(store, skip);
-      const record = sampleRecord();
-      await store.create(record, effectsOf(sealed(record, [{ type: "flow.started" }]), [hook]));
-      const holder = token();
-      const [leased] = await outbox.claim({ now: at, leaseMs: 60_000, limit: 1, token: holder });
-      expect(await outbox.settle(leased?.key ?? "", holder, { state: "delivered" })).toBe(true);
-      expect(await listAll(outbox, "pending")).toEqual([]);
-      expect(await listAll(outbox, "dead")).toEqual([]);
-      expect(await outbox.claim({ now: at + hour, leaseMs: 1, limit: 1, token: token() })).toEqual(
-        [],
-      );
-    });
-
-    it("lists deliveries by state, oldest first (then by key), a page at a time", async ({
-      skip,
-    }) => {
-      const { store } = current();
-      const outbox = outboxOf(store, skip);
-      expect(await outbox.list({ state: "dead", limit: 10 })).toEqual({ deliveries: [] });
-      const offsets = [4, 1, 3, 2, 2, 0, 5];
-      for (const offset of offsets) {
-        const record = sampleRecord();
-        const events = sealed(record, [{ type: "flow.started" }], record.version, at + offset);
-        await store.create(record, effectsOf(events, [hook, handler]));
-      }
-      // Kill the handler's deliveries of the flows written at odd offsets.
-      const holder = token();
-      const leased = await outbox.claim({
-        now: at + 10,
-        leaseMs: 60_000,
-        limit: 100,
-        token: holder,
-      });
-      expect(leased).toHaveLength(offsets.length * 2);
-      const doomed = leased.filter(
-        ({ destination, createdAt }) => destination === handler && (createdAt - at) % 2 === 1,
-      );
-      for (const { key } of doomed) {
-        expect(await outbox.settle(key, holder, { state: "dead", error: "HTTP 404" })).toBe(true);
-      }
-      const oldestFirst = (deliveries: readonly Delivery[]) =>
-        [...deliveries].sort((a, b) =>
-          a.createdAt !== b.createdAt ? a.createdAt - b.createdAt : a.key < b.key ? -1 : 1,
-        );
-      const pending = leased.filter((delivery) => !doomed.includes(delivery));
-      for (const limit of [1, 3, 100]) {
-        expect(keys(await listAll(outbox, "pending", limit))).toEqual(keys(oldestFirst(pending)));
-        expect(keys(await listAll(outbox, "dead", limit))).toEqual(keys(oldestFirst(doomed)));
-      }
-    });
-
-    it("puts a dead delivery back to pending, due at once with no attempts", async ({ skip }) => {
-      const { store } = current();
-      const outbox = outboxOf(store, skip);
-      const record = sampleRecord();
-      const [event] = sealed(record, [{ type: "flow.started" }]) as [FlowEvent];
-      await store.create(record, effectsOf([event], [hook]));
-      const key = deliveryKey(hook, event.id);
-      expect(await outbox.retry(key, at)).toBe(false);
-      expect(await outbox.retry("unknown key", at)).toBe(false);
-      const holder = token();
-      await outbox.claim({ now: at, leaseMs: 60_000, limit: 1, token: holder });
-      await outbox.settle(key, holder, { state: "dead", error: "HTTP 404" });
-      expect(await outbox.retry(key, at + hour)).toBe(true);
-      expect(await listAll(outbox, "dead")).toEqual([]);
-      // The last error stays until the next attempt settles.
-      const revived: Delivery = {
-        key,
-        destination: hook,
-        event,
-        state: "pending",
-        attempts: 0,
-        nextAttemptAt: at + hour,
-        createdAt: at,
-        lastError: "HTTP 404",
-      };
-      expect(await listAll(outbox, "pending")).toEqual([revived]);
-      expect(await outbox.retry(key, at + hour)).toBe(false);
-      expect(
-        await outbox.claim({ now: at + hour - 1, leaseMs: 1, limit: 1, token: token() }),
-      ).toEqual([]);
-      expect(await outbox.claim({ now: at + hour, leaseMs: 1, limit: 1, token: token() })).toEqual([
-        revived,
-      ]);
-    });
+    describeDeliveries(current);
   });
-}
-
-/** Events of a write of `record` at the suite's time (or `time`), at `version`. */
-function sealed(
-  record: FlowRecord,
-  drafts: readonly EventDraft[],
-  version = record.version,
-  time = at,
-): FlowEvent[] {
-  return sealEvents(record, drafts, new Date(time), version);
-}
-
-/** The effects of a write: `events`, each delivered to every one of `destinations`. */
-function effectsOf(events: readonly FlowEvent[], destinations: readonly string[]): WriteEffects {
-  return {
-    events,
-    deliveries: events.flatMap((event) =>
-      destinations.map((destination) => ({ eventId: event.id, destination })),
-    ),
-  };
-}
-
-function sortByKey(deliveries: readonly Delivery[]): Delivery[] {
-  return [...deliveries].sort((a, b) => (a.key < b.key ? -1 : 1));
 }
