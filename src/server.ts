@@ -15,7 +15,7 @@ import {
   writeProblem,
 } from "./adapters/node-guards.ts";
 import { WaymarkError } from "./errors.ts";
-import type { Logger, Waymark } from "./http/app.ts";
+import type { DeliveryOptions, Logger, Waymark } from "./http/app.ts";
 import { problemStatus } from "./http/problem.ts";
 import { answerNode } from "./http/text-response.ts";
 import type { FlowStore } from "./store/types.ts";
@@ -38,6 +38,13 @@ export interface ServerOptions extends HeaderLimits {
    * @default 60000
    */
   purgeIntervalMs?: number | undefined;
+  /**
+   * How this instance delivers the store's outbox (webhooks and `onComplete`; see
+   * `Waymark.startDelivery`), or `false` for an instance that delivers nothing, when
+   * others do. Stopped on close, after the last request and before the store.
+   * @default {}
+   */
+  delivery?: false | DeliveryOptions | undefined;
   /**
    * Time for a request's line and headers to arrive, in ms, from the connection's first
    * byte (or its opening, for a connection that sends none): Node's `headersTimeout`.
@@ -191,6 +198,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const intervalMs =
     !store || store.capabilities.expiresByItself ? 0 : (options.purgeIntervalMs ?? 60_000);
   const timer = intervalMs > 0 ? setInterval(sweep, intervalMs).unref() : undefined;
+  const deliverer =
+    options.delivery === false ? undefined : waymark.startDelivery(options.delivery ?? {});
 
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -220,6 +229,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           server.close((error) => (error ? reject(error) : resolve())),
         );
       }
+      await deliverer?.stop();
       await store?.close();
     },
   };

@@ -13,7 +13,7 @@ describe("webhook settings", () => {
   it("pairs one URL with its secret", () => {
     const env = { WAYMARK_WEBHOOK_URL: "https://example.com/hooks", WAYMARK_WEBHOOK_SECRET: one };
     expect(resolveConfig(["webhooks"], {}, env)).toEqual({
-      webhooks: [{ url: "https://example.com/hooks", secret: one }],
+      webhooks: [{ url: "https://example.com/hooks", secret: one, timeoutMs: 10_000 }],
     });
   });
 
@@ -23,8 +23,8 @@ describe("webhook settings", () => {
       resolveConfig(["webhooks"], {}, { WAYMARK_WEBHOOK_URL, WAYMARK_WEBHOOK_SECRET: one }),
     ).toEqual({
       webhooks: [
-        { url: "https://a.example/hooks", secret: one },
-        { url: "http://127.0.0.1:8080/in", secret: one },
+        { url: "https://a.example/hooks", secret: one, timeoutMs: 10_000 },
+        { url: "http://127.0.0.1:8080/in", secret: one, timeoutMs: 10_000 },
       ],
     });
     expect(
@@ -36,11 +36,26 @@ describe("webhook settings", () => {
     ).toEqual([two, three]);
   });
 
+  it("gives every endpoint the timeout of WAYMARK_WEBHOOK_TIMEOUT_MS, or --webhook-timeout-ms", () => {
+    const env = {
+      WAYMARK_WEBHOOK_URL: "https://a.example/hooks",
+      WAYMARK_WEBHOOK_SECRET: one,
+      WAYMARK_WEBHOOK_TIMEOUT_MS: "2500",
+    };
+    expect(resolveConfig(["webhooks"], {}, env).webhooks[0]?.timeoutMs).toBe(2_500);
+    expect(
+      resolveConfig(["webhooks"], { webhookTimeoutMs: "750" }, env).webhooks[0]?.timeoutMs,
+    ).toBe(750);
+    expect(() =>
+      resolveConfig(["webhooks"], {}, { ...env, WAYMARK_WEBHOOK_TIMEOUT_MS: "soon" }),
+    ).toThrow(/WAYMARK_WEBHOOK_TIMEOUT_MS/);
+  });
+
   it("lets --webhook-url and --webhook-secret beat the variables", () => {
     const env = { WAYMARK_WEBHOOK_URL: "https://a.example/hooks", WAYMARK_WEBHOOK_SECRET: one };
     const flags = { webhookUrl: "https://b.example/hooks", webhookSecret: two };
     expect(resolveConfig(["webhooks"], flags, env)).toEqual({
-      webhooks: [{ url: "https://b.example/hooks", secret: two }],
+      webhooks: [{ url: "https://b.example/hooks", secret: two, timeoutMs: 10_000 }],
     });
   });
 

@@ -10,7 +10,7 @@ import { createTokenMode, generateKeyEntry, parseKeyring } from "waymark/token";
 import { z } from "zod";
 import { expectProblem, origin, startTime } from "./support/http-client.ts";
 
-type Armed = "schema" | "check" | "later-check" | "when" | "onComplete";
+type Armed = "schema" | "check" | "later-check" | "when" | "beforeComplete" | "onComplete";
 
 /** The secret a definition's error message quotes: it must never reach a log or a client. */
 const secret = "ada@example.com";
@@ -55,6 +55,10 @@ function trappedFlow() {
       }),
       defineStep({ name: "third", schema: z.strictObject({ ok: z.literal(true) }) }),
     ],
+    beforeComplete: () => {
+      boom("beforeComplete");
+      return [];
+    },
     onComplete: () => boom("onComplete"),
   });
   return { flow, trap };
@@ -144,7 +148,8 @@ describe.each(Object.entries(keepings))("user code that throws, %s", (name, open
       });
       expect(JSON.stringify(logged)).not.toContain(secret);
     }
-    return { trap, send, submit, start, versionOf, expectDefinitionError, rows: kept.rows };
+    const store = "store" in kept.keeping ? kept.keeping.store : undefined;
+    return { trap, send, submit, start, versionOf, expectDefinitionError, rows: kept.rows, store };
   }
 
   it("POST: a throwing `when` answers 500 and leaves no flow behind", async () => {
@@ -207,17 +212,46 @@ describe.each(Object.entries(keepings))("user code that throws, %s", (name, open
     expect(await t.versionOf(path, "later-check")).toBe(3);
   });
 
-  it("PUT of the last step: a throwing onComplete refuses the completion", async () => {
+  it("PUT of the last step: a throwing beforeComplete refuses the completion", async () => {
     const t = setUp();
     let path = await t.start();
     path = await t.submit(path, 1, { name: "Ada" });
     path = await t.submit(path, 2, { x: "y" });
-    t.trap.armed = "onComplete";
+    t.trap.armed = "beforeComplete";
     const response = await t.send("PUT", `${path}/step/3`, { ok: true });
-    await t.expectDefinitionError(response, undefined, "onComplete");
+    await t.expectDefinitionError(response, "third", "beforeComplete");
     expect(response.headers.get("location")).toBeNull();
-    expect(await t.versionOf(path, "onComplete")).toBe(3);
+    expect(await t.versionOf(path, "beforeComplete")).toBe(3);
   });
+
+  // Token mode has no outbox: completion is delivered before the answer, or not at all.
+  // A store's outbox delivers it after the completing write, and retries a failure.
+  it(
+    name === "token mode"
+      ? "PUT of the last step: a throwing onComplete refuses the completion, which a retry delivers again"
+      : "PUT of the last step: a throwing onComplete leaves the completion saved, with its delivery in the outbox",
+    async () => {
+      const t = setUp();
+      let path = await t.start();
+      path = await t.submit(path, 1, { name: "Ada" });
+      path = await t.submit(path, 2, { x: "y" });
+      t.trap.armed = "onComplete";
+      const response = await t.send("PUT", `${path}/step/3`, { ok: true });
+      if (name === "token mode") {
+        await t.expectDefinitionError(response, undefined, "onComplete");
+        expect(response.headers.get("location")).toBeNull();
+        expect(await t.versionOf(path, "onComplete")).toBe(3);
+      } else {
+        expect(response.status).toBe(200);
+        expect(await t.versionOf(path, "onComplete")).toBe(4);
+        const { deliveries = [] } =
+          (await t.store?.listDeliveries?.({ state: "pending", limit: 9 })) ?? {};
+        expect(deliveries.map((d) => [d.destination, d.event.type])).toEqual([
+          ["handler:onComplete", "flow.completed"],
+        ]);
+      }
+    },
+  );
 
   it("DELETE runs no definition code: erasing works whatever the definition does", async () => {
     const t = setUp();

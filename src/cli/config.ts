@@ -197,6 +197,18 @@ const settings = {
     fallback: [],
     secret: true,
   },
+  webhookTimeoutMs: {
+    flag: "--webhook-timeout-ms",
+    env: "WAYMARK_WEBHOOK_TIMEOUT_MS",
+    schema: milliseconds,
+    fallback: 10_000,
+  },
+  deliveryLeaseMs: {
+    flag: "--delivery-lease-ms",
+    env: "WAYMARK_DELIVERY_LEASE_MS",
+    schema: milliseconds,
+    fallback: 60_000,
+  },
   logLevel: {
     flag: "--log-level",
     env: "LOG_LEVEL",
@@ -295,8 +307,10 @@ function readWebhooks(flags: ConfigFlags, env: NodeJS.ProcessEnv): WebhookEndpoi
       `${secretSource} has ${secrets.value.length} secrets for the ${urls.value.length} URLs of ${urlSource}: give one secret for all, or one per URL`,
     );
   }
+  const timeoutMs = readSetting("webhookTimeoutMs", flags, env).value;
   return urls.value.map((url, index) => ({
     url,
     secret: secrets.value[secrets.value.length === 1 ? 0 : index] as string,
+    timeoutMs,
   }));
 }

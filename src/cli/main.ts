@@ -72,6 +72,22 @@ program
     "--cors-origins <list>",
     "origins allowed to call the API, comma-separated, or * (env WAYMARK_CORS_ORIGINS)",
   )
+  .option(
+    "--webhook-url <urls>",
+    "where to POST the flows' events, comma-separated (env WAYMARK_WEBHOOK_URL)",
+  )
+  .option(
+    "--webhook-secret <secrets>",
+    "whsec_… signing secret: one, or one per URL (env WAYMARK_WEBHOOK_SECRET)",
+  )
+  .option(
+    "--webhook-timeout-ms <ms>",
+    "time a webhook receiver has to answer (env WAYMARK_WEBHOOK_TIMEOUT_MS)",
+  )
+  .option(
+    "--delivery-lease-ms <ms>",
+    "how long an instance holds the deliveries it claimed; a dead one's are taken over after it (env WAYMARK_DELIVERY_LEASE_MS)",
+  )
   .option("--log-level <level>", "pino level, or silent (env LOG_LEVEL)")
   // Both spellings, so that neither sets a default that would hide WAYMARK_WIZARD.
   .option("--wizard", "serve the web wizard at / (the default; env WAYMARK_WIZARD)")
@@ -97,6 +113,8 @@ program
         "rateLimitPerFlow",
         "rateLimitBy",
         "corsOrigins",
+        "webhooks",
+        "deliveryLeaseMs",
         "logLevel",
       ],
       flags,
@@ -143,6 +161,7 @@ program
             }
           : undefined,
         cors: config.corsOrigins.length > 0 ? { origins: config.corsOrigins } : undefined,
+        webhooks: config.webhooks,
       });
     } catch (error) {
       await store?.close();
@@ -159,6 +178,7 @@ program
       headersTimeoutMs: config.headersTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
       keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+      delivery: { leaseMs: config.deliveryLeaseMs },
     });
     logger.info(
       {
@@ -173,6 +193,8 @@ program
             }, counted ${store?.rateLimitCounter ? "in the store" : "in this instance"}`
           : "off",
         corsOrigins: config.corsOrigins,
+        // Origins only: a receiver's path or query may carry its own token.
+        webhooks: config.webhooks.map(({ url }) => new URL(url).origin),
       },
       "waymark listening",
     );

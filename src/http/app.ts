@@ -285,6 +285,8 @@ export function createWaymark(options: WaymarkOptions): Waymark {
       if (!store?.claimDeliveries) return undefined;
       const deliverer = createDeliverer({
         ...settings,
+        // The handler's clock: tests that move it move delivery's retries with it.
+        ...(options.now ? { now: () => (options.now?.() ?? new Date()).getTime() } : {}),
         store,
         endpoints: webhooks,
         handlers: {

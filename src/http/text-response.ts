@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import type { Waymark } from "./app.ts";
+import type { WaymarkHandler } from "./app.ts";
 
 /**
  * Requests a Node server of Waymark's answers ({@link answerNode}): it writes a
@@ -143,7 +143,7 @@ export function writeTextResponse(response: Response, res: ServerResponse): bool
  * build and read back), anything else left to the bridge.
  */
 export async function answerNode(
-  waymark: Waymark,
+  waymark: WaymarkHandler,
   request: Request,
   remoteAddress: string | undefined,
   outgoing: ServerResponse,
