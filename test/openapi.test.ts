@@ -99,9 +99,13 @@ describe("OpenAPI document: operations", () => {
     expect(ids).toContain("submitOnboardingPersonalInfo");
     expect(ids).toContain("getOnboardingPersonalInfoStep");
     expect(ids).toContain("recoverOnboarding");
+    // The history only where it is served: on by default for the secret and authorize
+    // flows, off for the capability onboarding.
+    expect(ids).toEqual(expect.arrayContaining(["getClaimHistory", "getProfileHistory"]));
+    expect(ids).not.toContain("getOnboardingHistory");
     // Per flow: describe, start, read, erase and recover; per step: submit and read.
     expect(ids).toHaveLength(
-      3 * 5 + 2 * (onboarding.steps.length + claim.steps.length + profile.steps.length),
+      3 * 5 + 2 + 2 * (onboarding.steps.length + claim.steps.length + profile.steps.length),
     );
   });
 

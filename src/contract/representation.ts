@@ -175,7 +175,10 @@ export interface DescribedStep {
 export interface FlowHistory {
   flow: string;
   flowId: string;
+  /** Oldest first: the newest 10,000 when there are more. */
   events: HistoryEvent[];
+  /** How many older events were left out, when some were. */
+  omitted?: number;
 }
 
 /**

@@ -22,6 +22,8 @@ export interface Contract {
   cors: CorsOptions | undefined;
   /** The longest `href` (or `Location`) any response holds. */
   maxHref: number;
+  /** Webhook endpoints are configured: token mode delivers completion before answering. */
+  webhooks: boolean;
 }
 
 /** One step of a flow's newest definition, with its names in the document. */

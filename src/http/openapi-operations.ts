@@ -184,6 +184,21 @@ export function operation(
         },
       };
       break;
+    case "history":
+      shape = {
+        id: `get${stem}History`,
+        summary: `Read the history of ${title}`,
+        text: "The flow's events, oldest first: when it started, each step submitted (with the names of the fields that changed), skipped or reset, migrations, recoveries and completion. They name steps and fields, never the values entered. Served where the definition's `history` is on (by default for `secret` and `authorize` flows, not for `capability` ones) to a caller who may read the flow; an expired flow's history is there until it is purged.",
+        parameters: [],
+        responses: {
+          200: {
+            description: "The flow's events",
+            ...headersOf(200, { "Cache-Control": headers.noStore }, contract),
+            content: json("FlowHistory"),
+          },
+        },
+      };
+      break;
     case "read-step":
       shape = {
         id: `get${stem}${step?.stem}Step`,

@@ -11,7 +11,8 @@ export type OperationKind =
   | "read-step"
   | "submit"
   | "erase"
-  | "recover";
+  | "recover"
+  | "history";
 
 /** Why each problem happens, for people reading a response's description. */
 const causes: Readonly<Record<ErrorCode, string>> = {
@@ -148,6 +149,8 @@ export function problemCodes(
   add(kind === "submit" && (step?.step.number ?? 1) > 1, "step-out-of-order");
   add(kind === "submit" && step?.step.when !== undefined, "step-not-applicable");
   add(kind === "submit" && contract.requireIfMatch, "precondition-required");
+  add(kind === "submit" && token && contract.webhooks, "delivery-unavailable");
+  add(kind === "history", "flow-not-found", "history-unavailable");
   return codes;
 }
 

@@ -2,6 +2,7 @@ import { errorCodes, WaymarkError } from "../errors.ts";
 import type { Contract, FlowFacts, Schema } from "./openapi-flows.ts";
 import { storableText } from "./openapi-step-schema.ts";
 import { problemDocument, problemType } from "./problem.ts";
+import { maxHistoryEvents } from "./representation.ts";
 
 /** A reference to a component schema. */
 export function ref(name: string): Schema {
@@ -54,7 +55,10 @@ export function sharedSchemas(contract: Contract, flows: readonly FlowFacts[]): 
     ),
   );
   const mostSteps = Math.max(1, ...all.map((flow) => flow.steps.length));
+  // Only where some flow serves its history: otherwise nothing would refer to them.
+  const history = !contract.token && all.some((flow) => flow.history);
   return {
+    ...(history ? historySchemas(contract, longestName, mostSteps) : {}),
     Problem: object(
       {
         type: {
@@ -194,6 +198,89 @@ export function sharedSchemas(contract: Contract, flows: readonly FlowFacts[]): 
     FlowStatus: choice(
       ["in_progress", "completed"],
       "`completed` once every applicable step is done: the flow is then read-only",
+    ),
+  };
+}
+
+/** The schemas of `GET /{flow}/{flowId}/history`. */
+function historySchemas(contract: Contract, longestName: number, mostSteps: number): Schema {
+  return {
+    FlowHistory: object(
+      {
+        flow: { type: "string", pattern: kebab, maxLength: longestName },
+        flowId: ref("FlowId"),
+        events: {
+          type: "array",
+          items: ref("HistoryEvent"),
+          maxItems: maxHistoryEvents,
+          description: `Oldest first; the newest ${maxHistoryEvents} when there are more`,
+        },
+        omitted: integer(
+          1,
+          Number.MAX_SAFE_INTEGER,
+          "How many older events were left out, when some were",
+        ),
+      },
+      ["flow", "flowId", "events"],
+      "A flow's events, oldest first",
+    ),
+    HistoryEvent: object(
+      {
+        id: {
+          type: "string",
+          maxLength: contract.maxIdLength + 40,
+          pattern: "^[A-Za-z0-9_.-]+:[0-9]+:[0-9]+$",
+          description:
+            "`{flowId}:{version}:{index}`: the `webhook-id` of its webhook, the same on every delivery",
+        },
+        type: choice(
+          [
+            "flow.started",
+            "step.submitted",
+            "step.skipped",
+            "step.reset",
+            "flow.completed",
+            "flow.expired",
+            "flow.deleted",
+            "flow.migrated",
+            "flow.recovered",
+          ],
+          "What happened",
+        ),
+        version: integer(1, Number.MAX_SAFE_INTEGER, "The flow's version after the write"),
+        definitionVersion: integer(
+          1,
+          Number.MAX_SAFE_INTEGER,
+          "The definition version the flow was on",
+        ),
+        at: timestamp("When"),
+        step: {
+          type: "string",
+          pattern: kebab,
+          maxLength: longestName,
+          description: "The step, for `step.*` events",
+        },
+        fields: {
+          type: "array",
+          items: { type: "string", maxLength: 2 * contract.maxBodyBytes, pattern: "^(?:/[^/]*)*$" },
+          maxItems: contract.maxBodyBytes,
+          description:
+            "JSON Pointers of the fields concerned, for `step.*` events: names, never values",
+        },
+        fromVersion: integer(
+          1,
+          Number.MAX_SAFE_INTEGER,
+          "`flow.migrated`: the definition version it came from",
+        ),
+        steps: {
+          type: "array",
+          items: { type: "string", pattern: kebab, maxLength: longestName },
+          maxItems: mostSteps,
+          description: "`flow.migrated`: the steps sent back to the user",
+        },
+      },
+      ["id", "type", "version", "definitionVersion", "at"],
+      "One event of a flow",
     ),
   };
 }

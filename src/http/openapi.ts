@@ -60,6 +60,8 @@ export interface OpenApiOptions extends OpenApiSettings {
   tokens?: TokenMode | { readonly maxTokenBytes?: number | undefined } | boolean | undefined;
   /** Largest request body, in bytes. @default 65536 */
   maxBodyBytes?: number | undefined;
+  /** The webhook receivers: in token mode, a completing write can then answer 503 `delivery-unavailable`. */
+  webhooks?: readonly unknown[] | undefined;
   /** Strict mode: a step write without `If-Match` answers 428. @default false */
   requireIfMatch?: boolean | undefined;
   /** The rate limit: documents the `RateLimit` headers and 429 on every operation. */
@@ -133,6 +135,7 @@ export function createOpenApiDocument(options: OpenApiOptions): OpenApiDocument 
     requireIfMatch: options.requireIfMatch ?? false,
     rateLimit: options.rateLimit,
     cors: options.cors,
+    webhooks: (options.webhooks?.length ?? 0) > 0,
     // `{base}/{flow}/{flowId}/step/{number}`
     maxHref: base.length + longestPath + maxIdLength + 8,
   };
@@ -157,6 +160,13 @@ export function createOpenApiDocument(options: OpenApiOptions): OpenApiDocument 
       parameters: [{ $ref: "#/components/parameters/FlowId" }],
       post: build("recover"),
     };
+    // Only where a log is kept and some version serves it.
+    if (!token && flow.versions.some((version) => version.history)) {
+      paths[`/${flow.name}/{flowId}/history`] = {
+        parameters: [{ $ref: "#/components/parameters/FlowId" }],
+        get: build("history"),
+      };
+    }
     for (const step of flow.steps) {
       paths[`/${flow.name}/{flowId}/step/${step.step.name}`] = {
         parameters: [{ $ref: "#/components/parameters/FlowId" }],

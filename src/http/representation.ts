@@ -111,20 +111,27 @@ function iso(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }
 
+/** The most events one history answer holds. */
+export const maxHistoryEvents = 10_000;
+
 /**
  * The body of `GET /{flow}/{flowId}/history`: each event as the contract spells it (its
- * time as RFC 3339), without the store key it was kept under.
+ * time as RFC 3339), without the store key it was kept under; the newest
+ * {@link maxHistoryEvents} when there are more, with how many were `omitted`.
  *
  * @example historyRepresentation("onboarding", id, events).events[0]?.type // "flow.started"
  */
 export function historyRepresentation(
   flow: string,
   flowId: string,
-  events: readonly FlowEvent[],
+  all: readonly FlowEvent[],
 ): FlowHistory {
+  const omitted = Math.max(0, all.length - maxHistoryEvents);
+  const events = all.slice(omitted);
   return {
     flow,
     flowId,
+    ...(omitted > 0 ? { omitted } : {}),
     events: events.map(({ flowKey: _key, flow: _flow, index: _index, at, ...event }) => ({
       ...event,
       at: new Date(at).toISOString(),
