@@ -80,6 +80,8 @@ export async function startCluster(options: {
   store: string;
   instances?: number;
   launch?: Launch;
+  /** Added to every instance's environment. */
+  env?: Record<string, string>;
 }): Promise<Cluster> {
   const count = options.instances ?? 3;
   const ports: number[] = [];
@@ -88,8 +90,11 @@ export async function startCluster(options: {
     if (!ports.includes(port)) ports.push(port);
   }
   const launch = options.launch ?? "serve";
+  const env = { ...loadEnv, ...options.env };
   const instances = ports.map((port) =>
-    launch === "serve" ? serveInstance(options.store, port) : npmInstance(options.store, port),
+    launch === "serve"
+      ? serveInstance(options.store, port, env)
+      : npmInstance(options.store, port, env),
   );
   let nginx: RunningNginx | undefined;
   const close = async () => {
@@ -123,14 +128,14 @@ export async function startCluster(options: {
   }
 }
 
-function serveInstance(store: string, port: number): ClusterInstance {
+function serveInstance(store: string, port: number, env: Record<string, string>): ClusterInstance {
   let server: ServerProcess | undefined;
   return {
     port,
     running: () =>
       server !== undefined && server.child.exitCode === null && server.child.signalCode === null,
     async start() {
-      server = await startServer({ store, port, env: loadEnv });
+      server = await startServer({ store, port, env });
     },
     async stop(signal) {
       const child = server?.child;
@@ -142,7 +147,7 @@ function serveInstance(store: string, port: number): ClusterInstance {
   };
 }
 
-function npmInstance(store: string, port: number): ClusterInstance {
+function npmInstance(store: string, port: number, env: Record<string, string>): ClusterInstance {
   let npm: ChildProcess | undefined;
   let output = "";
   const running = () => npm !== undefined && npm.exitCode === null && npm.signalCode === null;
@@ -153,7 +158,7 @@ function npmInstance(store: string, port: number): ClusterInstance {
       output = "";
       const child = spawn("npm", ["start", "--", "--store", store, "--port", String(port)], {
         cwd: root,
-        env: { ...process.env, ...loadEnv },
+        env: { ...process.env, ...env },
         stdio: ["ignore", "pipe", "pipe"],
       });
       npm = child;
