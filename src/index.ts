@@ -1,4 +1,6 @@
 export type * from "./contract/index.ts";
+export type { Deliverer } from "./delivery/deliverer.ts";
+export type { WebhookEndpoint } from "./delivery/destinations.ts";
 export { type ErrorCode, errorCodes, type FieldError, WaymarkError } from "./errors.ts";
 export { defineFlow, defineStep, parseDuration } from "./flow/define.ts";
 export {
@@ -18,6 +20,7 @@ export {
   type SubmitResult,
   submitStep,
 } from "./flow/engine.ts";
+export type { FlowEvent, FlowEventType } from "./flow/events.ts";
 export { type Migrated, migrateRecord, restartRecord } from "./flow/migrate.ts";
 export { createRegistry, type FlowRegistry } from "./flow/registry.ts";
 export type {
@@ -27,6 +30,7 @@ export type {
   AuthorizeResult,
   CheckContext,
   CompletedFlow,
+  CompletingFlow,
   DefinedFlow,
   DefinedStep,
   FlowAccess,
@@ -91,10 +95,17 @@ export type {
   SubmitOutcome,
 } from "./service/types.ts";
 export type {
+  Delivery,
+  DeliveryClaim,
+  DeliveryOutcome,
+  DeliveryPage,
+  DeliveryQuery,
   FlowStore,
   IdempotencyClaim,
   IdempotencyClaimResult,
   IdempotencyEntry,
+  NewDelivery,
   StoreCapabilities,
   StoredResponse,
+  WriteEffects,
 } from "./store/types.ts";
