@@ -7,6 +7,7 @@ export type {
   CurrentStep,
   DescribedStep,
   FlowDescription,
+  FlowEventType,
   FlowHistory,
   FlowRepresentation,
   FlowStatus,

@@ -182,21 +182,35 @@ export interface FlowHistory {
 }
 
 /**
+ * What happened to a flow, one kind per event:
+ * - `flow.started`, `flow.completed`, `flow.deleted`, `flow.expired`;
+ * - `step.submitted`: a step's data was saved (`step`, and `fields` that changed);
+ * - `step.skipped`: the flow went past a step whose `when` is false (with the `fields`
+ *   it dropped, if the step had data);
+ * - `step.reset`: a step that still applies lost its data to re-planning (its `check`
+ *   failed against an earlier step's new data), with the `fields` dropped;
+ * - `flow.migrated`: the flow moved to a newer definition version (`fromVersion`), with
+ *   the `steps` sent back to the user;
+ * - `flow.recovered`: an expired flow was brought back with its data.
+ */
+export type FlowEventType =
+  | "flow.started"
+  | "step.submitted"
+  | "step.skipped"
+  | "step.reset"
+  | "flow.completed"
+  | "flow.expired"
+  | "flow.deleted"
+  | "flow.migrated"
+  | "flow.recovered";
+
+/**
  * One event of a {@link FlowHistory}. `id` is `{flowId}:{version}:{index}`, the
  * `webhook-id` its webhook carries. `fields` are JSON Pointers into the step's data.
  */
 export interface HistoryEvent {
   id: string;
-  type:
-    | "flow.started"
-    | "step.submitted"
-    | "step.skipped"
-    | "step.reset"
-    | "flow.completed"
-    | "flow.expired"
-    | "flow.deleted"
-    | "flow.migrated"
-    | "flow.recovered";
+  type: FlowEventType;
   /** The flow's version after the write that made the event. */
   version: number;
   definitionVersion: number;

@@ -1,29 +1,25 @@
+import type { FlowEventType } from "../contract/representation.ts";
 import { planSteps, pointer } from "./engine.ts";
 import { isJsonEqual, isPlainObject } from "./json.ts";
 import type { FlowData, FlowDefinition, FlowRecord, StepState } from "./types.ts";
 
+export type { FlowEventType } from "../contract/representation.ts";
+
 /**
- * What happened to a flow, one kind per event:
- * - `flow.started`, `flow.completed`, `flow.deleted`, `flow.expired`;
- * - `step.submitted`: a step's data was saved (`step`, and `fields` that changed);
- * - `step.skipped`: the flow went past a step whose `when` is false (with the `fields`
- *   it dropped, if the step had data);
- * - `step.reset`: a step that still applies lost its data to re-planning (its `check`
- *   failed against an earlier step's new data), with the `fields` dropped;
- * - `flow.migrated`: the flow moved to a newer definition version (`fromVersion`), with
- *   the `steps` sent back to the user;
- * - `flow.recovered`: an expired flow was brought back with its data.
+ * Every {@link FlowEventType}, for what lists them at run time (the OpenAPI document).
+ * The record's type makes a missing or unknown one a compile error.
  */
-export type FlowEventType =
-  | "flow.started"
-  | "step.submitted"
-  | "step.skipped"
-  | "step.reset"
-  | "flow.completed"
-  | "flow.expired"
-  | "flow.deleted"
-  | "flow.migrated"
-  | "flow.recovered";
+export const flowEventTypes = Object.keys({
+  "flow.started": true,
+  "step.submitted": true,
+  "step.skipped": true,
+  "step.reset": true,
+  "flow.completed": true,
+  "flow.expired": true,
+  "flow.deleted": true,
+  "flow.migrated": true,
+  "flow.recovered": true,
+} satisfies Record<FlowEventType, true>) as FlowEventType[];
 
 /**
  * One event of a flow's log. It names steps and fields, never their values, so the log

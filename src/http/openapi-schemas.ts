@@ -1,4 +1,5 @@
 import { errorCodes, WaymarkError } from "../errors.ts";
+import { flowEventTypes } from "../flow/events.ts";
 import type { Contract, FlowFacts, Schema } from "./openapi-flows.ts";
 import { storableText } from "./openapi-step-schema.ts";
 import { problemDocument, problemType } from "./problem.ts";
@@ -233,20 +234,7 @@ function historySchemas(contract: Contract, longestName: number, mostSteps: numb
           description:
             "`{flowId}:{version}:{index}`: the `webhook-id` of its webhook, the same on every delivery",
         },
-        type: choice(
-          [
-            "flow.started",
-            "step.submitted",
-            "step.skipped",
-            "step.reset",
-            "flow.completed",
-            "flow.expired",
-            "flow.deleted",
-            "flow.migrated",
-            "flow.recovered",
-          ],
-          "What happened",
-        ),
+        type: choice(flowEventTypes, "What happened"),
         version: integer(1, Number.MAX_SAFE_INTEGER, "The flow's version after the write"),
         definitionVersion: integer(
           1,
