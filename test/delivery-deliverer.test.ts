@@ -1,131 +1,107 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  createDeliverer,
-  type DelivererOptions,
-  handlerDestination,
-  webhookDestination,
-} from "../src/delivery/index.ts";
+import { describe, expect, it } from "vitest";
+import { createDeliverer, handlerDestination, webhookDestination } from "../src/delivery/index.ts";
 import type { FlowEvent } from "../src/flow/events.ts";
-import { createFakeOutbox, type FakeOutbox, fakeEvent } from "./support/fake-outbox.ts";
-import {
-  newSecret,
-  startWebhookReceiver,
-  type WebhookReceiver,
-} from "./support/webhook-receiver.ts";
+import { useDeliveryRig } from "./support/delivery-rig.ts";
+import { fakeEvent } from "./support/fake-outbox.ts";
+import { newSecret } from "./support/webhook-receiver.ts";
 
 const secret = newSecret();
-let receiver: WebhookReceiver;
-let outbox: FakeOutbox;
-let clock: number;
+const rig = useDeliveryRig(secret);
 
-beforeEach(async () => {
-  receiver = await startWebhookReceiver(secret);
-  clock = Date.now();
-  outbox = createFakeOutbox(() => clock);
-});
-afterEach(() => receiver.close());
-
-function hookUrl(): string {
-  return `${receiver.origin}/hooks`;
-}
-
-function deliverer(options: Partial<DelivererOptions> = {}) {
-  return createDeliverer({
-    store: outbox,
-    endpoints: [{ url: hookUrl(), secret }],
-    now: () => clock,
-    random: () => 0.5,
-    ...options,
-  });
-}
-
-/** The event ids the receiver got, in order, for one flow. */
+/** The event ids the rig.receiver got, in order, for one flow. */
 function receivedOf(flowKey: string): string[] {
-  return receiver.received
+  return rig.receiver.received
     .map((request) => String(request.headers["webhook-id"]))
     .filter((id) => id.startsWith(`${flowKey}:`));
 }
 
 describe("the deliverer", () => {
   it("delivers one flow's events in order, a failure holding back the later ones", async () => {
-    const destination = webhookDestination(hookUrl());
+    const destination = webhookDestination(rig.hookUrl());
     for (const version of [3, 1, 2])
-      outbox.add(fakeEvent("a", version, { at: clock }), destination);
-    outbox.add(fakeEvent("a", 2, { at: clock, index: 1, type: "flow.completed" }), destination);
-    outbox.add(fakeEvent("b", 1, { at: clock }), destination);
+      rig.outbox.add(fakeEvent("a", version, { at: rig.clock }), destination);
+    rig.outbox.add(
+      fakeEvent("a", 2, { at: rig.clock, index: 1, type: "flow.completed" }),
+      destination,
+    );
+    rig.outbox.add(fakeEvent("b", 1, { at: rig.clock }), destination);
     let failedOnce = false;
-    receiver.answer((request) => {
+    rig.receiver.answer((request) => {
       if (request.headers["webhook-id"] === "a:1:0" && !failedOnce) {
         failedOnce = true;
         return { status: 500 };
       }
       return { status: 200 };
     });
-    const run = deliverer();
+    const run = rig.deliverer();
     expect(await run.runOnce()).toBe(2);
     expect(receivedOf("a")).toEqual(["a:1:0"]);
     expect(receivedOf("b")).toEqual(["b:1:0"]);
     // Nothing of flow a is due until its first event's retry.
     expect(await run.runOnce()).toBe(0);
-    clock += 5_000;
+    rig.clock += 5_000;
     while ((await run.runOnce()) > 0);
     expect(receivedOf("a")).toEqual(["a:1:0", "a:1:0", "a:2:0", "a:2:1", "a:3:0"]);
-    expect(outbox.all()).toEqual([]);
-    expect(receiver.received.every((request) => request.verifyError === undefined)).toBe(true);
+    expect(rig.outbox.all()).toEqual([]);
+    expect(rig.receiver.received.every((request) => request.verifyError === undefined)).toBe(true);
   });
 
   it("delivers different flows at the same time, one flow's deliveries one by one", async () => {
-    const destination = webhookDestination(hookUrl());
+    const destination = webhookDestination(rig.hookUrl());
     for (const key of ["a", "b", "c", "d"])
-      outbox.add(fakeEvent(key, 1, { at: clock }), destination);
-    receiver.answer(() => ({ status: 200, delayMs: 300 }));
+      rig.outbox.add(fakeEvent(key, 1, { at: rig.clock }), destination);
+    rig.receiver.answer(() => ({ status: 200, delayMs: 300 }));
     const started = performance.now();
-    expect(await deliverer({ concurrency: 4 }).runOnce()).toBe(4);
+    expect(await rig.deliverer({ concurrency: 4 }).runOnce()).toBe(4);
     expect(performance.now() - started).toBeLessThan(1_000);
   });
 
   it("does not deliver what another deliverer holds the lease of, until that lease runs out", async () => {
-    const destination = webhookDestination(hookUrl());
-    outbox.add(fakeEvent("a", 1, { at: clock }), destination);
-    const held = await outbox.claimDeliveries({
-      now: clock,
+    const destination = webhookDestination(rig.hookUrl());
+    rig.outbox.add(fakeEvent("a", 1, { at: rig.clock }), destination);
+    const held = await rig.outbox.claimDeliveries({
+      now: rig.clock,
       leaseMs: 60_000,
       limit: 10,
       token: "other",
     });
     expect(held).toHaveLength(1);
-    const run = deliverer();
+    const run = rig.deliverer();
     expect(await run.runOnce()).toBe(0);
-    expect(receiver.received).toEqual([]);
-    clock += 60_000;
+    expect(rig.receiver.received).toEqual([]);
+    rig.clock += 60_000;
     expect(await run.runOnce()).toBe(1);
-    expect(receiver.received).toHaveLength(1);
+    expect(rig.receiver.received).toHaveLength(1);
     // The other deliverer's late settlement is refused: its lease was taken over.
-    expect(await outbox.settleDelivery(held[0]?.key ?? "", "other", { state: "delivered" })).toBe(
-      false,
-    );
+    expect(
+      await rig.outbox.settleDelivery(held[0]?.key ?? "", "other", { state: "delivered" }),
+    ).toBe(false);
   });
 
   it("delivers each event once when two deliverers share the outbox", async () => {
-    const destination = webhookDestination(hookUrl());
+    const destination = webhookDestination(rig.hookUrl());
     for (const key of ["a", "b", "c"]) {
-      for (const version of [1, 2]) outbox.add(fakeEvent(key, version, { at: clock }), destination);
+      for (const version of [1, 2])
+        rig.outbox.add(fakeEvent(key, version, { at: rig.clock }), destination);
     }
-    receiver.answer(() => ({ status: 200, delayMs: 50 }));
-    const [one, two] = [deliverer({ batchSize: 1 }), deliverer({ batchSize: 1 })];
+    rig.receiver.answer(() => ({ status: 200, delayMs: 50 }));
+    const [one, two] = [rig.deliverer({ batchSize: 1 }), rig.deliverer({ batchSize: 1 })];
     for (let round = 0; round < 6; round++) await Promise.all([one.runOnce(), two.runOnce()]);
-    const ids = receiver.received.map((request) => String(request.headers["webhook-id"]));
+    const ids = rig.receiver.received.map((request) => String(request.headers["webhook-id"]));
     expect(ids.toSorted()).toEqual(["a:1:0", "a:2:0", "b:1:0", "b:2:0", "c:1:0", "c:2:0"]);
-    expect(new Set(outbox.settled.map((entry) => entry.token)).size).toBe(2);
+    expect(new Set(rig.outbox.settled.map((entry) => entry.token)).size).toBe(2);
   });
 
   it("sends dead a delivery whose destination is no longer configured, saying why", async () => {
-    const gone = outbox.add(fakeEvent("a", 1, { at: clock }), "webhook:https://gone.example/hooks");
-    const noHandler = outbox.add(fakeEvent("b", 1, { at: clock }), "handler:onComplete");
-    const unknown = outbox.add(fakeEvent("c", 1, { at: clock }), "pigeon:coop");
-    expect(await deliverer().runOnce()).toBe(3);
-    expect(receiver.received).toEqual([]);
-    const byKey = new Map(outbox.all().map((delivery) => [delivery.key, delivery]));
+    const gone = rig.outbox.add(
+      fakeEvent("a", 1, { at: rig.clock }),
+      "webhook:https://gone.example/hooks",
+    );
+    const noHandler = rig.outbox.add(fakeEvent("b", 1, { at: rig.clock }), "handler:onComplete");
+    const unknown = rig.outbox.add(fakeEvent("c", 1, { at: rig.clock }), "pigeon:coop");
+    expect(await rig.deliverer().runOnce()).toBe(3);
+    expect(rig.receiver.received).toEqual([]);
+    const byKey = new Map(rig.outbox.all().map((delivery) => [delivery.key, delivery]));
     expect(byKey.get(gone.key)).toMatchObject({
       state: "dead",
       lastError: "no webhook endpoint is configured for this URL",
@@ -147,43 +123,43 @@ describe("the deliverer", () => {
       calls.push(event);
       if (fail) throw new RangeError("personal detail that must not be recorded");
     };
-    const event = fakeEvent("a", 4, { at: clock, type: "flow.completed" });
-    outbox.add(event, handlerDestination("onComplete"));
-    const run = deliverer({ handlers: { onComplete } });
+    const event = fakeEvent("a", 4, { at: rig.clock, type: "flow.completed" });
+    rig.outbox.add(event, handlerDestination("onComplete"));
+    const run = rig.deliverer({ handlers: { onComplete } });
     await run.runOnce();
     expect(calls).toEqual([event]);
-    expect(outbox.all()).toMatchObject([
-      { attempts: 1, lastError: "handler threw RangeError", nextAttemptAt: clock + 5_000 },
+    expect(rig.outbox.all()).toMatchObject([
+      { attempts: 1, lastError: "handler threw RangeError", nextAttemptAt: rig.clock + 5_000 },
     ]);
     fail = false;
-    clock += 5_000;
+    rig.clock += 5_000;
     await run.runOnce();
     expect(calls).toHaveLength(2);
-    expect(outbox.all()).toEqual([]);
+    expect(rig.outbox.all()).toEqual([]);
   });
 
   it("keeps claiming while batches come back full, waits pollMs otherwise, and wakes early", async () => {
-    const destination = webhookDestination(hookUrl());
+    const destination = webhookDestination(rig.hookUrl());
     for (const key of ["a", "b", "c", "d", "e"])
-      outbox.add(fakeEvent(key, 1, { at: clock }), destination);
-    const run = deliverer({ batchSize: 2, pollMs: 60_000 });
+      rig.outbox.add(fakeEvent(key, 1, { at: rig.clock }), destination);
+    const run = rig.deliverer({ batchSize: 2, pollMs: 60_000 });
     run.start();
-    await expect.poll(() => receiver.received.length).toBe(5);
-    outbox.add(fakeEvent("f", 1, { at: clock }), destination);
+    await expect.poll(() => rig.receiver.received.length).toBe(5);
+    rig.outbox.add(fakeEvent("f", 1, { at: rig.clock }), destination);
     run.wake();
-    await expect.poll(() => receiver.received.length).toBe(6);
+    await expect.poll(() => rig.receiver.received.length).toBe(6);
     await run.stop();
   });
 
   it("finishes the deliveries in flight when stopped", async () => {
-    outbox.add(fakeEvent("a", 1, { at: clock }), webhookDestination(hookUrl()));
-    receiver.answer(() => ({ status: 200, delayMs: 300 }));
-    const run = deliverer({ pollMs: 10 });
+    rig.outbox.add(fakeEvent("a", 1, { at: rig.clock }), webhookDestination(rig.hookUrl()));
+    rig.receiver.answer(() => ({ status: 200, delayMs: 300 }));
+    const run = rig.deliverer({ pollMs: 10 });
     run.start();
-    await expect.poll(() => receiver.received.length).toBe(1);
+    await expect.poll(() => rig.receiver.received.length).toBe(1);
     await run.stop();
-    expect(outbox.all()).toEqual([]);
-    expect(outbox.settled).toHaveLength(1);
+    expect(rig.outbox.all()).toEqual([]);
+    expect(rig.outbox.settled).toHaveLength(1);
   });
 
   it("logs what it does without step data or the URL's path", async () => {
@@ -196,10 +172,10 @@ describe("the deliverer", () => {
       error: (fields: Record<string, unknown>, message: string) =>
         lines.push(["error", fields, message]),
     };
-    const url = `${receiver.origin}/hooks/T0K3N-in-path?key=s3cret`;
-    outbox.add(fakeEvent("a", 1, { at: clock }), webhookDestination(url));
-    receiver.answer(() => ({ status: 500 }));
-    await deliverer({ endpoints: [{ url, secret }], logger }).runOnce();
+    const url = `${rig.receiver.origin}/hooks/T0K3N-in-path?key=s3cret`;
+    rig.outbox.add(fakeEvent("a", 1, { at: rig.clock }), webhookDestination(url));
+    rig.receiver.answer(() => ({ status: 500 }));
+    await rig.deliverer({ endpoints: [{ url, secret }], logger }).runOnce();
     expect(lines).toEqual([
       [
         "warn",
@@ -207,10 +183,10 @@ describe("the deliverer", () => {
           eventId: "a:1:0",
           type: "step.submitted",
           flow: "onboarding",
-          destination: `webhook:${receiver.origin}`,
+          destination: `webhook:${rig.receiver.origin}`,
           attempts: 1,
           error: "HTTP 500",
-          nextAttemptAt: new Date(clock + 5_000).toISOString(),
+          nextAttemptAt: new Date(rig.clock + 5_000).toISOString(),
         },
         "delivery failed; will retry",
       ],
@@ -220,18 +196,22 @@ describe("the deliverer", () => {
 
   it("refuses a store without an outbox, a lease within a timeout, a bad secret or a URL twice", () => {
     const endpoints = [{ url: "https://a.example/hooks", secret }];
-    expect(() => createDeliverer({ store: {}, endpoints })).toThrow("this store keeps no outbox");
+    expect(() => createDeliverer({ store: {}, endpoints })).toThrow(
+      "this store keeps no outbox",
+    );
     expect(() =>
-      deliverer({
+      rig.deliverer({
         endpoints: [{ url: "https://a.example/hooks", secret, timeoutMs: 60_000 }],
       }),
     ).toThrow("leaseMs (60000) must exceed the timeout of the webhook endpoint https://a.example…");
     expect(() =>
-      deliverer({ endpoints: [{ url: "https://a.example/x", secret: "whsec_!!" }] }),
+      rig.deliverer({ endpoints: [{ url: "https://a.example/x", secret: "whsec_!!" }] }),
     ).toThrow("is not whsec_ followed by base64");
-    expect(() => deliverer({ endpoints: [...endpoints, ...endpoints] })).toThrow(
+    expect(() => rig.deliverer({ endpoints: [...endpoints, ...endpoints] })).toThrow(
       "two webhook endpoints have the URL https://a.example…",
     );
-    expect(() => deliverer({ batchSize: 0 })).toThrow("batchSize must be a positive whole number");
+    expect(() => rig.deliverer({ batchSize: 0 })).toThrow(
+      "batchSize must be a positive whole number",
+    );
   });
 });
