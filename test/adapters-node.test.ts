@@ -7,7 +7,7 @@ import { join } from "node:path";
 import express from "express";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, describe, expect, it } from "vitest";
-import { createWaymark, type FlowStore, type Waymark, type WaymarkHandler } from "waymark";
+import { createWaymark, type FlowStore, type WaymarkHandler } from "waymark";
 import { continueListener, type NodeListener, toNodeListener } from "waymark/node";
 import { createSqliteStore } from "waymark/store/sqlite";
 import { onboarding } from "../examples/onboarding/flow.ts";

@@ -196,9 +196,7 @@ describe("the deliverer", () => {
 
   it("refuses a store without an outbox, a lease within a timeout, a bad secret or a URL twice", () => {
     const endpoints = [{ url: "https://a.example/hooks", secret }];
-    expect(() => createDeliverer({ store: {}, endpoints })).toThrow(
-      "this store keeps no outbox",
-    );
+    expect(() => createDeliverer({ store: {}, endpoints })).toThrow("this store keeps no outbox");
     expect(() =>
       rig.deliverer({
         endpoints: [{ url: "https://a.example/hooks", secret, timeoutMs: 60_000 }],

@@ -118,7 +118,7 @@ describe.each(backends)(
             if (p?.data.flowId !== flowId || seen.has(p.data.id)) continue;
             seen.add(p.data.id);
             // The id is `{flowId}:{version}:{index}`.
-          firsts.push([p.data.version, Number(p.data.id.split(":").at(-1))]);
+            firsts.push([p.data.version, Number(p.data.id.split(":").at(-1))]);
           }
           const sorted = [...firsts].sort(([a, i], [b, j]) => a - b || i - j);
           expect(firsts).toEqual(sorted);
