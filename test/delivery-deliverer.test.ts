@@ -204,7 +204,7 @@ describe("the deliverer", () => {
     ).toThrow("leaseMs (60000) must exceed the timeout of the webhook endpoint https://a.example…");
     expect(() =>
       rig.deliverer({ endpoints: [{ url: "https://a.example/x", secret: "whsec_!!" }] }),
-    ).toThrow("is not whsec_ followed by base64");
+    ).toThrow("is not whsec_ followed by 24 to 64 bytes in base64");
     expect(() => rig.deliverer({ endpoints: [...endpoints, ...endpoints] })).toThrow(
       "two webhook endpoints have the URL https://a.example…",
     );

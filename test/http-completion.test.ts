@@ -112,3 +112,31 @@ describe("completion in token mode, which has no outbox", () => {
     }
   });
 });
+
+describe("webhook endpoints given in code", () => {
+  const secret = `whsec_${Buffer.alloc(32, 1).toString("base64")}`;
+  it.each([
+    [{ url: "ftp://example.com/hooks", secret }, /must be http: or https:/],
+    [{ url: "https://example.com/hooks", secret: "hunter2" }, /is not whsec_ followed by 24 to 64 bytes in base64/],
+    [
+      { url: "https://example.com/hooks", secret, events: ["flow.finished"] },
+      /"flow\.finished", which is no event type/,
+    ],
+    [
+      { url: "https://example.com/hooks", secret, flows: ["checkout"] },
+      /"checkout", which is no flow served/,
+    ],
+    [{ url: "https://example.com/hooks", secret, timeoutMs: 0 }, /positive whole number of ms/],
+  ])("are refused at creation when malformed: %j", (endpoint, message) => {
+    expect(() => createHttpClient({ flows: [onboarding], webhooks: [endpoint as never] })).toThrow(
+      message,
+    );
+  });
+
+  it("name a URL by its origin only: its path or query may carry a token", () => {
+    const url = "https://example.com/hooks?token=s3cr3t";
+    expect(() => createHttpClient({ webhooks: [{ url, secret: "nope" }] })).toThrow(
+      /^(?!.*s3cr3t).*https:\/\/example\.com/,
+    );
+  });
+});

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { WebhookEndpoint } from "../delivery/destinations.ts";
+import { isWebhookSecret, type WebhookEndpoint } from "../delivery/destinations.ts";
 import { originProblem } from "../http/cors.ts";
 
 const port = z
@@ -80,9 +80,7 @@ const webhookUrls = z.string().transform((value, ctx): string[] => {
 const webhookSecrets = z.string().transform((value, ctx): string[] => {
   const secrets = list(value);
   for (const [index, secret] of secrets.entries()) {
-    const key = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret)?.[1];
-    const bytes = key && key.length % 4 === 0 ? Buffer.from(key, "base64").length : 0;
-    if (bytes < 24 || bytes > 64) {
+    if (!isWebhookSecret(secret)) {
       // The secret itself is never repeated in a message.
       ctx.addIssue({
         code: "custom",

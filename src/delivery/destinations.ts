@@ -72,3 +72,15 @@ export function destinationsFor(
   }
   return destinations;
 }
+
+/**
+ * Whether `secret` is a Standard Webhooks signing secret as Waymark takes it: `whsec_`
+ * and the key in base64, 24 to 64 bytes, as the specification advises.
+ *
+ * @example isWebhookSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") // true
+ */
+export function isWebhookSecret(secret: string): boolean {
+  const key = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret)?.[1];
+  const bytes = key && key.length % 4 === 0 ? Buffer.from(key, "base64").length : 0;
+  return bytes >= 24 && bytes <= 64;
+}

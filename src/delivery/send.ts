@@ -1,7 +1,7 @@
-import { Webhook } from "standardwebhooks";
+import { flowEventTypes } from "../flow/events.ts";
 import type { Delivery } from "../store/types.ts";
 import type { EventHandler } from "./deliverer.ts";
-import type { WebhookEndpoint } from "./destinations.ts";
+import { isWebhookSecret, type WebhookEndpoint } from "./destinations.ts";
 import {
   type AttemptResult,
   DEFAULT_WEBHOOK_TIMEOUT_MS,
@@ -57,22 +57,69 @@ export function createSender(options: SenderOptions): (delivery: Delivery) => Pr
   };
 }
 
-/** The endpoints by URL, checked: distinct URLs, valid secrets, timeouts within the lease. */
+/**
+ * Checks webhook endpoints as given in code: distinct `http:` or `https:` URLs, valid
+ * secrets, positive timeouts, and filters naming known event types (and, given
+ * `flowNames`, flows that are served). Messages name a URL by its origin only.
+ *
+ * @throws Error naming the endpoint and what is wrong with it.
+ * @example checkEndpoints([{ url: "https://example.com/hooks", secret: "whsec_…" }], ["onboarding"]);
+ */
+export function checkEndpoints(
+  endpoints: readonly WebhookEndpoint[],
+  flowNames?: readonly string[],
+): void {
+  const urls = new Set<string>();
+  for (const endpoint of endpoints) {
+    const label = originOf(endpoint.url);
+    if (!/^https?:$/.test(safeProtocol(endpoint.url))) {
+      throw new Error(`a webhook endpoint's URL must be http: or https:, not ${label}`);
+    }
+    if (urls.has(endpoint.url)) throw new Error(`two webhook endpoints have the URL ${label}…`);
+    urls.add(endpoint.url);
+    if (typeof endpoint.secret !== "string" || !isWebhookSecret(endpoint.secret)) {
+      throw new Error(
+        `the secret of the webhook endpoint ${label}… is not whsec_ followed by 24 to 64 bytes in base64`,
+      );
+    }
+    const { timeoutMs = DEFAULT_WEBHOOK_TIMEOUT_MS, events, flows } = endpoint;
+    if (!(Number.isSafeInteger(timeoutMs) && timeoutMs > 0)) {
+      throw new Error(
+        `the timeout of the webhook endpoint ${label}… must be a positive whole number of ms`,
+      );
+    }
+    const unknownEvent = events?.find((type) => !flowEventTypes.includes(type));
+    if (unknownEvent !== undefined) {
+      throw new Error(
+        `the webhook endpoint ${label}… filters on "${String(unknownEvent)}", which is no event type (${flowEventTypes.join(", ")})`,
+      );
+    }
+    const unknownFlow = flowNames && flows?.find((name) => !flowNames.includes(name));
+    if (unknownFlow !== undefined) {
+      throw new Error(
+        `the webhook endpoint ${label}… filters on "${String(unknownFlow)}", which is no flow served`,
+      );
+    }
+  }
+}
+
+function safeProtocol(url: string): string {
+  try {
+    return new URL(url).protocol;
+  } catch {
+    return "";
+  }
+}
+
+/** The endpoints by URL, checked (see {@link checkEndpoints}), with timeouts within the lease. */
 function endpointsByUrl(
   endpoints: readonly WebhookEndpoint[],
   leaseMs: number,
 ): Map<string, WebhookEndpoint> {
+  checkEndpoints(endpoints);
   const byUrl = new Map<string, WebhookEndpoint>();
   for (const endpoint of endpoints) {
     const label = originOf(endpoint.url);
-    if (byUrl.has(endpoint.url)) throw new Error(`two webhook endpoints have the URL ${label}…`);
-    try {
-      new Webhook(endpoint.secret);
-    } catch {
-      throw new Error(
-        `the secret of the webhook endpoint ${label}… is not whsec_ followed by base64`,
-      );
-    }
     const timeoutMs = endpoint.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
     if (!(leaseMs > timeoutMs)) {
       throw new Error(

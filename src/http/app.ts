@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { routePath } from "hono/route";
 import { createDeliverer, type Deliverer } from "../delivery/deliverer.ts";
 import { COMPLETION_HANDLER, type WebhookEndpoint } from "../delivery/destinations.ts";
+import { checkEndpoints } from "../delivery/send.ts";
 import { deliverAtOnce, routeToEndpoints } from "../delivery/service-delivery.ts";
 import { WaymarkError } from "../errors.ts";
 import type { FlowDefinition } from "../flow/types.ts";
@@ -171,7 +172,9 @@ export type WaymarkHandler = Pick<Waymark, "fetch" | "basePath" | "maxBodyBytes"
  *
  * @throws Error for a malformed `basePath`, a reserved flow name, a version defined twice,
  * `rateLimit`, `cors` or `writeWaitMs` options out of range, or a store with only one of
- * the write-lock methods.
+ * the write-lock methods, or `webhooks` endpoints that are malformed (a URL that is not
+ * http: or https:, a secret that is not `whsec_` and base64, an unknown event type or flow
+ * in a filter, a URL twice).
  * @example
  * const waymark = createWaymark({
  *   flows: [onboarding],
@@ -184,6 +187,7 @@ export function createWaymark(options: WaymarkOptions): Waymark {
   const base = settleBasePath(options.basePath);
   const logger = options.logger;
   const webhooks = options.webhooks ?? [];
+  checkEndpoints(webhooks, [...new Set(options.flows.map((flow) => flow.name))]);
   const service = createFlowService({
     ...options,
     routing: routeToEndpoints(webhooks),
