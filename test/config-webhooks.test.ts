@@ -74,11 +74,11 @@ describe("webhook settings", () => {
     ],
     [
       { WAYMARK_WEBHOOK_URL: "ftp://a.example/x", WAYMARK_WEBHOOK_SECRET: one },
-      /^invalid WAYMARK_WEBHOOK_URL: URL 1 is not an http: or https: URL$/,
+      /^invalid WAYMARK_WEBHOOK_URL: URL 1 is not a valid http: or https: URL$/,
     ],
     [
       { WAYMARK_WEBHOOK_URL: "https://a.example/x,nope", WAYMARK_WEBHOOK_SECRET: one },
-      /URL 2 is not an http/,
+      /URL 2 is not a valid http/,
     ],
     [
       {

@@ -92,7 +92,9 @@ describe("the deliverer", () => {
     expect(new Set(rig.outbox.settled.map((entry) => entry.token)).size).toBe(2);
   });
 
-  it("sends dead a delivery whose destination is no longer configured, saying why", async () => {
+  // Regression: an instance started without an endpoint killed the deliveries other
+  // instances (with it) would have made.
+  it("retries on the schedule a delivery whose destination this instance does not have, saying why; one of no known kind goes dead", async () => {
     const gone = rig.outbox.add(
       fakeEvent("a", 1, { at: rig.clock }),
       "webhook:https://gone.example/hooks",
@@ -102,13 +104,17 @@ describe("the deliverer", () => {
     expect(await rig.deliverer().runOnce()).toBe(3);
     expect(rig.receiver.received).toEqual([]);
     const byKey = new Map(rig.outbox.all().map((delivery) => [delivery.key, delivery]));
+    // The first retry, 5 s later with the jitter at its middle.
     expect(byKey.get(gone.key)).toMatchObject({
-      state: "dead",
-      lastError: "no webhook endpoint is configured for this URL",
+      state: "pending",
+      attempts: 1,
+      nextAttemptAt: rig.clock + 5_000,
+      lastError: "no webhook endpoint is configured here for this URL",
     });
     expect(byKey.get(noHandler.key)).toMatchObject({
-      state: "dead",
-      lastError: "no handler named onComplete is configured",
+      state: "pending",
+      attempts: 1,
+      lastError: "no handler named onComplete is configured here",
     });
     expect(byKey.get(unknown.key)).toMatchObject({
       state: "dead",
@@ -138,7 +144,27 @@ describe("the deliverer", () => {
     expect(rig.outbox.all()).toEqual([]);
   });
 
-  it("keeps claiming while batches come back full, waits pollMs otherwise, and wakes early", async () => {
+  // Regression: a flow's events went out one per poll, its next one due only once the
+  // one before it was delivered.
+  it("delivers a flow's events one after another without waiting a poll between them", async () => {
+    const destination = webhookDestination(rig.hookUrl());
+    for (const version of [1, 2, 3, 4]) {
+      rig.outbox.add(fakeEvent("a", version, { at: rig.clock }), destination);
+    }
+    const run = rig.deliverer({ pollMs: 60_000 });
+    run.start();
+    // Within expect.poll's default second: far less than the 60 s poll.
+    await expect.poll(() => rig.receiver.received.length).toBe(4);
+    await run.stop();
+    expect(rig.receiver.received.map((r) => r.headers["webhook-id"])).toEqual([
+      "a:1:0",
+      "a:2:0",
+      "a:3:0",
+      "a:4:0",
+    ]);
+  });
+
+  it("keeps claiming while there is work, waits pollMs otherwise, and wakes early", async () => {
     const destination = webhookDestination(rig.hookUrl());
     for (const key of ["a", "b", "c", "d", "e"])
       rig.outbox.add(fakeEvent(key, 1, { at: rig.clock }), destination);

@@ -65,7 +65,18 @@ const webhookUrls = z.string().transform((value, ctx): string[] => {
   for (const [index, item] of list(value).entries()) {
     const url = URL.canParse(item) ? new URL(item) : undefined;
     if (url?.protocol !== "http:" && url?.protocol !== "https:") {
-      ctx.addIssue({ code: "custom", message: `URL ${index + 1} is not an http: or https: URL` });
+      ctx.addIssue({
+        code: "custom",
+        message: `URL ${index + 1} is not a valid http: or https: URL`,
+      });
+      return z.NEVER;
+    }
+    if (url.username !== "" || url.password !== "") {
+      // fetch refuses such a URL, and the outbox and its listing would show the password.
+      ctx.addIssue({
+        code: "custom",
+        message: `URL ${index + 1} carries a user or password: put credentials in the receiver's path or query, or rely on the signature`,
+      });
       return z.NEVER;
     }
     if (urls.includes(url.href)) {
@@ -289,6 +300,8 @@ interface Setting {
 function readWebhooks(flags: ConfigFlags, env: NodeJS.ProcessEnv): WebhookEndpoint[] {
   const urls = readSetting("webhookUrl", flags, env);
   const secrets = readSetting("webhookSecret", flags, env);
+  // Read whether or not a URL is set, so a malformed value is refused either way.
+  const timeoutMs = readSetting("webhookTimeoutMs", flags, env).value;
   const urlSource = urls.source ?? settings.webhookUrl.env;
   const secretSource = secrets.source ?? settings.webhookSecret.env;
   if (urls.value.length === 0) {
@@ -305,7 +318,6 @@ function readWebhooks(flags: ConfigFlags, env: NodeJS.ProcessEnv): WebhookEndpoi
       `${secretSource} has ${secrets.value.length} secrets for the ${urls.value.length} URLs of ${urlSource}: give one secret for all, or one per URL`,
     );
   }
-  const timeoutMs = readSetting("webhookTimeoutMs", flags, env).value;
   return urls.value.map((url, index) => ({
     url,
     secret: secrets.value[secrets.value.length === 1 ? 0 : index] as string,

@@ -126,6 +126,12 @@ program
         `the headers timeout (${config.headersTimeoutMs} ms, --headers-timeout-ms or WAYMARK_HEADERS_TIMEOUT_MS) must not exceed the request timeout (${config.requestTimeoutMs} ms, --request-timeout-ms or WAYMARK_REQUEST_TIMEOUT_MS)`,
       );
     }
+    const [endpoint] = config.webhooks;
+    if (endpoint?.timeoutMs !== undefined && endpoint.timeoutMs >= config.deliveryLeaseMs) {
+      throw new Error(
+        `the delivery lease (${config.deliveryLeaseMs} ms, --delivery-lease-ms or WAYMARK_DELIVERY_LEASE_MS) must exceed the webhook timeout (${endpoint.timeoutMs} ms, --webhook-timeout-ms or WAYMARK_WEBHOOK_TIMEOUT_MS)`,
+      );
+    }
     const logger = pino({ level: config.logLevel }, pino.destination({ sync: false }));
     const flows = await loadFlows(flags.flows);
     const wizard = config.wizard ? await loadWizard() : undefined;

@@ -69,11 +69,13 @@ const silent: DeliveryLogger = { info() {}, warn() {}, error() {} };
  * (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md),
  * see {@link sendWebhook}; a handler destination calls the handler. A 2xx (or a handler
  * that resolves) is `delivered`; any other outcome is retried on the schedule of
- * {@link afterFailure} and goes `dead` after 3 days. A destination no longer configured
- * goes `dead` at once. Delivery is at least once: a receiver deduplicates on `webhook-id`.
+ * {@link afterFailure} and goes `dead` after 3 days; so is a destination this instance
+ * does not have (another instance may). Delivery is at least once: a receiver
+ * deduplicates on `webhook-id`.
  *
- * While started, the loop claims batch after batch as long as they come back full, then
- * waits `pollMs` (or until {@link Deliverer.wake}).
+ * While started, the loop claims batch after batch as long as there are deliveries due
+ * (a flow's next event is due once the one before it is delivered), then waits `pollMs`
+ * (or until {@link Deliverer.wake}).
  *
  * @throws Error when the store keeps no outbox, two endpoints share a URL, a secret is
  * not `whsec_` + base64, or `leaseMs` does not exceed an endpoint's timeout.
@@ -180,13 +182,15 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
   const run = async () => {
     while (!stopping) {
       woken = false;
-      let full = false;
+      let claimed = 0;
       try {
-        full = (await track(runBatch())) >= batchSize;
+        claimed = await track(runBatch());
       } catch (error) {
         logger.error({ err: errorName(error) }, "cannot claim deliveries");
       }
-      if (!full && !woken && !stopping) await wait();
+      // Straight on while there was work: a flow's next event becomes due as soon as the
+      // one before it is delivered, and should not wait a poll for it.
+      if (claimed === 0 && !woken && !stopping) await wait();
     }
   };
 

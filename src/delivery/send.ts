@@ -24,7 +24,11 @@ export interface SenderOptions {
 
 /**
  * A function that makes one attempt at a delivery: a signed POST for `webhook:<url>`,
- * a call for `handler:<name>`, and a final failure for a destination not configured.
+ * a call for `handler:<name>`. A destination this instance does not have is a failure
+ * like any other, retried on the schedule: another instance sharing the store may have
+ * it (a rolling deploy that changes the endpoints, one instance configured apart), and
+ * one removed for good goes dead after 3 days, for `waymark deliveries --dead` to show.
+ * Only a destination of no known kind is final.
  *
  * @throws Error when two endpoints share a URL, a secret is not `whsec_` + base64, or
  * `leaseMs` does not exceed an endpoint's timeout.
@@ -36,7 +40,7 @@ export function createSender(options: SenderOptions): (delivery: Delivery) => Pr
     if (destination.startsWith("webhook:")) {
       const endpoint = byUrl.get(destination.slice("webhook:".length));
       if (!endpoint) {
-        return { ok: false, error: "no webhook endpoint is configured for this URL", final: true };
+        return { ok: false, error: "no webhook endpoint is configured here for this URL" };
       }
       return sendWebhook(endpoint, event, now(), fetch);
     }
@@ -44,7 +48,7 @@ export function createSender(options: SenderOptions): (delivery: Delivery) => Pr
       const name = destination.slice("handler:".length);
       const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
       if (!handler) {
-        return { ok: false, error: `no handler named ${name} is configured`, final: true };
+        return { ok: false, error: `no handler named ${name} is configured here` };
       }
       try {
         await handler(event);
@@ -74,6 +78,10 @@ export function checkEndpoints(
     const label = originOf(endpoint.url);
     if (!/^https?:$/.test(safeProtocol(endpoint.url))) {
       throw new Error(`a webhook endpoint's URL must be http: or https:, not ${label}`);
+    }
+    const { username, password } = new URL(endpoint.url);
+    if (username !== "" || password !== "") {
+      throw new Error(`the webhook endpoint ${label}… carries a user or password in its URL`);
     }
     if (urls.has(endpoint.url)) throw new Error(`two webhook endpoints have the URL ${label}…`);
     urls.add(endpoint.url);
