@@ -215,3 +215,40 @@ function sorted(value: unknown): unknown {
   }
   return value;
 }
+
+// Regression: a record step's keys (an email, a phone number) reached the log as field names.
+describe("fields the schema does not declare", () => {
+  it("are named * in every event, so keys a user typed never reach the log", async () => {
+    const contacts = defineStep({
+      name: "contacts",
+      schema: z.strictObject({ label: z.string(), byAddress: z.record(z.string(), z.boolean()) }),
+    });
+    const payment = defineStep({
+      name: "payment",
+      schema: z.discriminatedUnion("method", [
+        z.strictObject({ method: z.literal("card"), last4: z.string() }),
+        z.strictObject({ method: z.literal("invoice"), vatId: z.string() }),
+      ]),
+    });
+    const done = defineStep({ name: "done", schema: z.strictObject({ ok: z.literal(true) }) });
+    const flow = adHocFlow(contacts, payment, done);
+    const { writes } = await eventsOf(
+      [
+        [
+          "contacts",
+          { label: "team", byAddress: { "ada@example.com": true, "+44 7700 900123": true } },
+        ],
+        ["payment", { method: "card", last4: "4242" }],
+      ],
+      flow,
+    );
+    expect(writes[0]).toEqual([
+      { type: "step.submitted", step: "contacts", fields: ["/byAddress/*", "/label"] },
+    ]);
+    // A union's variants declare their fields: they keep their names.
+    expect(writes[1]).toEqual([
+      { type: "step.submitted", step: "payment", fields: ["/last4", "/method"] },
+    ]);
+    expect(JSON.stringify(writes)).not.toMatch(/ada@|7700/);
+  });
+});

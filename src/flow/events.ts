@@ -1,7 +1,7 @@
 import type { FlowEventType } from "../contract/representation.ts";
 import { planSteps, pointer } from "./engine.ts";
 import { isJsonEqual, isPlainObject } from "./json.ts";
-import type { FlowData, FlowDefinition, FlowRecord, StepState } from "./types.ts";
+import type { FlowData, FlowDefinition, FlowRecord, JsonSchema, StepState } from "./types.ts";
 
 export type { FlowEventType } from "../contract/representation.ts";
 
@@ -116,8 +116,14 @@ export function submissionEvents(
   after: FlowRecord,
   step: string,
 ): EventDraft[] {
+  const schemaOf = (name: string) => definition.steps.find((s) => s.name === name)?.jsonSchema;
+  const named = (name: string, fields: string[]) => declaredFields(schemaOf(name), fields);
   const drafts: EventDraft[] = [
-    { type: "step.submitted", step, fields: changedFields(before.data[step], after.data[step]) },
+    {
+      type: "step.submitted",
+      step,
+      fields: named(step, changedFields(before.data[step], after.data[step])),
+    },
   ];
   const was = planSteps(definition, before.data);
   const now = planSteps(definition, after.data);
@@ -126,7 +132,7 @@ export function submissionEvents(
     const previous = was[state.number - 1];
     const dropped =
       Object.hasOwn(before.data, state.name) && !Object.hasOwn(after.data, state.name)
-        ? fieldsOf(before.data[state.name])
+        ? named(state.name, fieldsOf(before.data[state.name]))
         : undefined;
     if (state.status === "skipped") {
       if (passed(now, state) && !(previous?.status === "skipped" && passed(was, state))) {
@@ -187,6 +193,55 @@ export function changedFields(
   };
   walk(before, after, "");
   return found;
+}
+
+/**
+ * The fields as the step's JSON Schema names them: a key the schema does not declare
+ * (a record's, or one under `additionalProperties`) is data the user entered, such as
+ * an email used as a key, so it is replaced by `*`, and the same name is kept once.
+ *
+ * @example declaredFields({ properties: { tags: { type: "object" } } }, ["/tags/ada@example.com"]) // ["/tags/*"]
+ */
+export function declaredFields(
+  schema: JsonSchema | undefined,
+  fields: readonly string[],
+): string[] {
+  const named = fields.map((field) => {
+    let at: unknown = schema;
+    return field
+      .split("/")
+      .slice(1)
+      .map((token) => {
+        const key = token.replaceAll("~1", "/").replaceAll("~0", "~");
+        const declared = declaredProperty(at, key);
+        if (declared !== undefined) {
+          at = declared;
+          return `/${token}`;
+        }
+        at = undefined;
+        return "/*";
+      })
+      .join("");
+  });
+  return [...new Set(named)];
+}
+
+/**
+ * The schema of property `key` where `schema` declares it: in its own `properties`, or in
+ * those of a variant (`anyOf`, `oneOf`, `allOf`), as a union step's schema has them.
+ */
+function declaredProperty(schema: unknown, key: string): unknown {
+  if (!isPlainObject(schema)) return undefined;
+  const { properties } = schema;
+  if (isPlainObject(properties) && Object.hasOwn(properties, key)) return properties[key];
+  for (const variants of [schema.anyOf, schema.oneOf, schema.allOf]) {
+    if (!Array.isArray(variants)) continue;
+    for (const variant of variants) {
+      const found = declaredProperty(variant, key);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 /** The JSON Pointers of a step value's leaves. */
