@@ -63,7 +63,15 @@ describe("waymark history", () => {
     }
     const json = await runCli(["history", flowId, "--store", `sqlite:${path}`, "--json"]);
     expect(json.code).toBe(0);
-    expect((JSON.parse(json.stdout) as Array<{ id: string }>).map((event) => event.id)).toEqual([
+    const body = JSON.parse(json.stdout) as {
+      flow: string;
+      flowId: string;
+      events: Array<{ id: string; at: string }>;
+    };
+    // The same body as GET /onboarding/{flowId}/history.
+    expect(body).toMatchObject({ flow: "onboarding", flowId });
+    expect(body.events[0]?.at).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
+    expect(body.events.map((event) => event.id)).toEqual([
       `${flowId}:1:0`,
       `${flowId}:2:0`,
       `${flowId}:3:0`,

@@ -1,4 +1,5 @@
 import type { FlowEvent } from "../flow/events.ts";
+import { historyRepresentation } from "../http/representation.ts";
 import { openStore } from "../store/open.ts";
 import { type ConfigFlags, resolveConfig } from "./config.ts";
 
@@ -9,7 +10,7 @@ export interface HistoryFlags extends ConfigFlags {
 
 /**
  * `waymark history FLOW_ID`: prints a flow's event log from the store, as a table or
- * JSON. The log names steps and fields, never values, so it is safe to paste into a
+ * JSON (the body `GET /{flow}/{flowId}/history` answers). The log names steps and fields, never values, so it is safe to paste into a
  * ticket. Resolves the exit code: 0 with events, 1 when the flow has none (unknown,
  * erased or purged), 2 when the command could not run (no store, or one without a log).
  */
@@ -30,7 +31,13 @@ export async function runHistory(flowId: string, flags: HistoryFlags): Promise<n
     process.stderr.write(`waymark: no events for flow ${flowId} (unknown, erased or purged)\n`);
     return 1;
   }
-  process.stdout.write(flags.json ? `${JSON.stringify(events, null, 2)}\n` : formatHistory(events));
+  // JSON as `GET /{flow}/{flowId}/history` answers it.
+  const flow = events[0]?.flow ?? "";
+  process.stdout.write(
+    flags.json
+      ? `${JSON.stringify(historyRepresentation(flow, flowId, events), null, 2)}\n`
+      : formatHistory(events),
+  );
   return 0;
 }
 
