@@ -69,12 +69,14 @@ describe("store operations per request", () => {
     expect(counter.take()).toEqual({ load: 1 });
   });
 
-  it("sends PostgreSQL one SELECT and one conditional UPDATE per step write", async () => {
+  it("sends PostgreSQL one SELECT and one statement holding the conditional UPDATE per step write", async () => {
     const pool = new pg.Pool({ connectionString: inject("postgresUrl") });
     const sent: string[] = [];
+    const texts: string[] = [];
     const counting = {
       query: (text: string, values?: readonly unknown[]) => {
         sent.push(text.trim().split(/\s+/)[0] ?? "");
+        texts.push(text);
         return pool.query(text, values as unknown[]);
       },
       end: () => pool.end(),
@@ -84,8 +86,12 @@ describe("store operations per request", () => {
       const call = serve(store);
       const flow = await startFlow(call);
       sent.length = 0;
+      texts.length = 0;
       expect((await call(`${flow}/step/1`, jsonRequest("PUT", personalInfo))).status).toBe(200);
-      expect(sent).toEqual(["SELECT", "UPDATE"]);
+      // The compare-and-set, with the write's events chained to it in the same statement.
+      expect(sent).toEqual(["SELECT", "WITH"]);
+      expect(texts[1]).toMatch(/UPDATE waymark_flows[\s\S]*WHERE[\s\S]*version/);
+      expect(texts[1]).toMatch(/INSERT INTO waymark_events/);
     } finally {
       await pool.end();
     }
