@@ -81,6 +81,7 @@ export {
   type RateLimitStore,
 } from "./http/rate-limit.ts";
 export type { Caller } from "./service/access.ts";
+export { tombstoneKey } from "./service/effects.ts";
 export { createFlowService } from "./service/flows.ts";
 export { evaluatePreconditions, type Preconditions } from "./service/preconditions.ts";
 export type {
