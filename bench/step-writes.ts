@@ -14,10 +14,17 @@ const flows = Number(process.env.BENCH_FLOWS ?? 4_000);
 /** Targets for synchronous=normal on this 2-core machine. */
 const targets = { writesPerSecond: 3_000, p99Ms: 2 };
 
-async function measure(synchronous: "normal" | "full", concurrency: number) {
+/** An endpoint nothing delivers to here: what a step write costs with an outbox to fill. */
+const webhook = { url: "http://127.0.0.1:9/hooks", secret: `whsec_${"A".repeat(43)}=` };
+
+async function measure(synchronous: "normal" | "full", concurrency: number, webhooks = false) {
   const dir = mkdtempSync(join(tmpdir(), "waymark-bench-"));
   const store = createSqliteStore({ path: join(dir, "bench.db"), synchronous });
-  const waymark = createWaymark({ flows: [onboarding], store });
+  const waymark = createWaymark({
+    flows: [onboarding],
+    store,
+    ...(webhooks ? { webhooks: [webhook] } : {}),
+  });
   const latencies: number[] = [];
 
   async function oneFlow() {
@@ -81,6 +88,15 @@ for (const synchronous of ["normal", "full"] as const) {
       missed.push(`${r.writesPerSecond} writes/s`);
     }
   }
+}
+// Each event also goes to the outbox, for one webhook endpoint (not delivered here).
+for (const concurrency of [1, 32]) {
+  const r = await measure("normal", concurrency, true);
+  console.log(
+    `synchronous=normal in flight ${String(concurrency).padStart(2)}, a webhook: ` +
+      `${String(r.writesPerSecond).padStart(5)} writes/s  p50 ${r.p50.toFixed(2)} ms  ` +
+      `p99 ${r.p99.toFixed(2)} ms  p99.9 ${r.p999.toFixed(2)} ms  max ${r.max.toFixed(2)} ms`,
+  );
 }
 console.log(
   `targets (synchronous=normal): p99 ≤ ${targets.p99Ms} ms one at a time, ≥ ${targets.writesPerSecond} writes/s with 32 in flight: ` +

@@ -20,7 +20,8 @@ import type {
  * The event log and the outbox (schema version 6): a log row per event, keyed by its
  * flow and place, and an outbox row per delivery, keyed by delivery key. The partial
  * indexes serve the claim: due pending rows by time, and each flow and destination's
- * pending rows in event order, to find the first.
+ * pending rows in event order, to find the first. Nothing indexes the operator's listing,
+ * which sorts the rows of one state: an index there would cost every step write.
  */
 export const outboxSchema = `
   CREATE TABLE IF NOT EXISTS waymark_events (
@@ -49,7 +50,6 @@ export const outboxSchema = `
     ON waymark_outbox (next_attempt_at) WHERE state = 'pending';
   CREATE INDEX IF NOT EXISTS waymark_outbox_line
     ON waymark_outbox (flow_key, destination, version, idx) WHERE state = 'pending';
-  CREATE INDEX IF NOT EXISTS waymark_outbox_listed ON waymark_outbox (state, created_at, key);
 `;
 
 const columns = "key, destination, event, state, attempts, next_attempt_at, created_at, last_error";
