@@ -1,11 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { onboarding } from "../examples/onboarding/flow.ts";
-import { defineStep } from "../src/flow/define.ts";
 import { currentStep, findStep, flowStatus, isExpired, planSteps } from "../src/flow/engine.ts";
 import {
   accepted,
-  adHocFlow,
   company,
   contractor,
   day,
@@ -14,6 +11,7 @@ import {
   later,
   now,
   refused,
+  shop,
   statuses,
   submit,
   submitTo,
@@ -344,22 +342,6 @@ describe("submitStep: versions and expiry", () => {
 });
 
 describe("submitStep: checks that depend on other steps", () => {
-  const plan = defineStep({
-    name: "plan",
-    schema: z.strictObject({ tier: z.enum(["free", "pro"]) }),
-  });
-  const seats = defineStep({
-    name: "seats",
-    schema: z.strictObject({ count: z.int().min(1) }),
-    check: ({ count }, { flow }) =>
-      count <= (flow.plan?.tier === "pro" ? 100 : 5)
-        ? []
-        : [{ path: "/count", message: "Too many seats for this plan" }],
-  });
-  const notes = defineStep({ name: "notes", schema: z.strictObject({ text: z.string() }) });
-  const confirm = defineStep({ name: "confirm", schema: z.strictObject({ ok: z.literal(true) }) });
-  const shop = adHocFlow(plan, seats, notes, confirm);
-
   it("runs a step's check against the other steps' saved data", async () => {
     const record = await walk([["plan", { tier: "free" }]], shop);
     const errors = refused(await submitTo(shop, record, "seats", { count: 6 })).errors;

@@ -19,6 +19,7 @@ import {
   employee,
   fresh,
   now,
+  shop,
   submitTo,
 } from "./support/engine.ts";
 import { personalInfo, review } from "./support/onboarding-data.ts";
@@ -104,23 +105,6 @@ describe("the events of step submissions", () => {
   });
 
   it("an edit whose re-planning drops a later step that still applies: step.reset with its fields", async () => {
-    const plan = defineStep({
-      name: "plan",
-      schema: z.strictObject({ tier: z.enum(["free", "pro"]) }),
-    });
-    const seats = defineStep({
-      name: "seats",
-      schema: z.strictObject({ count: z.int().min(1) }),
-      check: ({ count }, { flow }) =>
-        count <= (flow.plan?.tier === "pro" ? 100 : 5)
-          ? []
-          : [{ path: "/count", message: "Too many" }],
-    });
-    const confirm = defineStep({
-      name: "confirm",
-      schema: z.strictObject({ ok: z.literal(true) }),
-    });
-    const shop = adHocFlow(plan, seats, confirm);
     const { writes } = await eventsOf(
       [
         ["plan", { tier: "pro" }],

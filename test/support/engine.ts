@@ -1,6 +1,7 @@
+import { z } from "zod";
 import { onboarding } from "../../examples/onboarding/flow.ts";
 import type { WaymarkError } from "../../src/errors.ts";
-import { defineFlow } from "../../src/flow/define.ts";
+import { defineFlow, defineStep } from "../../src/flow/define.ts";
 import {
   createRecord,
   findStep,
@@ -81,3 +82,25 @@ export function statuses(data: FlowData, definition: FlowDefinition = onboarding
 export function adHocFlow(...steps: StepDefinition[]): FlowDefinition {
   return defineFlow({ name: "ad-hoc", ttl: "1h", steps });
 }
+
+/**
+ * A shop whose "seats" step's `check` depends on the "plan" step: at most 5 seats on
+ * "free", 100 on "pro". Editing the plan can make saved seats fail, and reset that step.
+ */
+export const shop = (() => {
+  const plan = defineStep({
+    name: "plan",
+    schema: z.strictObject({ tier: z.enum(["free", "pro"]) }),
+  });
+  const seats = defineStep({
+    name: "seats",
+    schema: z.strictObject({ count: z.int().min(1) }),
+    check: ({ count }, { flow }) =>
+      count <= (flow.plan?.tier === "pro" ? 100 : 5)
+        ? []
+        : [{ path: "/count", message: "Too many seats for this plan" }],
+  });
+  const notes = defineStep({ name: "notes", schema: z.strictObject({ text: z.string() }) });
+  const confirm = defineStep({ name: "confirm", schema: z.strictObject({ ok: z.literal(true) }) });
+  return adHocFlow(plan, seats, notes, confirm);
+})();
