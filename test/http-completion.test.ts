@@ -117,7 +117,10 @@ describe("webhook endpoints given in code", () => {
   const secret = `whsec_${Buffer.alloc(32, 1).toString("base64")}`;
   it.each([
     [{ url: "ftp://example.com/hooks", secret }, /must be http: or https:/],
-    [{ url: "https://example.com/hooks", secret: "hunter2" }, /is not whsec_ followed by 24 to 64 bytes in base64/],
+    [
+      { url: "https://example.com/hooks", secret: "hunter2" },
+      /is not whsec_ followed by 24 to 64 bytes in base64/,
+    ],
     [
       { url: "https://example.com/hooks", secret, events: ["flow.finished"] },
       /"flow\.finished", which is no event type/,
