@@ -7,6 +7,7 @@ import {
   handler,
   hook,
   keys,
+  lease,
   listAll,
   outboxOf,
   sealed,
@@ -91,11 +92,10 @@ export function describeDeliveries(current: () => OpenStores): void {
       const next = { ...record, version: 10 };
       const [e2] = sealed(next, [{ type: "flow.completed" }]) as [FlowEvent];
       await store.save(next, 9, effectsOf([e2], [hook]));
-      const claim = (now: number) =>
-        outbox.claim({ now, leaseMs: 60_000, limit: 10, token: token() });
+      const claim = (now: number) => lease(outbox, token(), now);
       // Different destinations of one flow are independent.
       const holder = token();
-      const firstRound = await outbox.claim({ now: at, leaseMs: 60_000, limit: 10, token: holder });
+      const firstRound = await lease(outbox, holder, at);
       expect(sortByKey(firstRound).map(({ key }) => key)).toEqual(
         [deliveryKey(handler, e1.id), deliveryKey(hook, e0.id)].sort(),
       );
@@ -105,12 +105,7 @@ export function describeDeliveries(current: () => OpenStores): void {
       );
       // Delivered, the next one of the flow and destination is due.
       const secondHolder = token();
-      const secondRound = await outbox.claim({
-        now: at + 1,
-        leaseMs: 60_000,
-        limit: 10,
-        token: secondHolder,
-      });
+      const secondRound = await lease(outbox, secondHolder, at + 1);
       expect(keys(secondRound)).toEqual([deliveryKey(hook, e1.id)]);
       // Put back for later, it still holds the ones after it back.
       expect(
@@ -122,12 +117,7 @@ export function describeDeliveries(current: () => OpenStores): void {
       ).toBe(true);
       expect(await claim(at + 2)).toEqual([]);
       const thirdHolder = token();
-      const thirdRound = await outbox.claim({
-        now: at + 10_000,
-        leaseMs: 60_000,
-        limit: 10,
-        token: thirdHolder,
-      });
+      const thirdRound = await lease(outbox, thirdHolder, at + 10_000);
       expect(keys(thirdRound)).toEqual([deliveryKey(hook, e1.id)]);
       // A dead one does not hold back the ones after it.
       expect(
@@ -146,8 +136,7 @@ export function describeDeliveries(current: () => OpenStores): void {
         const record = sampleRecord();
         await store.create(record, effectsOf(sealed(record, [{ type: "flow.started" }]), [hook]));
       }
-      const claim = (limit: number) =>
-        outbox.claim({ now: at, leaseMs: 60_000, limit, token: token() });
+      const claim = (limit: number) => lease(outbox, token(), at, limit);
       const first = await claim(2);
       expect(first).toHaveLength(2);
       const rest = await claim(10);
@@ -170,17 +159,12 @@ export function describeDeliveries(current: () => OpenStores): void {
         }
         const rounds = await Promise.all(
           Array.from({ length: 12 }, (_, index) =>
-            (index % 2 === 0 ? outbox : otherOutbox).claim({
-              now: at,
-              leaseMs: 60_000,
-              limit: 4,
-              token: `claim ${index}`,
-            }),
+            lease(index % 2 === 0 ? outbox : otherOutbox, `claim ${index}`, at, 4),
           ),
         );
         const claimed = keys(rounds.flat());
         expect(new Set(claimed).size).toBe(claimed.length);
-        const last = await outbox.claim({ now: at, leaseMs: 60_000, limit: 100, token: token() });
+        const last = await lease(outbox, token(), at, 100);
         const all = [...claimed, ...keys(last)];
         expect(new Set(all).size).toBe(all.length);
         expect(all).toHaveLength(30);
@@ -197,7 +181,7 @@ export function describeDeliveries(current: () => OpenStores): void {
       await store.create(record, effectsOf([event], [hook]));
       const key = deliveryKey(hook, event.id);
       const first = token();
-      await outbox.claim({ now: at, leaseMs: 60_000, limit: 10, token: first });
+      await lease(outbox, first, at);
       expect(await outbox.settle(key, "another", { state: "delivered" })).toBe(false);
       expect(await outbox.settle("unknown key", first, { state: "delivered" })).toBe(false);
       const retry = { state: "retry", nextAttemptAt: at + 5_000, error: "HTTP 503" } as const;
@@ -215,13 +199,9 @@ export function describeDeliveries(current: () => OpenStores): void {
       expect(await listAll(outbox, "pending")).toEqual([waiting]);
       // The retry freed the lease: the token holds nothing now.
       expect(await outbox.settle(key, first, { state: "delivered" })).toBe(false);
-      expect(
-        await outbox.claim({ now: at + 4_999, leaseMs: 60_000, limit: 10, token: first }),
-      ).toEqual([]);
+      expect(await lease(outbox, first, at + 4_999)).toEqual([]);
       const second = token();
-      expect(
-        await outbox.claim({ now: at + 5_000, leaseMs: 60_000, limit: 10, token: second }),
-      ).toEqual([waiting]);
+      expect(await lease(outbox, second, at + 5_000)).toEqual([waiting]);
       expect(await outbox.settle(key, first, { state: "dead", error: "stale" })).toBe(false);
       expect(await outbox.settle(key, second, { state: "dead", error: "HTTP 410" })).toBe(true);
       expect(await listAll(outbox, "pending")).toEqual([]);
@@ -238,7 +218,7 @@ export function describeDeliveries(current: () => OpenStores): void {
       const record = sampleRecord();
       await store.create(record, effectsOf(sealed(record, [{ type: "flow.started" }]), [hook]));
       const holder = token();
-      const [leased] = await outbox.claim({ now: at, leaseMs: 60_000, limit: 1, token: holder });
+      const [leased] = await lease(outbox, holder, at, 1);
       expect(await outbox.settle(leased?.key ?? "", holder, { state: "delivered" })).toBe(true);
       expect(await listAll(outbox, "pending")).toEqual([]);
       expect(await listAll(outbox, "dead")).toEqual([]);
@@ -261,12 +241,7 @@ export function describeDeliveries(current: () => OpenStores): void {
       }
       // Kill the handler's deliveries of the flows written at odd offsets.
       const holder = token();
-      const leased = await outbox.claim({
-        now: at + 10,
-        leaseMs: 60_000,
-        limit: 100,
-        token: holder,
-      });
+      const leased = await lease(outbox, holder, at + 10, 100);
       expect(leased).toHaveLength(offsets.length * 2);
       const doomed = leased.filter(
         ({ destination, createdAt }) => destination === handler && (createdAt - at) % 2 === 1,
@@ -295,7 +270,7 @@ export function describeDeliveries(current: () => OpenStores): void {
       expect(await outbox.retry(key, at)).toBe(false);
       expect(await outbox.retry("unknown key", at)).toBe(false);
       const holder = token();
-      await outbox.claim({ now: at, leaseMs: 60_000, limit: 1, token: holder });
+      await lease(outbox, holder, at, 1);
       await outbox.settle(key, holder, { state: "dead", error: "HTTP 404" });
       expect(await outbox.retry(key, at + hour)).toBe(true);
       expect(await listAll(outbox, "dead")).toEqual([]);

@@ -49,6 +49,14 @@ export function outboxOf(store: FlowStore, skip: (note: string) => never): Outbo
   };
 }
 
+/**
+ * Claims for `holder` at `now` with a lease of a minute, longer than any test: the claim
+ * most tests make.
+ */
+export function lease(outbox: Outbox, holder: string, now: number, limit = 10) {
+  return outbox.claim({ now, leaseMs: 60_000, limit, token: holder });
+}
+
 /** Every delivery in `state`, walking the pages `limit` at a time. */
 export async function listAll(outbox: Outbox, state: Delivery["state"], limit = 100) {
   const deliveries: Delivery[] = [];
