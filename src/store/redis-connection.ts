@@ -48,8 +48,12 @@ export interface Connection extends OutboxConnection {
     tombstoneKey: string | undefined,
     effects: readonly string[],
   ): Promise<boolean>;
-  waymarkPurge(key: string, fields: readonly string[], now: number): Promise<boolean>;
-  waymarkPurgeFlow(keys: FlowKeys, fields: readonly string[], now: number): Promise<boolean>;
+  waymarkPurge(
+    key: string,
+    companion: string,
+    fields: readonly string[],
+    now: number,
+  ): Promise<boolean>;
   waymarkClaim(key: string, claim: IdempotencyClaim): Promise<IdempotencyClaimResult>;
   waymarkFinish(key: string, token: string, json: string): Promise<boolean>;
   waymarkRelease(key: string, token: string): Promise<boolean>;

@@ -118,8 +118,13 @@ const deleteScript = defineScript({
   transformReply: (reply: unknown) => reply === 1,
 });
 
-/** Deletes a flow, and its log, if its time (the first of `fields` it has) is at or before now. */
-const purgeFlowScript = defineScript({
+/**
+ * Deletes the hash, and the key that goes with it (a flow's log; an idempotency key has
+ * none and names itself again), if its time is at or before now: the first of `fields`
+ * it has (a flow's `keepUntil`, then `expiresAt` for hashes written before it; an
+ * idempotency key's `keepUntil`).
+ */
+const purgeScript = defineScript({
   NUMBER_OF_KEYS: 2,
   SCRIPT: `
     local at
@@ -127,35 +132,12 @@ const purgeFlowScript = defineScript({
       at = tonumber(redis.call('HGET', KEYS[1], ARGV[i]))
       if at then break end
     end
-    if at and at <= tonumber(ARGV[1]) then
-      redis.call('DEL', KEYS[2])
-      return redis.call('DEL', KEYS[1])
-    end
-    return 0`,
-  parseCommand(parser, keys: FlowKeys, fields: readonly string[], now: number) {
-    parser.pushKeys([keys.record, keys.log]);
-    parser.push(String(now), ...fields);
-  },
-  transformReply: (reply: unknown) => reply === 1,
-});
-
-/**
- * Deletes the hash if its time is at or before now: the first of `fields` it has (a flow's
- * `keepUntil`, then `expiresAt` for hashes written before it; an idempotency key's
- * `keepUntil`).
- */
-const purgeScript = defineScript({
-  NUMBER_OF_KEYS: 1,
-  SCRIPT: `
-    local at
-    for i = 2, #ARGV do
-      at = tonumber(redis.call('HGET', KEYS[1], ARGV[i]))
-      if at then break end
-    end
-    if at and at <= tonumber(ARGV[1]) then return redis.call('DEL', KEYS[1]) end
-    return 0`,
-  parseCommand(parser, key: string, fields: readonly string[], now: number) {
-    parser.pushKey(key);
+    if not (at and at <= tonumber(ARGV[1])) then return 0 end
+    local gone = redis.call('DEL', KEYS[1])
+    if KEYS[2] ~= KEYS[1] then redis.call('DEL', KEYS[2]) end
+    return gone`,
+  parseCommand(parser, key: string, companion: string, fields: readonly string[], now: number) {
+    parser.pushKeys([key, companion]);
     parser.push(String(now), ...fields);
   },
   transformReply: (reply: unknown) => reply === 1,
@@ -270,7 +252,6 @@ export const scripts = {
   waymarkSave: saveScript,
   waymarkDelete: deleteScript,
   waymarkPurge: purgeScript,
-  waymarkPurgeFlow: purgeFlowScript,
   waymarkClaim: claimScript,
   waymarkFinish: finishScript,
   waymarkRelease: releaseScript,

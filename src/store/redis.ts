@@ -188,10 +188,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
       const purgeKey = async (key: string) => {
         if (key.startsWith(flowPrefix)) {
           const keys = keysOf(key.slice(flowPrefix.length, -1));
-          return run(() => connection.waymarkPurgeFlow(keys, ["keepUntil", "expiresAt"], at));
+          const fields = ["keepUntil", "expiresAt"];
+          return run(() => connection.waymarkPurge(keys.record, keys.log, fields, at));
         }
         if (key.startsWith(idempotencyPrefix))
-          await run(() => connection.waymarkPurge(key, ["keepUntil"], at));
+          await run(() => connection.waymarkPurge(key, key, ["keepUntil"], at));
         if (key.startsWith(tombstoningPrefix))
           await outbox.finishTombstone(key.slice(tombstoningPrefix.length, -1));
         return false;
