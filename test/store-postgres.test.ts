@@ -1,9 +1,9 @@
 import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
 import { describeStoreConformance, sampleRecord } from "waymark/testing";
-import { sealEvents } from "../src/flow/events.ts";
 import { createPostgresStore } from "../src/store/postgres.ts";
 import { freshDatabase } from "./support/postgres-database.ts";
+import { expectEffectsSaved } from "./support/records.ts";
 
 describeStoreConformance("PostgreSQL", {
   async open() {
@@ -166,13 +166,7 @@ describe("PostgreSQL schema", () => {
       const store = await createPostgresStore({ url: database.url });
       try {
         expect(await store.load(record.id)).toEqual(record);
-        const next = { ...record, version: 2 };
-        const events = sealEvents(next, [{ type: "step.submitted", step: "review" }], new Date());
-        const deliveries = [{ eventId: `${record.id}:2:0`, destination: "handler:onComplete" }];
-        expect(await store.save(next, 1, { events, deliveries })).toBe(true);
-        expect(await store.readEvents?.(record.id)).toEqual(events);
-        const page = await store.listDeliveries?.({ state: "pending", limit: 10 });
-        expect(page?.deliveries.map((delivery) => delivery.event)).toEqual(events);
+        await expectEffectsSaved(store, record);
         const { rows } = await client.query("SELECT version FROM waymark_schema");
         expect(rows).toEqual([{ version: 5 }]);
         // During a rolling deploy the previous release still writes its own way.

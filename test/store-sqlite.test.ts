@@ -4,9 +4,9 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { describeStoreConformance, sampleRecord } from "waymark/testing";
-import { sealEvents } from "../src/flow/events.ts";
 import type { FlowRecord } from "../src/flow/types.ts";
 import { createSqliteStore } from "../src/store/sqlite.ts";
+import { expectEffectsSaved } from "./support/records.ts";
 
 describeStoreConformance("SQLite file", {
   async open() {
@@ -283,13 +283,7 @@ describe("SQLite schema", () => {
     const store = createSqliteStore({ path });
     try {
       expect(await store.load(record.id)).toEqual(record);
-      const next = { ...record, version: 2 };
-      const events = sealEvents(next, [{ type: "step.submitted", step: "review" }], new Date());
-      const deliveries = [{ eventId: `${record.id}:2:0`, destination: "handler:onComplete" }];
-      expect(await store.save(next, 1, { events, deliveries })).toBe(true);
-      expect(await store.readEvents?.(record.id)).toEqual(events);
-      const page = await store.listDeliveries?.({ state: "pending", limit: 10 });
-      expect(page?.deliveries.map((delivery) => delivery.event)).toEqual(events);
+      await expectEffectsSaved(store, record);
       const file = new Database(path, { readonly: true });
       expect(file.pragma("user_version", { simple: true })).toBe(6);
       file.close();
