@@ -143,3 +143,17 @@ describe("webhook endpoints given in code", () => {
     );
   });
 });
+
+describe("startDelivery", () => {
+  it("starts nothing where there is nothing to deliver to: no webhooks, no onComplete, or token mode", async () => {
+    expect(createHttpClient({ flows: [onboarding] }).waymark.startDelivery()).toBeUndefined();
+    const tokens = createTokenMode({ keyring: parseKeyring(generateKeyEntry("k")) });
+    const webhooks = [{ url: "http://127.0.0.1:9/hooks", secret: `whsec_${"A".repeat(43)}=` }];
+    expect(
+      createHttpClient({ flows: [onboarding], tokens, webhooks }).waymark.startDelivery(),
+    ).toBeUndefined();
+    const delivery = createHttpClient({ flows: [onboarding], webhooks }).waymark.startDelivery();
+    expect(delivery).toBeDefined();
+    await delivery?.stop();
+  });
+});

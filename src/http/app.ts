@@ -148,7 +148,8 @@ export interface Waymark {
    * back-off for 3 days. Run it in every instance (a lease in the store keeps them from
    * sending one event twice in normal operation) and `stop()` it on shutdown, before
    * closing the store. `startServer` and `waymark serve` do both. Undefined in token
-   * mode, or with a store that keeps no outbox: there, completion is delivered inline.
+   * mode, or with a store that keeps no outbox (there, completion is delivered inline),
+   * and when there is nothing to deliver to: no `webhooks` and no flow with `onComplete`.
    *
    * @example
    * const delivery = waymark.startDelivery();
@@ -287,6 +288,9 @@ export function createWaymark(options: WaymarkOptions): Waymark {
     startDelivery(settings = {}) {
       const { store } = service;
       if (!store?.claimDeliveries) return undefined;
+      // With no endpoint and no onComplete there is nothing here to deliver to: no claim
+      // every poll, and no lease on deliveries another instance could make.
+      if (webhooks.length === 0 && !options.flows.some((flow) => flow.onComplete)) return undefined;
       const deliverer = createDeliverer({
         ...settings,
         // The handler's clock: tests that move it move delivery's retries with it.

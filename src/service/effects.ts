@@ -137,9 +137,6 @@ export function createEffects({ registry, store, routing, deliverNow }: EffectsO
   };
 }
 
-/** The effects of writes through one flow service; see {@link createEffects}. */
-export type Effects = ReturnType<typeof createEffects>;
-
 /**
  * The anonymised key a `tombstone` log is kept under: no way back to the flow id.
  *
