@@ -2,6 +2,7 @@
  * The HTTP contract's shapes, shared by the server, clients and the web wizard. Types
  * only: importing this module loads no server code.
  */
+export type { FunnelReport, FunnelStep, FunnelVersion } from "./funnel.ts";
 export type { FieldError, ProblemDocument } from "./problem.ts";
 export type {
   CurrentStep,

@@ -4,7 +4,7 @@ import { checkBatchLimit } from "./batch-limit.ts";
 import { outboxEntries } from "./effects.ts";
 import { keepingTime } from "./keeping-time.ts";
 import * as outboxes from "./memory-outbox.ts";
-import type { FlowStore, StoredResponse } from "./types.ts";
+import type { FlowStore, RejectionCount, StoredResponse } from "./types.ts";
 
 /**
  * Options of {@link createMemoryStore}.
@@ -43,6 +43,10 @@ interface MemoryData {
   readonly keys: Map<string, KeyEntry>;
   readonly locks: Map<string, WriteLock>;
   readonly outbox: outboxes.MemoryOutbox;
+  /** The watches of each flow id: every handle's writes signal them. */
+  readonly watches: Map<string, Set<() => void>>;
+  /** Rejected-field counts under `{flow} {hour} {definitionVersion} {step} {field}`. */
+  readonly rejections: Map<string, number>;
 }
 
 /** The data behind each memory store, so `shareWith` finds it without exposing it. */
@@ -73,7 +77,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
   const data = options.shareWith === undefined ? newData() : dataOf.get(options.shareWith);
   if (data === undefined)
     throw new TypeError("shareWith must be a store made by createMemoryStore");
-  const { flows, keys, locks, outbox } = data;
+  const { flows, keys, locks, outbox, watches, rejections } = data;
   let closed = false;
   // Every method body runs without awaiting, so each one is atomic: concurrent calls
   // interleave only between operations, as they would on a real backend.
@@ -89,6 +93,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
       if (flows.has(record.id)) return false;
       flows.set(record.id, copy(record));
       outboxes.writeEffects(outbox, effects?.events ?? [], deliveries);
+      signal(watches, record.id);
       return true;
     },
     async load(id) {
@@ -102,6 +107,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
       if (flows.get(record.id)?.version !== expectedVersion) return false;
       flows.set(record.id, copy(record));
       outboxes.writeEffects(outbox, effects?.events ?? [], deliveries);
+      signal(watches, record.id);
       return true;
     },
     async delete(id, expectedVersion, effects) {
@@ -114,6 +120,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
       // The delete's events join the log before it goes, so a tombstone keeps them too.
       outboxes.writeEffects(outbox, effects?.events ?? [], deliveries);
       outboxes.eraseLog(outbox, id, effects);
+      signal(watches, id);
       return true;
     },
     async purgeExpired(now) {
@@ -210,6 +217,42 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
       open();
       return outboxes.retryDelivery(outbox, key, now);
     },
+    async watchFlow(id, onChange) {
+      open();
+      // A function of its own per watch, so one listener given twice is two watches.
+      const listener = () => onChange();
+      const listeners = watches.get(id) ?? new Set();
+      listeners.add(listener);
+      watches.set(id, listeners);
+      return {
+        async close() {
+          listeners.delete(listener);
+          if (listeners.size === 0 && watches.get(id) === listeners) watches.delete(id);
+        },
+      };
+    },
+    async countRejection({ flow, definitionVersion, step, fields, at }) {
+      open();
+      const hour = Math.floor(at / HOUR_MS);
+      for (const field of new Set(fields)) {
+        const key = JSON.stringify([flow, hour, definitionVersion, step, field]);
+        rejections.set(key, (rejections.get(key) ?? 0) + 1);
+      }
+    },
+    async readRejections({ flow, since, until }) {
+      open();
+      const [from, to] = [Math.floor(since / HOUR_MS), Math.floor(until / HOUR_MS)];
+      const sums = new Map<string, RejectionCount>();
+      for (const [key, count] of rejections) {
+        const [name, hour, definitionVersion, step, field] = JSON.parse(key) as RejectionKey;
+        if (name !== flow || hour < from || hour >= to) continue;
+        const sum = JSON.stringify([definitionVersion, step, field]);
+        const found = sums.get(sum) ?? { definitionVersion, step, field, count: 0 };
+        found.count += count;
+        sums.set(sum, found);
+      }
+      return [...sums.values()];
+    },
     async ping() {
       open();
     },
@@ -227,7 +270,26 @@ function newData(): MemoryData {
     keys: new Map(),
     locks: new Map(),
     outbox: outboxes.newMemoryOutbox(),
+    watches: new Map(),
+    rejections: new Map(),
   };
+}
+
+const HOUR_MS = 3_600_000;
+
+/** A rejected-field count's key, parsed: flow, hour since the epoch, version, step, field. */
+type RejectionKey = [string, number, number, string, string];
+
+/**
+ * Tells the watches of flow `id` it changed, once the write's own call has returned, as a
+ * backend's notification arrives after its commit.
+ */
+function signal(watches: Map<string, Set<() => void>>, id: string): void {
+  const listeners = watches.get(id);
+  if (listeners === undefined) return;
+  queueMicrotask(() => {
+    for (const listener of [...listeners]) listener();
+  });
 }
 
 /** A deep copy through JSON, as every other store keeps records: nothing non-JSON survives. */

@@ -201,6 +201,50 @@ export interface FlowStore {
    * @example await store.retryDelivery?.(key, Date.now());
    */
   retryDelivery?(key: string, now: number): Promise<boolean>;
+  /**
+   * Optional. Calls `onChange` whenever flow `id` may have changed in this backend: a
+   * `create`, `save` or `delete` of it made through any handle or instance that shares
+   * the backend (PostgreSQL `LISTEN/NOTIFY`, Redis sharded pub/sub, SQLite's
+   * `PRAGMA data_version` on one host). What live updates (`GET /{flow}/{flowId}/events`)
+   * are built on: the caller `load`s the record to see what changed, so a signal may
+   * come with nothing changed, and several writes may come as one signal. A purge need
+   * not signal.
+   *
+   * Resolves once the watch is live: every write that completes after that is
+   * signalled, within about a second. Holds nothing a crash would lose; `close()` ends
+   * the watch (and is harmless twice). A backend keeps one connection for all its
+   * watches, not one per watch.
+   *
+   * @param id - the flow's `record.id`.
+   * @param onChange - called without arguments, never awaited; must not throw.
+   * @throws WaymarkError `store-unavailable` when the backend cannot be reached.
+   * @example
+   * const watch = await store.watchFlow?.(id, () => void refresh());
+   * // …
+   * await watch?.close();
+   */
+  watchFlow?(id: string, onChange: () => void): Promise<FlowWatch>;
+  /**
+   * Optional, with {@link FlowStore.readRejections}. Adds one to the count of each of
+   * `rejection.fields` for its flow, definition version and step, in the hour of
+   * `rejection.at`: what the funnel's "fields that failed validation most often" reads.
+   * A 422 writes nothing to its flow; this count, apart from every record, is all it
+   * leaves. Counts are kept at least 90 days.
+   *
+   * @throws WaymarkError `store-unavailable` when the backend cannot be reached.
+   * @example await store.countRejection?.({ flow: "onboarding", definitionVersion: 1, step: "personal-info", fields: ["/email"], at: Date.now() });
+   */
+  countRejection?(rejection: StepRejection): Promise<void>;
+  /**
+   * Optional, with {@link FlowStore.countRejection}. The counts of rejected fields of
+   * `query.flow` in the hours from the one holding `query.since` up to, not including,
+   * the one holding `query.until`; one entry per definition version, step and field,
+   * summed over those hours, in no particular order.
+   *
+   * @throws WaymarkError `store-unavailable` when the backend cannot be reached.
+   * @example await store.readRejections?.({ flow: "onboarding", since: Date.now() - 7 * 86_400_000, until: Date.now() })
+   */
+  readRejections?(query: RejectionQuery): Promise<RejectionCount[]>;
   /** Resolves when the backend answers; throws `store-unavailable` otherwise. */
   ping(): Promise<void>;
   /** Releases connections and files. */
@@ -389,4 +433,43 @@ export interface DeliveryPage {
  */
 export function deliveryKey(destination: string, eventId: string): string {
   return `${destination} ${eventId}`;
+}
+
+/** A live watch on one flow: {@link FlowStore.watchFlow}. */
+export interface FlowWatch {
+  /** Ends the watch: `onChange` is not called after it resolves. */
+  close(): Promise<void>;
+}
+
+/**
+ * A step submission refused as invalid (422): which fields failed, by name only.
+ *
+ * @example { flow: "onboarding", definitionVersion: 1, step: "personal-info", fields: ["/email"], at: 1767225600000 }
+ */
+export interface StepRejection {
+  flow: string;
+  definitionVersion: number;
+  step: string;
+  /**
+   * JSON Pointers of the failing fields as the step's schema declares them; a key the
+   * user made up is `*`, so nothing typed by a user is kept.
+   */
+  fields: readonly string[];
+  /** Epoch milliseconds of the submission. */
+  at: number;
+}
+
+/** What {@link FlowStore.readRejections} reads: one flow, a window in epoch milliseconds. */
+export interface RejectionQuery {
+  flow: string;
+  since: number;
+  until: number;
+}
+
+/** How often one field of one step failed validation in a window. */
+export interface RejectionCount {
+  definitionVersion: number;
+  step: string;
+  field: string;
+  count: number;
 }
