@@ -4,6 +4,9 @@ import { checkBatchLimit } from "./batch-limit.ts";
 import { isUnavailable, migrate, openPool } from "./postgres-open.ts";
 import { postgresOutbox, type Query, writeWithEffects } from "./postgres-outbox.ts";
 import { channelOf, type PostgresPoolClient, postgresWatches } from "./postgres-watch.ts";
+
+export type { PostgresNotification, PostgresPoolClient } from "./postgres-watch.ts";
+
 import { counterOf, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
 import type { FlowStore, IdempotencyEntry, StoredResponse, WriteEffects } from "./types.ts";
 
@@ -48,7 +51,9 @@ const serverNow = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
  * `UPDATE … RETURNING`, with the write's events and deliveries in the same statement;
  * write locks are rows of an unlogged table, timed by the server's clock. The schema is
  * created or migrated at start-up under an advisory lock, so several instances may start
- * at once.
+ * at once. Every write also sends `pg_notify` on the schema's channel in its own statement;
+ * `watchFlow` listens on one connection taken from the pool while anything is watched
+ * (a pool without `connect` cannot watch).
  *
  * @example
  * const store = await createPostgresStore({ url: "postgres://waymark@localhost/waymark" });

@@ -71,6 +71,10 @@ const scanCount = 500;
  * as its record; deliverers find outboxes through an index written after each write and
  * a walk of the keyspace every `outboxScanIntervalMs` (see `redisOutbox`).
  *
+ * Each write script also publishes on the flow's sharded pub/sub channel (`SPUBLISH`, in
+ * the flow's slot); `watchFlow` subscribes once per watched flow, on one connection of its
+ * own for a server (opened at the first watch) or the Cluster's per-shard ones.
+ *
  * @example
  * const store = await createRedisStore({ url: "redis://127.0.0.1:6379" });
  * @example

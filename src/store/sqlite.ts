@@ -51,8 +51,12 @@ const purgeBatch = 500;
 /**
  * The embedded default store: one SQLite file in WAL mode, shareable by several
  * processes on one machine. The compare-and-set is one conditional `UPDATE`; a write
- * with effects adds its events and deliveries in the same transaction.
+ * with effects adds its events and deliveries in the same transaction. `watchFlow`
+ * signals this handle's writes as they commit and finds other processes' by polling
+ * (`watchIntervalMs`) while anything is watched.
  *
+ * @throws WaymarkError `store-unavailable` when the file cannot be opened.
+ * @throws RangeError when `watchIntervalMs` is not a whole number above 0.
  * @example const store = createSqliteStore({ path: "./waymark.db" });
  */
 export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
