@@ -12,6 +12,7 @@ import { createRedisStore } from "../src/store/redis.ts";
 import { createSqliteStore } from "../src/store/sqlite.ts";
 import type { FlowStore } from "../src/store/types.ts";
 import { freshDatabase } from "./support/postgres-database.ts";
+import { startPostgres, startRedis, type TestServer } from "./support/servers.ts";
 
 // Flow watches across what the conformance suite cannot do to a store: a write by another
 // process, and the loss of the connection a store listens on.
@@ -230,6 +231,47 @@ describe("Redis flow watches", () => {
     } finally {
       await listener.close();
       await store.close();
+    }
+  });
+});
+
+describe.each([
+  ["PostgreSQL", startPostgres, (url: string) => createPostgresStore({ url })],
+  // Persistent, so the flow is still there after the restart.
+  ["Redis", () => startRedis({ persistent: true }), (url: string) => createRedisStore({ url })],
+] as const)("%s flow watches through an outage", (_, startServer, openStore) => {
+  it("refuse a new watch while the server is down, and hear writes again once it is back", async () => {
+    const server: TestServer = await startServer();
+    const store = await openStore(server.url);
+    try {
+      const record = sampleRecord();
+      await store.create(record);
+      const watch = await counted(store, record.id);
+      await server.stop();
+      await expect(store.watchFlow?.(sampleRecord().id, () => undefined)).rejects.toMatchObject({
+        code: "store-unavailable",
+      });
+      await server.start();
+      // Back, the store listens again and tells the watch to look: writes were possible
+      // while it could not hear them.
+      await watch.signalled(0, 15_000);
+      const other = await openStore(server.url);
+      try {
+        const heard = watch.count;
+        await vi.waitFor(
+          async () => expect(await other.save({ ...record, version: 2 }, 1)).toBe(true),
+          {
+            timeout: 5_000,
+          },
+        );
+        await watch.signalled(heard, 1_000);
+      } finally {
+        await other.close();
+      }
+      await watch.close();
+    } finally {
+      await store.close();
+      await server.destroy();
     }
   });
 });
