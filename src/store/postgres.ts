@@ -4,11 +4,10 @@ import { checkBatchLimit } from "./batch-limit.ts";
 import { isUnavailable, migrate, openPool } from "./postgres-open.ts";
 import { postgresOutbox, type Query, writeWithEffects } from "./postgres-outbox.ts";
 import { channelOf, type PostgresPoolClient, postgresWatches } from "./postgres-watch.ts";
-
-export type { PostgresNotification, PostgresPoolClient } from "./postgres-watch.ts";
-
 import { counterOf, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
 import type { FlowStore, IdempotencyEntry, StoredResponse, WriteEffects } from "./types.ts";
+
+export type { PostgresNotification, PostgresPoolClient } from "./postgres-watch.ts";
 
 /** The subset of a `pg` Pool this store uses, so a user's own Pool fits. */
 export interface PostgresPool {
