@@ -96,6 +96,9 @@ export function postgresWatches(
           client.release();
         } catch {
           detach();
+          // A connection being closed can still report its socket's failure: unheard,
+          // that would end the process.
+          client.on("error", () => undefined);
           client.release(true);
         }
       },
