@@ -12,7 +12,12 @@ import { createRedisStore } from "../src/store/redis.ts";
 import { createSqliteStore } from "../src/store/sqlite.ts";
 import type { FlowStore } from "../src/store/types.ts";
 import { freshDatabase } from "./support/postgres-database.ts";
-import { startPostgres, startRedis, type TestServer } from "./support/servers.ts";
+import {
+  startPostgres,
+  startRedis,
+  startRedisCluster,
+  type TestServer,
+} from "./support/servers.ts";
 
 // Flow watches across what the conformance suite cannot do to a store: a write by another
 // process, and the loss of the connection a store listens on.
@@ -210,6 +215,48 @@ describe("Redis flow watches", () => {
       await admin.close();
       await other.close();
       await store.close();
+    }
+  });
+
+  it("on a Cluster, subscribes again when the shards' connections are killed", async () => {
+    // A cluster of its own: killing every sharded subscriber on it disturbs no other test.
+    const cluster = await startRedisCluster();
+    const nodes = cluster.url.split(",");
+    const clusterNodes = nodes.map((node) => `redis://${node}`);
+    const store = await createRedisStore({ clusterNodes });
+    const other = await createRedisStore({ clusterNodes });
+    try {
+      const records = Array.from({ length: 6 }, () => sampleRecord());
+      for (const record of records) await store.create(record);
+      const watches = await Promise.all(records.map((record) => counted(store, record.id)));
+      let killed = 0;
+      for (const node of nodes) {
+        const admin = createClient({ url: `redis://${node}` });
+        await admin.connect();
+        try {
+          const subscribers = (await admin.clientList()).filter((client) => (client.ssub ?? 0) > 0);
+          for (const { id } of subscribers) {
+            await admin.sendCommand(["CLIENT", "KILL", "ID", String(id)]);
+            killed += 1;
+          }
+        } finally {
+          await admin.close();
+        }
+      }
+      expect(killed).toBeGreaterThan(0);
+      for (const watch of watches) await watch.signalled(0, 5_000);
+      for (const [index, record] of records.entries()) {
+        const watch = watches[index];
+        if (!watch) throw new Error("a watch per record");
+        const heard = watch.count;
+        expect(await other.save({ ...record, version: 2 }, 1)).toBe(true);
+        await watch.signalled(heard, 1_000);
+        await watch.close();
+      }
+    } finally {
+      await other.close();
+      await store.close();
+      await cluster.destroy();
     }
   });
 
