@@ -31,6 +31,8 @@ export interface FunnelInput {
   batchSize?: number | undefined;
 }
 
+const hourMs = 3_600_000;
+
 /** Event logs read at once while a batch is tallied. */
 const logReads = 8;
 
@@ -38,8 +40,8 @@ const logReads = 8;
  * Computes the funnel of one flow over the flows created in [`since`, `until`): per
  * definition version they are on now, how many reached, completed, stopped at and
  * skipped each step, the median and p90 time spent in each, the fields refused most often
- * (from the store's rejection counts, by the hour of the 422: see
- * `FlowStore.readRejections`), and the completion rate. See `tallyFlow` for what each
+ * (from the store's counts of 422s, kept by the hour: those of every hour the
+ * window overlaps, whichever flows they came from; see `FlowStore.readRejections`), and the completion rate. See `tallyFlow` for what each
  * figure counts.
  *
  * Costs one walk of the store's records (`scanRecords`, `batchSize` at a time) and one
@@ -96,7 +98,9 @@ export async function computeFunnel(input: FunnelInput): Promise<FunnelReport> {
     });
     cursor = batch.cursor;
   } while (cursor !== undefined);
-  const rejections = (await store.readRejections?.({ flow, since, until })) ?? [];
+  // Counts are kept by the hour: read every hour the window overlaps, the last one too.
+  const through = Math.ceil(until / hourMs) * hourMs;
+  const rejections = (await store.readRejections?.({ flow, since, until: through })) ?? [];
   return finishFunnel(tally, rejections);
 }
 
