@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -170,10 +170,12 @@ describe("waymark funnel", () => {
     expect(JSON.parse(stdout)).toEqual(seededReport);
   });
 
-  it("prints a table per definition version", async () => {
+  it("prints a table per definition version, as the README shows it", async () => {
     const path = await seededFile();
     const { code, stdout } = await runCli(window(path));
     expect(code).toBe(0);
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    expect(readme).toContain(stdout.split("\n").slice(2).join("\n"));
     expect(stdout).toBe(
       [
         `onboarding flows started from ${seededReport.since} to ${seededReport.until}`,
