@@ -70,9 +70,10 @@ export function startFunnel(window: { flow: string; since: number; until: number
 
 /**
  * Folds one flow into the tally, under the definition version its record is on now
- * (`definition`, which the caller looked up for `record.definitionVersion`). Resolves
- * nothing; returns false, counting nothing, for a record of another flow, another
- * version than `definition`, or created outside the window.
+ * (`definition`, which the caller looked up for `record.definitionVersion`), its log
+ * `events` in any order. Returns true when counted; false, counting nothing, for a
+ * record of another flow, of another version than `definition`, or created outside the
+ * window.
  *
  * What a flow counts, each step at most once per flow:
  * - **reached**: the step became its current step at some time: step 1 (the first step
