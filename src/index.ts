@@ -83,6 +83,7 @@ export {
 export type { Caller } from "./service/access.ts";
 export { tombstoneKey } from "./service/effects.ts";
 export { createFlowService } from "./service/flows.ts";
+export { computeFunnel, type FunnelInput } from "./service/funnel.ts";
 export { evaluatePreconditions, type Preconditions } from "./service/preconditions.ts";
 export type {
   FlowKeeping,
@@ -91,6 +92,7 @@ export type {
   FlowView,
   Freshness,
   ReadInput,
+  ServiceLogger,
   StartedFlow,
   StepView,
   SubmitOutcome,
@@ -106,6 +108,9 @@ export type {
   IdempotencyClaimResult,
   IdempotencyEntry,
   NewDelivery,
+  RejectionCount,
+  RejectionQuery,
+  StepRejection,
   StoreCapabilities,
   StoredResponse,
   WriteEffects,

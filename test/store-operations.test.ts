@@ -54,11 +54,11 @@ describe("store operations per request", () => {
     expect((await call(step1, jsonRequest("PUT", personalInfo))).status).toBe(200);
     expect(counter.take()).toEqual({ load: 1 });
 
-    // Invalid data: a read to find the flow, no write.
+    // Invalid data: a read to find the flow, no write to it; the refused field is counted.
     expect((await call(step1, jsonRequest("PUT", { ...personalInfo, email: "x" }))).status).toBe(
       422,
     );
-    expect(counter.take()).toEqual({ load: 1 });
+    expect(counter.take()).toEqual({ load: 1, countRejection: 1 });
 
     // Malformed JSON is refused before the store is asked anything.
     const malformed = { method: "PUT", headers: { "content-type": "application/json" }, body: "{" };

@@ -45,7 +45,18 @@ export type FlowServiceOptions = FlowKeeping & {
    * answered; a failure refuses the write with 503 `delivery-unavailable`.
    */
   deliverNow?: DeliverNow | undefined;
+  /**
+   * Where a failure to count a refused submission (see `FlowStore.countRejection`) is
+   * told: flow, step and the error's name, never data. pino's shape fits.
+   */
+  logger?: ServiceLogger | undefined;
 };
+
+/** The subset of a logger (pino's shape) the use cases write to. */
+export interface ServiceLogger {
+  warn?(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
 
 /**
  * A flow as one request found or left it: what every use case answers with.

@@ -3,6 +3,7 @@ import type { FlowRecord } from "../flow/types.ts";
 import { checkBatchLimit } from "./batch-limit.ts";
 import { isUnavailable, migrate, openPool } from "./postgres-open.ts";
 import { postgresOutbox, type Query, writeWithEffects } from "./postgres-outbox.ts";
+import { postgresRejections } from "./postgres-rejections.ts";
 import { channelOf, type PostgresPoolClient, postgresWatches } from "./postgres-watch.ts";
 import { counterOf, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
 import type { FlowStore, IdempotencyEntry, StoredResponse, WriteEffects } from "./types.ts";
@@ -85,6 +86,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const connect = pool.connect?.bind(pool);
   const watches = connect && postgresWatches(connect, channel, unavailable);
   const outbox = postgresOutbox(query);
+  const rejections = postgresRejections(query);
   // A record write, its notification and its effects: one statement, one round trip, one
   // transaction.
   const written = async (
@@ -134,6 +136,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       await query("DELETE FROM waymark_idempotency WHERE expires_at <= $1", [now.getTime()]);
       await query(`DELETE FROM ${rateLimitTable} WHERE expire <= $1`, [now.getTime()]);
       await query(`DELETE FROM waymark_locks WHERE expires_at <= ${serverNow}`);
+      await rejections.purge(now.getTime());
       let purged = 0;
       for (;;) {
         const count = await outbox.purge(now.getTime(), purgeBatch);
@@ -245,6 +248,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     listDeliveries: (request) => outbox.list(request),
     retryDelivery: (key, now) => outbox.retry(key, now),
     ...(watches && { watchFlow: watches.watch }),
+    countRejection: (rejection) => rejections.count(rejection),
+    readRejections: (query) => rejections.read(query),
     async ping() {
       await query("SELECT 1 FROM waymark_flows LIMIT 1");
     },
