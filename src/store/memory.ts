@@ -79,6 +79,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
     throw new TypeError("shareWith must be a store made by createMemoryStore");
   const { flows, keys, locks, outbox, watches, rejections } = data;
   let closed = false;
+  /** This handle's watches, ended with it. */
+  const ownWatches = new Set<() => void>();
   // Every method body runs without awaiting, so each one is atomic: concurrent calls
   // interleave only between operations, as they would on a real backend.
   const open = () => {
@@ -224,10 +226,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
       const listeners = watches.get(id) ?? new Set();
       listeners.add(listener);
       watches.set(id, listeners);
+      const end = () => {
+        ownWatches.delete(end);
+        listeners.delete(listener);
+        if (listeners.size === 0 && watches.get(id) === listeners) watches.delete(id);
+      };
+      ownWatches.add(end);
       return {
         async close() {
-          listeners.delete(listener);
-          if (listeners.size === 0 && watches.get(id) === listeners) watches.delete(id);
+          end();
         },
       };
     },
@@ -258,6 +265,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
     },
     async close() {
       closed = true;
+      for (const end of [...ownWatches]) end();
     },
   };
   dataOf.set(store, data);

@@ -63,26 +63,37 @@ const columns =
 
 /**
  * One statement that runs `write` (a record write ending in `RETURNING id`, its values
- * `$1`…) and, only if it wrote a row, appends the effects' events to the log and their
- * deliveries to the outbox: a statement is one transaction, so all of it or none is
- * written. With `erase`, the write is a delete of flow `$1`: its log, the delete's events
- * last, is erased or moved under the effects' tombstone key. The statement answers one
- * row, `written`: how many records the write changed.
+ * `$1`…) and tells the listeners of `channel` the id it wrote (`pg_notify`, sent when the
+ * statement commits). Without effects that is all; with them, only if it wrote a row,
+ * it appends the effects' events to the log and their deliveries to the outbox: a
+ * statement is one transaction, so all of it or none is written. With `erase`, the write
+ * is a delete of flow `$1`: its log, the delete's events last, is erased or moved under
+ * the effects' tombstone key. The statement answers one row, `written`: how many records
+ * the write changed.
  *
  * @example
  * const { text, values } = writeWithEffects(
- *   "UPDATE waymark_flows SET … WHERE id = $1 AND version = $2 RETURNING id", [id, 1], effects);
+ *   "UPDATE waymark_flows SET … WHERE id = $1 AND version = $2 RETURNING id", [id, 1],
+ *   "waymark:public", effects);
  */
 export function writeWithEffects(
   write: string,
   values: readonly unknown[],
+  channel: string,
   effects: WriteEffects | undefined,
   erase = false,
 ): { text: string; values: unknown[] } {
+  const notified = `count(pg_notify($${values.length + 1}, id))::integer AS written`;
+  if (!effects && !erase) {
+    return {
+      text: `WITH written AS (${write}) SELECT ${notified} FROM written`,
+      values: [...values, channel],
+    };
+  }
   const deliveries = outboxEntries(effects);
-  const events = `$${values.length + 1}::jsonb`;
-  const outbox = `$${values.length + 2}::jsonb`;
-  const tombstone = `$${values.length + 3}::text`;
+  const events = `$${values.length + 2}::jsonb`;
+  const outbox = `$${values.length + 3}::jsonb`;
+  const tombstone = `$${values.length + 4}::text`;
   // The delete's events join the log before it goes, so a tombstone keeps them too.
   const log = erase
     ? `erased AS (
@@ -114,11 +125,12 @@ export function writeWithEffects(
         'pending', 0, (d->'event'->>'at')::bigint, (d->'event'->>'at')::bigint
       FROM written, jsonb_array_elements(${outbox}) AS d
       ON CONFLICT DO NOTHING)
-    SELECT count(*)::integer AS written FROM written`;
+    SELECT ${notified} FROM written`;
   return {
     text,
     values: [
       ...values,
+      channel,
       // pg sends arrays as PostgreSQL arrays: JSON goes as text.
       JSON.stringify(effects?.events ?? []),
       JSON.stringify(deliveries),

@@ -2,7 +2,8 @@ import { WaymarkError } from "../errors.ts";
 import type { FlowRecord } from "../flow/types.ts";
 import { checkBatchLimit } from "./batch-limit.ts";
 import { isUnavailable, migrate, openPool } from "./postgres-open.ts";
-import { postgresOutbox, writeWithEffects } from "./postgres-outbox.ts";
+import { postgresOutbox, type Query, writeWithEffects } from "./postgres-outbox.ts";
+import { channelOf, type PostgresPoolClient, postgresWatches } from "./postgres-watch.ts";
 import { counterOf, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
 import type { FlowStore, IdempotencyEntry, StoredResponse, WriteEffects } from "./types.ts";
 
@@ -13,6 +14,11 @@ export interface PostgresPool {
     values?: readonly unknown[],
   ): Promise<{ rows: Row[]; rowCount: number | null }>;
   end(): Promise<void>;
+  /**
+   * A connection of the pool's own, held while flows are watched (`watchFlow`): a `pg`
+   * Pool has it. Without it the store cannot watch flows.
+   */
+  connect?(): Promise<PostgresPoolClient>;
 }
 
 /** Options of {@link createPostgresStore}: a URL, or your own `pg` Pool. */
@@ -51,33 +57,39 @@ const serverNow = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<FlowStore> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const pool = options.pool ?? (await openPool(options.url, timeoutMs));
+  const unavailable = (error: unknown) =>
+    isUnavailable(error)
+      ? new WaymarkError("store-unavailable", "The PostgreSQL store is unavailable", {
+          cause: error,
+        })
+      : error;
   const query = async <Row = Record<string, unknown>>(text: string, values: unknown[] = []) => {
     try {
       return await pool.query<Row>(text, values);
     } catch (error) {
-      if (isUnavailable(error)) {
-        throw new WaymarkError("store-unavailable", "The PostgreSQL store is unavailable", {
-          cause: error,
-        });
-      }
-      throw error;
+      throw unavailable(error);
     }
   };
+  let channel: string;
   try {
     await migrate(query);
+    channel = await channelOfTables(query);
   } catch (error) {
     if (!options.pool) await pool.end().catch(() => undefined);
     throw error;
   }
+  const connect = pool.connect?.bind(pool);
+  const watches = connect && postgresWatches(connect, channel, unavailable);
   const outbox = postgresOutbox(query);
-  // A record write with effects: one statement, so one transaction.
+  // A record write, its notification and its effects: one statement, one round trip, one
+  // transaction.
   const written = async (
     write: string,
     values: unknown[],
     effects: WriteEffects | undefined,
     erase = false,
   ) => {
-    const statement = writeWithEffects(write, values, effects, erase);
+    const statement = writeWithEffects(write, values, channel, effects, erase);
     const { rows } = await query<{ written: number }>(statement.text, statement.values);
     return rows[0]?.written === 1;
   };
@@ -88,8 +100,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const write = `INSERT INTO waymark_flows (id, flow, version, expires_at, record)
         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id`;
       const values = [record.id, record.flow, record.version, record.expiresAt, record];
-      if (effects) return written(write, values, effects);
-      return (await query(write, values)).rowCount === 1;
+      return written(write, values, effects);
     },
     async load(id) {
       const { rows } = await query<{ record: FlowRecord }>(
@@ -102,8 +113,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const write = `UPDATE waymark_flows SET version = $2, expires_at = $3, record = $4
         WHERE id = $1 AND version = $5 RETURNING id`;
       const values = [record.id, record.version, record.expiresAt, record, expectedVersion];
-      if (effects) return written(write, values, effects);
-      return (await query(write, values)).rowCount === 1;
+      return written(write, values, effects);
     },
     async delete(id, expectedVersion, effects) {
       // Always with the log: a delete erases it, effects or not.
@@ -230,11 +240,22 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     settleDelivery: (key, token, outcome) => outbox.settle(key, token, outcome),
     listDeliveries: (request) => outbox.list(request),
     retryDelivery: (key, now) => outbox.retry(key, now),
+    ...(watches && { watchFlow: watches.watch }),
     async ping() {
       await query("SELECT 1 FROM waymark_flows LIMIT 1");
     },
     async close() {
+      await watches?.close();
       if (!options.pool) await pool.end();
     },
   };
+}
+
+/** The notification channel of the `waymark_flows` this store's connections see. */
+async function channelOfTables(query: Query): Promise<string> {
+  const { rows } = await query<{ schema: string }>(
+    `SELECT n.nspname AS schema FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = 'waymark_flows'::regclass`,
+  );
+  return channelOf(rows[0]?.schema ?? "public");
 }

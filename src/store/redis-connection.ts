@@ -67,6 +67,17 @@ export interface Connection extends OutboxConnection {
   destroy(): void;
 }
 
+/**
+ * Sharded pub/sub for flow watches: a connection of its own for one server, the
+ * Cluster's own per-shard connections for a Cluster. Each subscribes again by itself
+ * after a lost connection.
+ */
+export interface Subscriber {
+  sSubscribe(channel: string, listener: () => void): Promise<void>;
+  sUnsubscribe(channel: string, listener: () => void): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** One server to scan and ping: the standalone server, or each Cluster master. */
 export interface ServerNode {
   /** `host:port` of a Cluster master, where a walk resumes; "" for a single server. */
@@ -89,7 +100,16 @@ export interface ServerNode {
 export function openConnection(
   options: RedisStoreOptions,
   timeoutMs: number,
-): { connection: Connection; nodes: () => Promise<ServerNode[]>; connect: () => Promise<void> } {
+): {
+  connection: Connection;
+  nodes: () => Promise<ServerNode[]>;
+  connect: () => Promise<void>;
+  /**
+   * Opens the store's {@link Subscriber}; `resubscribed` is called each time a connection
+   * it subscribes on is back from an outage, subscriptions in place.
+   */
+  subscriber: (resubscribed: () => void) => Subscriber;
+} {
   let started = false;
   const socket = {
     connectTimeout: timeoutMs,
@@ -135,6 +155,22 @@ export function openConnection(
         await cluster.connect();
         started = true;
       },
+      subscriber(resubscribed) {
+        // A node's connections subscribe again before they are ready: one that was lost
+        // and is ready again has missed what was published meanwhile.
+        const lost = new Set<string>();
+        const nameOf = ({ host, port }: { host: string; port: number }) => `${host}:${port}`;
+        cluster.on("node-reconnecting", (node) => lost.add(nameOf(node)));
+        cluster.on("node-ready", (node) => {
+          if (lost.delete(nameOf(node))) resubscribed();
+        });
+        return {
+          sSubscribe: (channel, listener) => cluster.sSubscribe(channel, listener),
+          sUnsubscribe: (channel, listener) => cluster.sUnsubscribe(channel, listener),
+          // The shards' connections close with the cluster.
+          close: async () => undefined,
+        };
+      },
     };
   }
 
@@ -147,6 +183,33 @@ export function openConnection(
     connect: async () => {
       await client.connect();
       started = true;
+    },
+    subscriber(resubscribed) {
+      // Named, so an operator can tell it in CLIENT LIST: a subscribed connection serves
+      // nothing else.
+      const name = `${options.prefix ?? "waymark:"}live`.replace(/[^!-~]/g, "_");
+      const subscriber = client.duplicate({ name });
+      subscriber.on("error", ignore);
+      let ready = false;
+      // Ready again after a reconnection, its subscriptions renewed (node-redis does that
+      // before it is ready), it has missed what was published meanwhile.
+      subscriber.on("ready", () => {
+        if (ready) resubscribed();
+        ready = true;
+      });
+      const connecting = subscriber.connect();
+      connecting.catch(ignore);
+      return {
+        async sSubscribe(channel, listener) {
+          await connecting;
+          await subscriber.sSubscribe(channel, listener);
+        },
+        async sUnsubscribe(channel, listener) {
+          await connecting;
+          await subscriber.sUnsubscribe(channel, listener);
+        },
+        close: async () => subscriber.destroy(),
+      };
     },
   };
 }

@@ -97,7 +97,7 @@ const duePage = 100;
 /**
  * The Redis keys of everything of one flow, under its hash tag `{<id>}` so a Cluster
  * keeps them in one slot: its record, event log, outbox, and the log a delete keeps
- * aside for its tombstone.
+ * aside for its tombstone; and the sharded pub/sub channel its writes publish on.
  *
  * @example flowKeys("waymark:", "3f0c").outbox // "waymark:outbox:{3f0c}"
  */
@@ -107,6 +107,7 @@ export function flowKeys(prefix: string, id: string): FlowKeys {
     log: `${prefix}events:{${id}}`,
     outbox: `${prefix}outbox:{${id}}`,
     tombstoning: `${prefix}outbox:tombstone:{${id}}`,
+    live: `${prefix}live:{${id}}`,
   };
 }
 

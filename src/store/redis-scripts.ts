@@ -7,14 +7,21 @@ import type { IdempotencyClaimResult, IdempotencyEntry, StoredResponse } from ".
 // { fingerprint, leaseUntil, keepUntil, response }; a flow's write lock is one string,
 // its holder's token. A flow's writes also take its event log and outbox (see
 // redis-outbox-scripts.ts), keys under the same hash tag, so every script runs on a
-// single Cluster slot. Versions and times travel as decimal strings.
+// single Cluster slot. A write that changes a flow publishes on the flow's channel
+// (`SPUBLISH`, sharded pub/sub: the channel carries the hash tag, so it lives in the same
+// slot), inside its script: watches hear of it with no command of its own. Versions and
+// times travel as decimal strings.
 
-/** A flow's keys, all in its slot: record, event log, outbox, and log awaiting its tombstone. */
+/**
+ * A flow's keys, all in its slot: record, event log, outbox, log awaiting its tombstone,
+ * and the sharded pub/sub channel its writes are published on.
+ */
 export interface FlowKeys {
   record: string;
   log: string;
   outbox: string;
   tombstoning: string;
+  live: string;
 }
 
 /** A flow's times as its hash keeps them and its key's expiry, in epoch milliseconds. */
@@ -27,7 +34,7 @@ export interface FlowTimes {
 }
 
 const createScript = defineScript({
-  NUMBER_OF_KEYS: 3,
+  NUMBER_OF_KEYS: 4,
   SCRIPT: `${effectsLua}
     if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
     redis.call('HSET', KEYS[1], 'version', ARGV[1], 'expiresAt', ARGV[2], 'keepUntil', ARGV[3],
@@ -35,6 +42,7 @@ const createScript = defineScript({
     redis.call('PEXPIREAT', KEYS[1], ARGV[4])
     appendEffects(KEYS[2], KEYS[3], 6)
     redis.call('PEXPIREAT', KEYS[2], ARGV[4])
+    redis.call('SPUBLISH', KEYS[4], ARGV[1])
     return 1`,
   parseCommand(
     parser,
@@ -44,14 +52,14 @@ const createScript = defineScript({
     json: string,
     effects: readonly string[],
   ) {
-    parser.pushKeys([keys.record, keys.log, keys.outbox]);
+    parser.pushKeys([keys.record, keys.log, keys.outbox, keys.live]);
     parser.push(String(version), ...timeArguments(times), json, ...effects);
   },
   transformReply: (reply: unknown) => reply === 1,
 });
 
 const saveScript = defineScript({
-  NUMBER_OF_KEYS: 3,
+  NUMBER_OF_KEYS: 4,
   SCRIPT: `${effectsLua}
     if tonumber(redis.call('HGET', KEYS[1], 'version')) ~= tonumber(ARGV[1]) then return 0 end
     redis.call('HSET', KEYS[1], 'version', ARGV[2], 'expiresAt', ARGV[3], 'keepUntil', ARGV[4],
@@ -59,6 +67,7 @@ const saveScript = defineScript({
     redis.call('PEXPIREAT', KEYS[1], ARGV[5])
     appendEffects(KEYS[2], KEYS[3], 7)
     redis.call('PEXPIREAT', KEYS[2], ARGV[5])
+    redis.call('SPUBLISH', KEYS[4], ARGV[2])
     return 1`,
   parseCommand(
     parser,
@@ -69,7 +78,7 @@ const saveScript = defineScript({
     json: string,
     effects: readonly string[],
   ) {
-    parser.pushKeys([keys.record, keys.log, keys.outbox]);
+    parser.pushKeys([keys.record, keys.log, keys.outbox, keys.live]);
     parser.push(String(expected), String(version), ...timeArguments(times), json, ...effects);
   },
   transformReply: (reply: unknown) => reply === 1,
@@ -85,7 +94,7 @@ function timeArguments({ expiresAt, keepUntil, dropAt }: FlowTimes): string[] {
  * the flow's tombstoning key, which keeps it without expiry until it is copied there.
  */
 const deleteScript = defineScript({
-  NUMBER_OF_KEYS: 4,
+  NUMBER_OF_KEYS: 5,
   SCRIPT: `${effectsLua}
     local version = redis.call('HGET', KEYS[1], 'version')
     if not version or (ARGV[1] ~= '' and tonumber(version) ~= tonumber(ARGV[1])) then
@@ -100,6 +109,7 @@ const deleteScript = defineScript({
       redis.call('PERSIST', KEYS[4])
       redis.call('HSET', KEYS[4], 'tombstone', ARGV[2])
     end
+    redis.call('SPUBLISH', KEYS[5], '0')
     return 1`,
   parseCommand(
     parser,
@@ -108,7 +118,7 @@ const deleteScript = defineScript({
     tombstoneKey: string | undefined,
     effects: readonly string[],
   ) {
-    parser.pushKeys([keys.record, keys.log, keys.outbox, keys.tombstoning]);
+    parser.pushKeys([keys.record, keys.log, keys.outbox, keys.tombstoning, keys.live]);
     parser.push(
       expectedVersion === undefined ? "" : String(expectedVersion),
       tombstoneKey ?? "",

@@ -6,6 +6,7 @@ import { attempt, openConnection } from "./redis-connection.ts";
 import { effectArguments, flowKeys, globEscape, redisOutbox } from "./redis-outbox.ts";
 import type { FlowTimes } from "./redis-scripts.ts";
 import { walkKeys } from "./redis-walk.ts";
+import { redisWatches } from "./redis-watch.ts";
 import type { FlowStore } from "./types.ts";
 
 /**
@@ -93,7 +94,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
       `outboxScanIntervalMs must be a whole number of milliseconds, not ${outboxScanIntervalMs}`,
     );
   }
-  const { connection, nodes, connect } = openConnection(options, timeoutMs);
+  const { connection, nodes, connect, subscriber } = openConnection(options, timeoutMs);
   const connecting = connect();
   await attempt(() => connecting, timeoutMs).catch((error: unknown) => {
     const drop = () => connection.destroy();
@@ -129,6 +130,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
       } while (cursor !== "0");
     }
   };
+  const watches = redisWatches(subscriber, (id) => keysOf(id).live, run);
   const outbox = redisOutbox({
     connection,
     run,
@@ -253,11 +255,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
       await run(() => connection.waymarkUnlock(lockKey(id), token));
     },
     ...outbox.methods,
+    watchFlow: watches.watch,
     async ping() {
       const servers = await run(nodes);
       await Promise.all(servers.map(({ client }) => run(() => client.ping())));
     },
     async close() {
+      await watches.close();
       // close() waits for the replies of commands in flight, which a frozen server never
       // sends: give it the command timeout, then drop the connection.
       if (!connection.isOpen) return;

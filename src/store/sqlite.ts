@@ -6,6 +6,7 @@ import { keepingTime } from "./keeping-time.ts";
 import { counterOf, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
 import { hourMs, openDatabase, orUnavailable, retryWhileBusy } from "./sqlite-open.ts";
 import { sqliteOutbox } from "./sqlite-outbox.ts";
+import { sqliteWatches } from "./sqlite-watch.ts";
 import type { FlowStore, IdempotencyClaim, IdempotencyClaimResult, WriteEffects } from "./types.ts";
 
 interface KeyRow {
@@ -32,6 +33,16 @@ export interface SqliteStoreOptions {
    * @default 5000
    */
   busyTimeoutMs?: number | undefined;
+  /**
+   * Milliseconds between two checks, while any flow is watched (`watchFlow`), for writes
+   * that other processes or handles committed to the file: one `PRAGMA data_version`
+   * each, and a read of the watched flows' versions only when it changed. Writes through
+   * this handle are signalled at once. No timer runs while nothing is watched. A whole
+   * number, more than 0.
+   * @default 200
+   * @example { path: "./waymark.db", watchIntervalMs: 100 }
+   */
+  watchIntervalMs?: number | undefined;
 }
 
 /** Rows deleted per purge statement, so a backlog never holds the write lock for long. */
@@ -45,6 +56,12 @@ const purgeBatch = 500;
  * @example const store = createSqliteStore({ path: "./waymark.db" });
  */
 export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
+  const watchIntervalMs = options.watchIntervalMs ?? 200;
+  if (!Number.isInteger(watchIntervalMs) || watchIntervalMs <= 0) {
+    throw new RangeError(
+      `watchIntervalMs must be a whole number of milliseconds, not ${watchIntervalMs}`,
+    );
+  }
   const db = orUnavailable(() => openDatabase(options));
   const waitMs = options.busyTimeoutMs ?? 5000;
   const insert = db.prepare(
@@ -150,6 +167,7 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
   // Reads the table, not just the connection, so a damaged file is not reported ready.
   const ping = db.prepare("SELECT 1 FROM waymark_flows LIMIT 1");
   const run = <T>(operation: () => T) => retryWhileBusy(operation, waitMs);
+  const watches = sqliteWatches(db, watchIntervalMs);
 
   return {
     capabilities: { expiresByItself: false },
@@ -159,7 +177,9 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
       const keep = keepingTime(record);
       const hour = Math.floor(keep / hourMs);
       const write = () => insert.run(id, flow, version, expiresAt, keep, hour, json).changes === 1;
-      return run(() => (effects ? withEffects.immediate(write, effects) : write()));
+      const created = await run(() => (effects ? withEffects.immediate(write, effects) : write()));
+      if (created) watches.written(id, version);
+      return created;
     },
     async load(id) {
       const row = await run(() => select.get(id));
@@ -176,10 +196,14 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
       const write = () =>
         update.run(version, expiresAt, keep, json, id, expectedVersion, hour).changes === 1 ||
         updateHour.run(version, expiresAt, keep, hour, json, id, expectedVersion).changes === 1;
-      return run(() => (effects ? withEffects.immediate(write, effects) : write()));
+      const saved = await run(() => (effects ? withEffects.immediate(write, effects) : write()));
+      if (saved) watches.written(id, version);
+      return saved;
     },
     async delete(id, expectedVersion, effects) {
-      return run(() => deleteWith.immediate(id, expectedVersion, effects));
+      const deleted = await run(() => deleteWith.immediate(id, expectedVersion, effects));
+      if (deleted) watches.written(id, undefined);
+      return deleted;
     },
     async purgeExpired(now) {
       await run(() => purgeKeys.run(now.getTime()));
@@ -246,10 +270,12 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     async retryDelivery(key, now) {
       return run(() => outbox.retry(key, now));
     },
+    watchFlow: (id, onChange) => watches.watch(id, onChange),
     async ping() {
       await run(() => ping.get());
     },
     async close() {
+      watches.close();
       db.close();
     },
   };

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FlowStore } from "../store/types.ts";
 import { describeEventLog } from "./events.ts";
 import { describeExpiry } from "./expiry.ts";
+import { describeFlowWatch } from "./live.ts";
 import { describeRecordScans } from "./record-scans.ts";
 import { hour, sampleRecord } from "./records.ts";
 import { describeWriteLocks } from "./write-locks.ts";
@@ -43,9 +44,9 @@ export interface StoreFactory {
  * delete at an expected version, purge of records past their keeping time (`keepUntil`,
  * else `expiresAt`) and of idempotency keys, expired records loading until then, the
  * idempotency claim, finish and release rules with their leases, the optional record
- * scans, write locks, and event log with its outbox (skipped for a store without them),
- * large and unicode records, `ping`, and calls after `close` rejecting. It uses the store only through
- * `FlowStore`, so it checks any backend; call it at the top level of a vitest test file,
+ * scans, write locks, event log with its outbox, and flow watches (skipped for a store
+ * without them), large and unicode records, `ping`, and calls after `close` rejecting.
+ * It uses the store only through `FlowStore`, so it checks any backend; call it at the top level of a vitest test file,
  * once per backend (or configuration), with a factory for real, empty stores.
  *
  * @example
@@ -188,6 +189,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
     describeRecordScans(() => ({ store, reopen }));
     describeWriteLocks(() => ({ store, reopen }));
     describeEventLog(() => ({ store, reopen }));
+    describeFlowWatch(() => ({ store, reopen }));
 
     describe("idempotency keys", () => {
       const at = Date.now();
