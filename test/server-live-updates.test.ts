@@ -99,9 +99,7 @@ describe("live update streams over a real Node server", () => {
     const waymark = createWaymark({ flows: [onboarding], store });
     const server = await startServer({ waymark, store, port: 0, host: "127.0.0.1", logger });
     cleanups.push(() => server.close());
-    const flows = await Promise.all(
-      Array.from({ length: 100 }, () => started(server.url)),
-    );
+    const flows = await Promise.all(Array.from({ length: 100 }, () => started(server.url)));
     const streams = await Promise.all(
       Array.from({ length: 500 }, async (_, index) => {
         const flowId = flows[index % flows.length] as string;
