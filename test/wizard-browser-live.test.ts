@@ -99,4 +99,26 @@ describe("web wizard with live updates", () => {
     expect(flow.data["company-details"].companyName).toBe("Difference Engines Ltd");
     await server.stop();
   });
+
+  it("follows its own write whose answer was lost, without saying another window made it", async () => {
+    const server = await startServer({ store });
+    const wizard = onboardingWizard(page);
+    await page.goto(server.url);
+    await wizard.start();
+    await wizard.fillPersonalInfo();
+    // The write reaches the server, but the connection drops before the answer arrives.
+    await page.route(
+      /\/step\/1$/,
+      async (route) => {
+        await route.fetch();
+        await route.abort("connectionreset");
+      },
+      { times: 1 },
+    );
+    await wizard.button("Continue").click();
+    await wizard.expectStep("Contract details");
+    expect(await page.locator("#notice").count()).toBe(0);
+    expect(await page.locator("#status").textContent()).not.toContain("another window");
+    await server.stop();
+  });
 });

@@ -47,8 +47,8 @@ let generation = 0;
 let linkMoves = false;
 /** This browser's unfinished flow, so the bare address can offer it. */
 const { remember, remembered, forget } = unfinishedFlow(flowName);
-/** The number of the step whose form is on screen, if one is. */
-let stepOnScreen: number | undefined;
+/** The step whose form is on screen, if one is. */
+let formOnScreen: { step: StepView; screen: StepScreen } | undefined;
 /** The newest version live updates announced while a write was in flight. */
 let announced = 0;
 /** Follows the flow on screen, so that the page moves on when another tab or device does. */
@@ -239,7 +239,7 @@ async function followed(version: number | undefined): Promise<void> {
     return;
   }
   announced = 0;
-  const onScreen = stepOnScreen;
+  const onScreen = formOnScreen;
   const current = begin();
   const result = await flow.get();
   if (!current() || flow !== handle) return;
@@ -247,9 +247,15 @@ async function followed(version: number | undefined): Promise<void> {
     showProblem(result.problem, () => void open(true), flow);
     return;
   }
-  if (result.value.version === before?.version) return;
+  const next = result.value;
+  if (next.version === before?.version) return;
+  // What the form holds is what was saved: this page's own write, whose answer was lost.
+  if (onScreen && sameValue(next.data[onScreen.step.name], onScreen.screen.fields.read())) {
+    await showFlow(flow, { focus: true }, current);
+    return;
+  }
   announce(updatedElsewhereNotice);
-  if (formStillApplies(onScreen, before, result.value)) return;
+  if (formStillApplies(onScreen?.step.number, before, next)) return;
   await showFlow(flow, { focus: true, notice: updatedElsewhereNotice }, current);
 }
 
@@ -361,7 +367,7 @@ function showStep(step: StepView, options: ShowOptions): void {
     onCopy: (input) => void copy(input),
   });
   show(screen, options.focus);
-  stepOnScreen = step.number;
+  formOnScreen = { step, screen };
 }
 
 /** The completion summary, labelled from each done step's schema. */
@@ -421,7 +427,7 @@ function recoveryOffered(problem: Problem): { until: Date | undefined } | undefi
 }
 
 function show(screen: Screen, focus: boolean): void {
-  stepOnScreen = undefined;
+  formOnScreen = undefined;
   document.title = screen.title;
   app.replaceChildren(...screen.nodes);
   if (focus) screen.focus.focus();
