@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createWaymark, defineFlow, type FlowStore } from "waymark";
+import { createWaymark, defineFlow, type FlowStore, WaymarkError } from "waymark";
 import { createMemoryStore } from "waymark/store/memory";
 import { createTokenMode, generateKeyEntry, parseKeyring } from "waymark/token";
 import { onboarding } from "../examples/onboarding/flow.ts";
@@ -14,6 +14,7 @@ import {
   review,
 } from "./support/http-client.ts";
 import { dataOf, sseReader } from "./support/sse.ts";
+import { wrapStore } from "./support/wrap-store.ts";
 
 /** A memory store that counts the watches taken and released. */
 function countedStore() {
@@ -305,6 +306,24 @@ describe("GET /{flow}/{flowId}/events", () => {
     await Promise.all(readers.map((reader) => reader.waitForEnd()));
     expect(client.waymark.liveUpdates.openStreams).toBe(0);
     expect(counts).toEqual({ taken: 3, released: 3 });
+  });
+
+  it("ends the stream when a later read fails (the store unreachable): the client reconnects", async () => {
+    const inner = createMemoryStore();
+    let failing = false;
+    const flaky = wrapStore(inner, (method) => {
+      if (failing && method === "load") throw new WaymarkError("store-unavailable", "down");
+    });
+    const reader = createHttpClient({ store: flaky });
+    const writer = createHttpClient({ store: createMemoryStore({ shareWith: inner }) });
+    const { path } = await writer.start();
+    const stream = follow(await reader.send("GET", `${path}/events`));
+    await stream.waitForEvents(1);
+    failing = true;
+    await writer.putOk(path, 1, personalInfo);
+    await stream.waitForEnd();
+    expect(stream.events).toHaveLength(1);
+    expect(reader.waymark.liveUpdates.openStreams).toBe(0);
   });
 
   it("answers HEAD with the stream's headers and holds nothing open", async () => {

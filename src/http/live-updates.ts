@@ -129,7 +129,10 @@ export function createLiveUpdates(
       /** Notices that came before the stream was there to take them. */
       const early: FlowNotice[] = [];
       let deliver = (notice: FlowNotice): void => void early.push(notice);
-      let fail = (): void => undefined;
+      let failed = false;
+      let fail = (): void => {
+        failed = true;
+      };
       try {
         follow = await followFlow(service, request.flow, request.flowId, {
           now,
@@ -207,6 +210,8 @@ export function createLiveUpdates(
       for (const notice of early) if (!ended) send(notice);
       deliver = send;
       fail = () => void end();
+      // The follow failed before the stream was there: the client reconnects and reads again.
+      if (failed) void end();
       return new Response(stream, { status: 200, headers: streamHeaders });
     },
   };
