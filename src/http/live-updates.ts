@@ -76,7 +76,11 @@ export interface LiveUpdatesHandler extends LiveUpdates {
   open(request: StreamRequest): Promise<Response>;
 }
 
-/** The SSE `data` of a flow's state: a nudge to read it, never its step data. */
+/**
+ * The SSE `data` of a flow's state: a nudge to read it, never its step data.
+ *
+ * @example { version: 3, status: "in_progress", currentStep: { number: 2, name: "contract-details" }, updatedAt: "2030-01-15T09:00:00.000Z", expiresAt: "2030-01-22T09:00:00.000Z", etag: "\"v3\"" }
+ */
 export interface FlowStateEvent {
   version: number;
   status: "in_progress" | "completed";

@@ -41,7 +41,14 @@ export interface FollowInput {
   onFailure(error: unknown): void;
 }
 
-/** A flow being followed: its state when following began; `close` ends it. */
+/**
+ * A flow being followed: its state when following began; `close` ends it.
+ *
+ * @example
+ * const follow = await followFlow(service, "onboarding", id, input);
+ * follow.current.record.version // 1
+ * await follow.close();
+ */
 export interface FlowFollow {
   /** The flow as the first load found it, after the watch was live. */
   readonly current: FlowView;
