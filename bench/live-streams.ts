@@ -6,6 +6,7 @@
  * stream. Run with `npm run bench`; a figure, not a target.
  */
 import { spawn } from "node:child_process";
+import { setMaxListeners } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +26,8 @@ else await server();
 async function client(base: string, flowIds: string[]): Promise<void> {
   const counts = new Array<number>(flowIds.length).fill(0);
   const aborting = new AbortController();
+  // One signal for every stream of this client: as many listeners as streams.
+  setMaxListeners(0, aborting.signal);
   const reached = (want: number) => counts.every((count) => count >= want);
   let reported = 0;
   const report = () => {
