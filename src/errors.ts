@@ -17,6 +17,7 @@ export const errorCodes = [
   "step-not-found",
   "history-unavailable",
   "funnel-unavailable",
+  "live-updates-unavailable",
   "route-not-found",
   "method-not-allowed",
   "request-timeout",
@@ -39,6 +40,7 @@ export const errorCodes = [
   "headers-too-large",
   "store-unavailable",
   "delivery-unavailable",
+  "too-many-streams",
   "definition-error",
   "internal-error",
 ] as const;
@@ -56,7 +58,8 @@ export interface WaymarkErrorOptions {
   extensions?: Readonly<Record<string, unknown>>;
   /**
    * Whole seconds a client should wait before retrying, sent as `Retry-After` (RFC 9110
-   * §10.2.3) with `store-unavailable` and `idempotency-key-in-flight`; 1 when not given.
+   * §10.2.3) with `store-unavailable`, `too-many-streams` and `idempotency-key-in-flight`;
+   * 1 when not given.
    */
   retryAfterSeconds?: number;
   cause?: unknown;

@@ -66,6 +66,7 @@ export {
   type WaymarkOptions,
 } from "./http/app.ts";
 export type { CorsOptions } from "./http/cors.ts";
+export type { FlowStateEvent, LiveUpdateOptions, LiveUpdates } from "./http/live-updates.ts";
 export {
   createOpenApiDocument,
   type OpenApiDocument,
@@ -83,6 +84,12 @@ export {
 export type { Caller } from "./service/access.ts";
 export { tombstoneKey } from "./service/effects.ts";
 export { createFlowService } from "./service/flows.ts";
+export {
+  type FlowFollow,
+  type FlowNotice,
+  type FollowInput,
+  followFlow,
+} from "./service/follow.ts";
 export { computeFunnel, type FunnelInput } from "./service/funnel.ts";
 export { evaluatePreconditions, type Preconditions } from "./service/preconditions.ts";
 export type {

@@ -72,9 +72,9 @@ export interface RunningServer {
   /** Where it listens, e.g. `http://127.0.0.1:3000`. */
   url: string;
   /**
-   * Stops accepting connections, lets in-flight requests finish with `Connection: close`
-   * (as does any request that still arrives on a kept-alive connection), then closes the
-   * store. Idle kept-alive connections are closed at once; with `waitForIdle`, they are
+   * Stops accepting connections, ends the live update streams, lets in-flight requests
+   * finish with `Connection: close` (as does any request that still arrives on a
+   * kept-alive connection), then closes the store. Idle kept-alive connections are closed at once; with `waitForIdle`, they are
    * left to their peer or to the keep-alive timeout instead (up to `keepAliveTimeoutMs`),
    * so that a proxy never sends a request on a connection as it closes. `waymark serve`
    * waits on SIGTERM, from a process manager, and not on SIGINT, from a terminal.
@@ -213,6 +213,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       draining = true;
       for (const res of unanswered) if (!res.headersSent) res.setHeader("connection", "close");
       unanswered.clear();
+      // A live update stream never ends by itself: its client reconnects, with
+      // Last-Event-ID, to an instance that is not going away.
+      await waymark.liveUpdates.closeStreams();
       if (waitForIdle) {
         // net.Server's close: no new connections, done once every connection has ended.
         // http.Server's also closes idle kept-alive connections at once, and a proxy may

@@ -85,6 +85,7 @@ async function walk(options: Options) {
   await send("GET", flowPath, `/onboarding/${id}`, { headers: { "if-none-match": etag } });
   await send("GET", flowPath, `/onboarding/${id}`, { headers: { "if-match": '"nope"' } });
   await send("GET", flowPath, "/onboarding/no-such-flow");
+  if (!token) await send("GET", `${flowPath}/events`, "/onboarding/no-such-flow/events");
   await send("PUT", step("contract-details"), `/onboarding/${id}/step/contract-details`, {
     json: employeeContract,
   });

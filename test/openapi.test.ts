@@ -103,9 +103,12 @@ describe("OpenAPI document: operations", () => {
     // flows, off for the capability onboarding.
     expect(ids).toEqual(expect.arrayContaining(["getClaimHistory", "getProfileHistory"]));
     expect(ids).not.toContain("getOnboardingHistory");
-    // Per flow: describe, start, read, erase and recover; per step: submit and read.
+    expect(ids).toEqual(
+      expect.arrayContaining(["followOnboarding", "followClaim", "followProfile"]),
+    );
+    // Per flow: describe, start, read, erase, recover and follow; per step: submit and read.
     expect(ids).toHaveLength(
-      3 * 5 + 2 + 2 * (onboarding.steps.length + claim.steps.length + profile.steps.length),
+      3 * 6 + 2 + 2 * (onboarding.steps.length + claim.steps.length + profile.steps.length),
     );
   });
 
@@ -214,6 +217,9 @@ describe("OpenAPI document: problems", () => {
     expect(put[409]).not.toContain("concurrent-update");
     const start = problemsOf(document, operation(document, "/onboarding", "post"));
     expect(start[400]).toContain("idempotency-key-unsupported");
+    // The flow id is the state: nothing on the server to follow.
+    expect(document.paths["/onboarding/{flowId}/events"]).toBeUndefined();
+    expect(document.components.parameters).not.toHaveProperty("LastEventId");
     for (const found of operationsOf(document)) {
       expect(problemsOf(document, found.operation)[503]).toBeUndefined();
     }
@@ -264,7 +270,12 @@ describe("OpenAPI document: headers and limits", () => {
         expect(names(found)).toEqual(["flowId", "If-Match", "If-None-Match"]);
       } else if (found.method === "post") expect(names(found)).toEqual(["Idempotency-Key"]);
       else if (found.path === "/onboarding") expect(names(found)).toEqual([]);
-      else expect(names(found)).toEqual(["flowId", "If-Match", "If-None-Match"]);
+      else if (found.path.endsWith("/events")) {
+        expect(names(found)).toEqual(["flowId", "Last-Event-ID"]);
+        expect(Object.keys(responses[200]?.content as object)).toEqual(["text/event-stream"]);
+        expect(responses[503]?.headers).toMatchObject({ "Retry-After": { required: true } });
+        continue;
+      } else expect(names(found)).toEqual(["flowId", "If-Match", "If-None-Match"]);
       if (found.method === "get" && found.path !== "/onboarding") {
         expect(responses[200]?.headers).toHaveProperty("ETag");
         expect(responses[304]?.headers).toHaveProperty("ETag");

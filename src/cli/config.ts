@@ -218,6 +218,24 @@ const settings = {
     schema: milliseconds,
     fallback: 60_000,
   },
+  liveMaxStreams: {
+    flag: "--live-max-streams",
+    env: "WAYMARK_LIVE_MAX_STREAMS",
+    schema: count,
+    fallback: 1_000,
+  },
+  liveHeartbeatMs: {
+    flag: "--live-heartbeat-ms",
+    env: "WAYMARK_LIVE_HEARTBEAT_MS",
+    schema: milliseconds,
+    fallback: 15_000,
+  },
+  liveIdleTimeoutMs: {
+    flag: "--live-idle-timeout-ms",
+    env: "WAYMARK_LIVE_IDLE_TIMEOUT_MS",
+    schema: milliseconds,
+    fallback: 300_000,
+  },
   logLevel: {
     flag: "--log-level",
     env: "LOG_LEVEL",

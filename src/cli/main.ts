@@ -89,6 +89,18 @@ program
     "--delivery-lease-ms <ms>",
     "how long an instance holds the deliveries it claimed; a dead one's are taken over after it (env WAYMARK_DELIVERY_LEASE_MS)",
   )
+  .option(
+    "--live-max-streams <n>",
+    "most live update streams this instance holds open; 503 beyond (env WAYMARK_LIVE_MAX_STREAMS)",
+  )
+  .option(
+    "--live-heartbeat-ms <ms>",
+    "time between two heartbeats on a live update stream (env WAYMARK_LIVE_HEARTBEAT_MS)",
+  )
+  .option(
+    "--live-idle-timeout-ms <ms>",
+    "time a live update stream stays open without an event (env WAYMARK_LIVE_IDLE_TIMEOUT_MS)",
+  )
   .option("--log-level <level>", "pino level, or silent (env LOG_LEVEL)")
   // Both spellings, so that neither sets a default that would hide WAYMARK_WIZARD.
   .option("--wizard", "serve the web wizard at / (the default; env WAYMARK_WIZARD)")
@@ -116,6 +128,9 @@ program
         "corsOrigins",
         "webhooks",
         "deliveryLeaseMs",
+        "liveMaxStreams",
+        "liveHeartbeatMs",
+        "liveIdleTimeoutMs",
         "logLevel",
       ],
       flags,
@@ -169,6 +184,11 @@ program
           : undefined,
         cors: config.corsOrigins.length > 0 ? { origins: config.corsOrigins } : undefined,
         webhooks: config.webhooks,
+        liveUpdates: {
+          maxStreams: config.liveMaxStreams,
+          heartbeatMs: config.liveHeartbeatMs,
+          idleTimeoutMs: config.liveIdleTimeoutMs,
+        },
       });
     } catch (error) {
       await store?.close();

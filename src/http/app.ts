@@ -13,6 +13,7 @@ import { settleBasePath } from "./base-path.ts";
 import { mustCloseAfter } from "./body.ts";
 import { type CorsOptions, cors } from "./cors.ts";
 import { flowRoutes } from "./flow-routes.ts";
+import { createLiveUpdates, type LiveUpdateOptions, type LiveUpdates } from "./live-updates.ts";
 import { createOpenApiDocument, type OpenApiSettings } from "./openapi.ts";
 import { methodNotAllowed, problemResponse, problemStatus } from "./problem.ts";
 import { type ConnectionInfo, type RateLimitOptions, rateLimit } from "./rate-limit.ts";
@@ -104,6 +105,15 @@ export interface HandlerOptions {
    * @example [{ url: "https://example.com/hooks", secret: process.env.WEBHOOK_SECRET, events: ["flow.completed"] }]
    */
   webhooks?: readonly WebhookEndpoint[] | undefined;
+  /**
+   * Live updates, `GET {basePath}/{flow}/{flowId}/events` (Server-Sent Events): how many
+   * streams one instance holds, how often they beat, when an idle one ends. Served with
+   * a store that can watch flows (`watchFlow`: every store Waymark ships); in token mode,
+   * or with a store that cannot, that address answers 404 `live-updates-unavailable`.
+   * @example { maxStreams: 2_000, heartbeatMs: 15_000, idleTimeoutMs: 300_000 }
+   * @default { maxStreams: 1000, heartbeatMs: 15000, idleTimeoutMs: 300000, retryMs: 2000 }
+   */
+  liveUpdates?: LiveUpdateOptions | undefined;
 }
 
 /**
@@ -156,6 +166,14 @@ export interface Waymark {
    * process.on("SIGTERM", async () => { await delivery?.stop(); await store.close(); });
    */
   startDelivery(options?: DeliveryOptions): Deliverer | undefined;
+  /**
+   * The live update streams open on this instance (`openStreams`, for a gauge), and
+   * `closeStreams()`, which ends them all: call it on shutdown before closing the server
+   * (`startServer` and `waymark serve` do), or the streams keep it open.
+   *
+   * @example process.on("SIGTERM", async () => { await waymark.liveUpdates.closeStreams(); server.close(); });
+   */
+  readonly liveUpdates: LiveUpdates;
 }
 
 /**
@@ -172,7 +190,7 @@ export type WaymarkHandler = Pick<Waymark, "fetch" | "basePath" | "maxBodyBytes"
  * node:http, Express and Fastify).
  *
  * @throws Error for a malformed `basePath`, a reserved flow name, a version defined twice,
- * `rateLimit`, `cors` or `writeWaitMs` options out of range, or a store with only one of
+ * `rateLimit`, `cors`, `liveUpdates` or `writeWaitMs` options out of range, or a store with only one of
  * the write-lock methods, or `webhooks` endpoints that are malformed (a URL that is not
  * http: or https:, a secret that is not `whsec_` and base64, an unknown event type or flow
  * in a filter, a URL twice).
@@ -195,6 +213,8 @@ export function createWaymark(options: WaymarkOptions): Waymark {
     deliverNow: deliverAtOnce(webhooks),
   });
   const maxBodyBytes = options.maxBodyBytes ?? 65_536;
+  const now = options.now ?? (() => new Date());
+  const live = createLiveUpdates(service, now, options.liveUpdates);
   // Not strict: `/api` and `/api/` both lead to the wizard when mounted under `/api`.
   const app = new Hono<{ Bindings: ConnectionInfo }>({ strict: false }).basePath(base || "/");
 
@@ -254,7 +274,8 @@ export function createWaymark(options: WaymarkOptions): Waymark {
       base,
       limits: { maxBytes: maxBodyBytes, maxDepth: 32 },
       requireIfMatch: options.requireIfMatch ?? false,
-      now: options.now ?? (() => new Date()),
+      now,
+      live,
     }),
   );
 
@@ -285,6 +306,12 @@ export function createWaymark(options: WaymarkOptions): Waymark {
     fetch: (request, connection) => Promise.resolve(app.fetch(request, connection ?? {})),
     basePath: base,
     maxBodyBytes,
+    liveUpdates: {
+      get openStreams() {
+        return live.openStreams;
+      },
+      closeStreams: () => live.closeStreams(),
+    },
     startDelivery(settings = {}) {
       const { store } = service;
       if (!store?.claimDeliveries) return undefined;

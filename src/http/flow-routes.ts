@@ -6,6 +6,7 @@ import type { Preconditions } from "../service/preconditions.ts";
 import type { FlowService, FlowView } from "../service/types.ts";
 import { type BodyLimits, readJsonBody, readOptionalJsonBody } from "./body.ts";
 import { idempotent } from "./idempotency.ts";
+import type { LiveUpdatesHandler } from "./live-updates.ts";
 import { methodNotAllowed } from "./problem.ts";
 import {
   flowDescription,
@@ -24,11 +25,13 @@ export interface FlowRoutesOptions {
   now: () => Date;
   /** Where the handler is mounted, prefixed to every link: `""` or `"/api"`. */
   base: string;
+  /** The streams of `GET /{flow}/{flowId}/events`. */
+  live: LiveUpdatesHandler;
 }
 
 /**
  * The routes of the flow API, for every registered flow: the description (`GET /{flow}`),
- * then start, read, read a step, submit, recover, erase and the history, each of which parses the request,
+ * then start, read, read a step, submit, recover, erase, the history and the live updates, each of which parses the request,
  * calls one use case and renders its result.
  */
 export function flowRoutes(options: FlowRoutesOptions): Hono {
@@ -97,6 +100,18 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     return json(c, historyRepresentation(flow, id, events), {});
   });
 
+  app.get("/:flow/:id/events", (c) => {
+    const { flow, id } = c.req.param();
+    return options.live.open({
+      flow,
+      flowId: id,
+      caller: callerOf(c),
+      lastEventId: c.req.header("last-event-id"),
+      signal: c.req.raw.signal,
+      head: c.req.method === "HEAD",
+    });
+  });
+
   app.delete("/:flow/:id", async (c) => {
     const input = { now: now(), preconditions: preconditionsOf(c), caller: callerOf(c) };
     await service.erase(c.req.param("flow"), c.req.param("id"), input);
@@ -137,6 +152,7 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
   app.all("/:flow/:id/step/:step", (c) => notAllowed(c, "GET, HEAD, PUT"));
   app.all("/:flow/:id/recover", (c) => notAllowed(c, "POST"));
   app.all("/:flow/:id/history", (c) => notAllowed(c, "GET, HEAD"));
+  app.all("/:flow/:id/events", (c) => notAllowed(c, "GET, HEAD"));
 
   /**
    * Adds the `recover` link to the refusal of an expired flow that can be recovered:

@@ -199,6 +199,32 @@ export function operation(
         },
       };
       break;
+    case "events":
+      shape = {
+        id: `follow${stem}`,
+        summary: `Follow ${title}`,
+        text: "Live updates of the flow, as Server-Sent Events (`text/event-stream`): `flow.changed` with the current state at once (or, with `Last-Event-ID`, only if it is newer than that version), then after each write that changes the flow; `flow.completed`, `flow.expired` or `flow.deleted` when that happens, after which the stream ends. Each event's `data` is JSON: `version`, `status`, `currentStep` (`{ number, name }` or null), `updatedAt`, `expiresAt` and `etag` (no step data: read the flow to see it), and its `id` the flow version, so a reconnecting `EventSource` sends `Last-Event-ID` and misses nothing (writes in between come as the latest state). A comment line beats every 15 s by default, and the server ends a stream idle for 5 minutes; `EventSource` reconnects by itself. HEAD answers the headers without a stream.",
+        parameters: [{ $ref: "#/components/parameters/LastEventId" }],
+        responses: {
+          200: {
+            description:
+              "The stream of the flow's events: each an `id: {version}` line (none for `flow.deleted`), `event: flow.changed | flow.completed | flow.expired | flow.deleted`, `data: {JSON}` and a blank line; comment lines (`: heartbeat`) and a `retry:` hint between them",
+            ...headersOf(200, { "Cache-Control": headers.noStore }, contract),
+            content: {
+              "text/event-stream": {
+                example:
+                  'retry: 2000\n\nid: 3\nevent: flow.changed\ndata: {"version":3,"status":"in_progress","currentStep":{"number":2,"name":"contract-details"},"updatedAt":"2030-01-15T09:00:00.000Z","expiresAt":"2030-01-22T09:00:00.000Z","etag":"\\"v3\\""}\n\n',
+              },
+            },
+          },
+          204: {
+            description:
+              "The flow is completed and `Last-Event-ID` names its final version: nothing more will come (it tells `EventSource` to stop reconnecting)",
+            ...headersOf(204, { "Cache-Control": headers.noStore }, contract),
+          },
+        },
+      };
+      break;
     case "read-step":
       shape = {
         id: `get${stem}${step?.stem}Step`,
@@ -300,6 +326,18 @@ export function parameters(contract: Contract): Schema {
         "Entity tags, or `*`: a read answers 304 if one matches (weak comparison); a write answers 412",
       schema: entityTags,
     },
+    ...(contract.token
+      ? {}
+      : {
+          LastEventId: {
+            name: "Last-Event-ID",
+            in: "header",
+            required: false,
+            description:
+              "The flow version of the last event received (`EventSource` sends it when it reconnects): the current state is sent only if it is newer",
+            schema: { type: "string", maxLength: 15, pattern: "^[0-9]{1,15}$" },
+          },
+        }),
     IdempotencyKey: {
       name: "Idempotency-Key",
       in: "header",

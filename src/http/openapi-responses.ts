@@ -12,7 +12,8 @@ export type OperationKind =
   | "submit"
   | "erase"
   | "recover"
-  | "history";
+  | "history"
+  | "events";
 
 /** Why each problem happens, for people reading a response's description. */
 const causes: Readonly<Record<ErrorCode, string>> = {
@@ -68,6 +69,10 @@ const causes: Readonly<Record<ErrorCode, string>> = {
     "the flow keeps no history here: its definition's `history` is off (the default for `capability` flows), or the flows are in tokens, which keep no log",
   "funnel-unavailable":
     "the flows are kept where they cannot be counted (token mode, or a store that cannot list its records)",
+  "live-updates-unavailable":
+    "the flows are kept in tokens (the flow id is the state: nothing on the server changes to watch), or the store cannot signal changes",
+  "too-many-streams":
+    "this instance holds as many live update streams as it allows: retry after `Retry-After` seconds, perhaps on another instance",
   "definition-error":
     "the flow's own code threw (`when`, `check`, a schema, `beforeComplete`, `onComplete`, `authorize`, `migrate`): `flow`, `step` and `hook` say where, and for `migrate` `fromVersion` and `toVersion`; nothing was written",
   "internal-error": "a bug: its message is never sent",
@@ -104,7 +109,9 @@ export function problemCodes(
   const { token } = contract;
   const stored = !token;
   const authorize = flow.access === "authorize";
-  const live = kind === "read" || kind === "read-step" || kind === "submit" || kind === "recover";
+  const events = kind === "events";
+  const live =
+    kind === "read" || kind === "read-step" || kind === "submit" || kind === "recover" || events;
   const addressed = live || kind === "erase";
   // A flow on an older version may move to the newest on any live operation: a write.
   const migrates = flow.versions.some((version) => version.migration !== undefined);
@@ -136,7 +143,8 @@ export function problemCodes(
     "store-unavailable",
   );
   add(runsCode, "definition-error");
-  add(addressed, "flow-not-found", "precondition-failed");
+  add(addressed, "flow-not-found");
+  add(addressed && !events, "precondition-failed");
   add(addressed && token, "invalid-flow-token");
   add(live, "flow-expired", "definition-retired");
   add(step !== undefined && !step.everywhere, "step-not-found");
@@ -153,6 +161,7 @@ export function problemCodes(
   add(kind === "submit" && contract.requireIfMatch, "precondition-required");
   add(kind === "submit" && token && contract.webhooks, "delivery-unavailable");
   add(kind === "history", "flow-not-found", "history-unavailable");
+  add(events, "live-updates-unavailable", "too-many-streams");
   return codes;
 }
 

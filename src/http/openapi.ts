@@ -92,7 +92,8 @@ const maxStoreIdLength = 12_288;
  *
  * - for each flow (its newest version), `GET /{flow}` (describe), `POST /{flow}`
  *   (start), `GET` and `DELETE /{flow}/{flowId}`, and per step `PUT` and `GET
- *   /{flow}/{flowId}/step/{step-name}` with the step's JSON Schema (2020-12) as the body;
+ *   /{flow}/{flowId}/step/{step-name}` with the step's JSON Schema (2020-12) as the body,
+ *   and, but in token mode, `GET /{flow}/{flowId}/events` (live updates, `text/event-stream`);
  * - component schemas for each flow's representation (its `data` keyed by step name),
  *   step representations, description, and the RFC 9457 problem document;
  * - every problem each operation can answer, by status, with its `urn:waymark:problem:*`
@@ -165,6 +166,13 @@ export function createOpenApiDocument(options: OpenApiOptions): OpenApiDocument 
       paths[`/${flow.name}/{flowId}/history`] = {
         parameters: [{ $ref: "#/components/parameters/FlowId" }],
         get: build("history"),
+      };
+    }
+    // Not in token mode: the flow id is the state, and nothing on the server changes.
+    if (!token) {
+      paths[`/${flow.name}/{flowId}/events`] = {
+        parameters: [{ $ref: "#/components/parameters/FlowId" }],
+        get: build("events"),
       };
     }
     for (const step of flow.steps) {

@@ -15,6 +15,7 @@ const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> =
   "invalid-flow-token": { status: 404, title: "The flow token cannot be opened" },
   "step-not-found": { status: 404, title: "No such step" },
   "history-unavailable": { status: 404, title: "This flow's history is not served" },
+  "live-updates-unavailable": { status: 404, title: "This flow's live updates are not served" },
   "route-not-found": { status: 404, title: "Not found" },
   "method-not-allowed": { status: 405, title: "Method not allowed" },
   "request-timeout": { status: 408, title: "The request did not arrive in time" },
@@ -47,6 +48,7 @@ const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> =
     title: "The flow's completion could not be delivered",
   },
   "funnel-unavailable": { status: 404, title: "This store cannot compute funnels" },
+  "too-many-streams": { status: 503, title: "Too many live update streams are open" },
   "definition-error": { status: 500, title: "The flow definition failed" },
   "internal-error": { status: 500, title: "Internal server error" },
 };
@@ -106,6 +108,7 @@ export function problemResponse(
   if (
     error.code === "store-unavailable" ||
     error.code === "delivery-unavailable" ||
+    error.code === "too-many-streams" ||
     error.code === "idempotency-key-in-flight"
   ) {
     response.headers.set("retry-after", String(error.retryAfterSeconds ?? 1));

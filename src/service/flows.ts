@@ -34,6 +34,11 @@ import { createWriteTurns, defaultWriteWaitMs } from "./write-turns.ts";
 /** Store keys are URL-safe; anything else is not found, without asking the store. */
 const idPattern = /^[A-Za-z0-9_.-]{1,12288}$/;
 
+/** Whether `id` could name a stored flow at all: anything else is not found unasked. */
+export function isStoreId(id: string): boolean {
+  return idPattern.test(id);
+}
+
 /**
  * Creates the use cases over one set of flows and where they are kept.
  *
@@ -423,7 +428,7 @@ export function envelopeKey(stepName: string): string {
 }
 
 /** The refusal for a flow id nothing is kept under, and for a caller refused access. */
-function notFound(flow: string): WaymarkError {
+export function notFound(flow: string): WaymarkError {
   return new WaymarkError("flow-not-found", `No ${flow} flow has this id`);
 }
 

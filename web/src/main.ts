@@ -2,6 +2,7 @@ import { createClient, type Result } from "../../src/client/index.ts";
 import { addressInUrl, fragmentOf, unfinishedFlow } from "./address.ts";
 import type { CurrentStep, FieldError, Flow, FlowDescription, FlowHandle, Problem } from "./api.ts";
 import { fieldsOf, readable, sameValue } from "./fields.ts";
+import { formStillApplies, liveUpdates } from "./live.ts";
 import {
   changedFormNotice,
   expiredScreen,
@@ -11,6 +12,7 @@ import {
   recoveredStatus,
   recoveringStatus,
   startScreen,
+  updatedElsewhereNotice,
 } from "./messages.ts";
 import { doneScreen, type Screen, type StepScreen, type StepView, stepScreen } from "./screens.ts";
 import { summaryRows } from "./summary.ts";
@@ -26,10 +28,8 @@ const meta = (name: string) =>
   document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? "";
 const flowName = meta("waymark-flow");
 const flowTitle = meta("waymark-title") || readable(flowName);
-const client = createClient({
-  baseUrl: new URL(meta("waymark-api") || "./", location.href),
-  flow: flowName,
-});
+const apiBase = new URL(meta("waymark-api") || "./", location.href);
+const client = createClient({ baseUrl: apiBase, flow: flowName });
 const app = document.getElementById("app") as HTMLElement;
 const status = document.getElementById("status") as HTMLElement;
 /** The page is English; dates follow the person's English variant (10 December or December 10). */
@@ -47,6 +47,12 @@ let generation = 0;
 let linkMoves = false;
 /** This browser's unfinished flow, so the bare address can offer it. */
 const { remember, remembered, forget } = unfinishedFlow(flowName);
+/** The step whose form is on screen, if one is. */
+let formOnScreen: { step: StepView; screen: StepScreen } | undefined;
+/** The newest version live updates announced while a write was in flight. */
+let announced = 0;
+/** Follows the flow on screen, so that the page moves on when another tab or device does. */
+const live = liveUpdates((version) => void followed(version));
 
 /** What was typed on a step's screen and sent. */
 interface Draft {
@@ -75,7 +81,7 @@ async function open(focus: boolean): Promise<void> {
   const current = begin();
   const address = addressInUrl();
   if (address.flowId === "") {
-    handle = undefined;
+    release();
     const unfinished = remembered();
     const resume = unfinished
       ? () => {
@@ -213,6 +219,50 @@ async function exclusive(action: (current: () => boolean) => Promise<void>): Pro
   } finally {
     busy = false;
   }
+  // Another tab moved the flow on while this one was writing.
+  if (announced > (handle?.latest?.version ?? 0)) void followed(announced);
+}
+
+/**
+ * Live updates said the flow changed elsewhere (`version`), or ended (undefined): reads
+ * it and shows where it stands. A step form that still applies (the current step, or a
+ * done step being edited) stays as it is, with what was typed in it; the page only says
+ * that the flow was updated elsewhere.
+ */
+async function followed(version: number | undefined): Promise<void> {
+  const flow = handle;
+  if (!flow) return;
+  const before = flow.latest;
+  if (version !== undefined && version <= (before?.version ?? 0)) return;
+  if (busy) {
+    announced = Math.max(announced, version ?? Number.MAX_SAFE_INTEGER);
+    return;
+  }
+  announced = 0;
+  const onScreen = formOnScreen;
+  const current = begin();
+  const result = await flow.get();
+  if (!current() || flow !== handle) return;
+  if (!result.ok) {
+    showProblem(result.problem, () => void open(true), flow);
+    return;
+  }
+  const next = result.value;
+  if (next.version === before?.version) return;
+  // What the form holds is what was saved: this page's own write, whose answer was lost.
+  if (onScreen && sameValue(next.data[onScreen.step.name], onScreen.screen.fields.read())) {
+    await showFlow(flow, { focus: true }, current);
+    return;
+  }
+  announce(updatedElsewhereNotice);
+  if (formStillApplies(onScreen?.step.number, before, next)) return;
+  await showFlow(flow, { focus: true, notice: updatedElsewhereNotice }, current);
+}
+
+/** Forgets the flow on screen, and stops following it. */
+function release(): void {
+  handle = undefined;
+  live.stop();
 }
 
 /**
@@ -252,6 +302,10 @@ async function recover(flow: FlowHandle, draft: Draft | undefined): Promise<void
 function adopt(shown: FlowHandle): void {
   handle = shown;
   remember(shown);
+  // EventSource sends no Authorization header: a secret flow is not followed.
+  if (shown.secret === undefined) {
+    live.follow(new URL(`${flowName}/${encodeURIComponent(shown.id)}/events`, apiBase).href);
+  }
   // In token mode every write gives a new id: the address follows without a history entry.
   const fragment = fragmentOf(shown);
   if (location.hash.slice(1) !== fragment) history.replaceState(history.state, "", `#${fragment}`);
@@ -313,6 +367,7 @@ function showStep(step: StepView, options: ShowOptions): void {
     onCopy: (input) => void copy(input),
   });
   show(screen, options.focus);
+  formOnScreen = { step, screen };
 }
 
 /** The completion summary, labelled from each done step's schema. */
@@ -339,7 +394,7 @@ async function summary(shown: FlowHandle, flow: Flow): Promise<Screen> {
 function showProblem(problem: Problem, retry: () => void, flow?: FlowHandle, draft?: Draft): void {
   const offer = recoveryOffered(problem);
   if (flow && offer) {
-    handle = undefined;
+    release();
     const onContinue = () => void recover(flow, draft);
     show(
       expiredScreen(flowTitle, offer.until, locale, onContinue, () => void start()),
@@ -348,7 +403,7 @@ function showProblem(problem: Problem, retry: () => void, flow?: FlowHandle, dra
     return;
   }
   if (problem.status === 404 || problem.status === 410) {
-    handle = undefined;
+    release();
     forget();
     show(
       goneScreen(flowTitle, () => void start()),
@@ -372,6 +427,7 @@ function recoveryOffered(problem: Problem): { until: Date | undefined } | undefi
 }
 
 function show(screen: Screen, focus: boolean): void {
+  formOnScreen = undefined;
   document.title = screen.title;
   app.replaceChildren(...screen.nodes);
   if (focus) screen.focus.focus();

@@ -167,3 +167,6 @@ export const recoveringStatus = "Bringing your answers back…";
 
 /** Said once it is back. */
 export const recoveredStatus = "Your answers are back";
+
+/** Said, and shown above the new screen, when another window or device moved the flow on. */
+export const updatedElsewhereNotice = "Updated in another window.";
