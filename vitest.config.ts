@@ -13,7 +13,7 @@ const scale = ["test/scale-*.test.ts"];
 export default defineConfig({
   // "waymark", "waymark/store/sqlite", … resolve to src/*.ts (see package.json's exports),
   // with Vite's default conditions for server code after it.
-  ssr: { resolve: { conditions: ["waymark-source", "module", "node", "development|production"] } },
+  ssr: { resolve: { conditions: ["waymark-source", "node", "development|production"] } },
   test: {
     reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
