@@ -1,6 +1,7 @@
 import closeWithGrace from "close-with-grace";
 import { Command } from "commander";
 import pino from "pino";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { createWaymark, type Waymark } from "../http/app.ts";
 import { createOpenApiDocument } from "../http/openapi.ts";
 import { lastForwardedFor } from "../http/rate-limit.ts";
@@ -22,6 +23,7 @@ import { type HistoryFlags, runHistory } from "./history.ts";
 import { loadFlows } from "./load-flows.ts";
 import { type MigrateFlags, parseBatchSize, runMigrate } from "./migrate.ts";
 import { resolveKeyring } from "./token-keys.ts";
+import { startTracing } from "./tracing.ts";
 
 const program = new Command("waymark").description(
   "Multi-step flows on servers that keep no per-client memory",
@@ -88,6 +90,12 @@ program
     "--delivery-lease-ms <ms>",
     "how long an instance holds the deliveries it claimed; a dead one's are taken over after it (env WAYMARK_DELIVERY_LEASE_MS)",
   )
+  .option("--metrics", "serve Prometheus metrics at /metrics (the default; env WAYMARK_METRICS)")
+  .option("--no-metrics", "serve no /metrics")
+  .option(
+    "--admin-token <token>",
+    "turns on /admin and puts /metrics behind it; at least 32 characters (prefer env WAYMARK_ADMIN_TOKEN: a flag shows in ps)",
+  )
   .option("--log-level <level>", "pino level, or silent (env LOG_LEVEL)")
   // Both spellings, so that neither sets a default that would hide WAYMARK_WIZARD.
   .option("--wizard", "serve the web wizard at / (the default; env WAYMARK_WIZARD)")
@@ -115,6 +123,8 @@ program
         "corsOrigins",
         "webhooks",
         "deliveryLeaseMs",
+        "metrics",
+        "adminToken",
         "logLevel",
       ],
       flags,
@@ -134,6 +144,8 @@ program
     }
     const logger = pino({ level: config.logLevel }, pino.destination({ sync: false }));
     const flows = await loadFlows(flags.flows);
+    // Before anything is opened: a malformed endpoint stops the start-up with nothing to close.
+    const tracing = await startTracing(process.env);
     const wizard = config.wizard ? await loadWizard() : undefined;
     const keeping =
       config.store === "token"
@@ -148,6 +160,9 @@ program
           }
         : { store: await openStore(config.store) };
     const { store } = keeping;
+    // Waymark owns this process: its own registry, with the process's metrics in it.
+    const registry = config.metrics ? new Registry() : undefined;
+    if (registry) collectDefaultMetrics({ register: registry });
     let waymark: Waymark;
     try {
       waymark = createWaymark({
@@ -168,6 +183,8 @@ program
           : undefined,
         cors: config.corsOrigins.length > 0 ? { origins: config.corsOrigins } : undefined,
         webhooks: config.webhooks,
+        metrics: registry ? { registry } : false,
+        adminToken: config.adminToken,
       });
     } catch (error) {
       await store?.close();
@@ -201,6 +218,11 @@ program
         corsOrigins: config.corsOrigins,
         // Origins only: a receiver's path or query may carry its own token.
         webhooks: config.webhooks.map(({ url }) => new URL(url).origin),
+        metrics: config.metrics
+          ? `${server.url}/metrics${config.adminToken ? " (token)" : ""}`
+          : "off",
+        admin: config.adminToken ? `${server.url}/admin/funnel` : "off",
+        tracing: tracing ? `OTLP to ${tracing.origin}` : "off",
       },
       "waymark listening",
     );
@@ -210,6 +232,8 @@ program
       // A process manager's SIGTERM comes during a rolling restart, behind a proxy that
       // may still send on its kept-alive connections: leave those to close on their side.
       await server.close({ waitForIdle: signal === "SIGTERM" });
+      // After the last request: its spans are sent too.
+      await tracing?.shutdown();
     });
   });
 
