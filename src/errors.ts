@@ -16,6 +16,7 @@ export const errorCodes = [
   "invalid-flow-token",
   "step-not-found",
   "history-unavailable",
+  "funnel-unavailable",
   "route-not-found",
   "method-not-allowed",
   "request-timeout",

@@ -31,7 +31,7 @@ describe("PostgreSQL schema", () => {
       await client.connect();
       const { rows } = await client.query("SELECT version FROM waymark_schema");
       await client.end();
-      expect(rows).toEqual([{ version: 5 }]);
+      expect(rows).toEqual([{ version: 6 }]);
       await Promise.all(stores.map((store) => store.close()));
     } finally {
       await database.drop();
@@ -71,7 +71,7 @@ describe("PostgreSQL schema", () => {
       const counter = store.rateLimitCounter?.({ name: "client", limit: 2, windowMs: 60_000 });
       expect(await counter?.increment("a")).toMatchObject({ totalHits: 1 });
       const { rows } = await client.query("SELECT version FROM waymark_schema");
-      expect(rows).toEqual([{ version: 5 }]);
+      expect(rows).toEqual([{ version: 6 }]);
       await client.end();
       await store.close();
     } finally {
@@ -116,7 +116,7 @@ describe("PostgreSQL schema", () => {
           { indexname: "waymark_flows_pkey" },
         ]);
         const schema = await client.query("SELECT version FROM waymark_schema");
-        expect(schema.rows).toEqual([{ version: 5 }]);
+        expect(schema.rows).toEqual([{ version: 6 }]);
         // During a rolling deploy the previous release still writes, naming no keep_until.
         const kept = sampleRecord({ expiresAt: now, keepUntil: now + 90_000 });
         await client.query(
@@ -168,7 +168,7 @@ describe("PostgreSQL schema", () => {
         expect(await store.load(record.id)).toEqual(record);
         await expectEffectsSaved(store, record);
         const { rows } = await client.query("SELECT version FROM waymark_schema");
-        expect(rows).toEqual([{ version: 5 }]);
+        expect(rows).toEqual([{ version: 6 }]);
         // During a rolling deploy the previous release still writes its own way.
         const older = sampleRecord();
         await client.query(insert, [older.id, older.flow, older.version, older.expiresAt, older]);
@@ -180,6 +180,49 @@ describe("PostgreSQL schema", () => {
         expect(await store.load(older.id)).toEqual(saved);
         await client.query("DELETE FROM waymark_flows WHERE id = $1", [older.id]);
         expect(await store.load(older.id)).toBeUndefined();
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await client.end();
+      await database.drop();
+    }
+  });
+
+  // Guards the upgrade of databases made before refused fields were counted.
+  it("upgrades a version-5 database: its flows stay, and refused fields are counted and purged after 90 days", async () => {
+    const database = await freshDatabase();
+    const client = new pg.Client(database.url);
+    try {
+      const record = sampleRecord();
+      const seeded = await createPostgresStore({ url: database.url });
+      await seeded.create(record);
+      await seeded.close();
+      await client.connect();
+      await client.query("DROP TABLE waymark_rejections; UPDATE waymark_schema SET version = 5");
+      const store = await createPostgresStore({ url: database.url });
+      try {
+        expect(await store.load(record.id)).toEqual(record);
+        const at = Date.UTC(2026, 10, 30, 12, 30);
+        const rejection = { flow: "onboarding", definitionVersion: 1, step: "review", at };
+        await store.countRejection?.({ ...rejection, fields: ["/acceptTerms"] });
+        await store.countRejection?.({ ...rejection, fields: ["/acceptTerms", "/*"] });
+        const window = { flow: "onboarding", since: at, until: at + 3_600_000 };
+        const field = (name: string, count: number) => ({
+          definitionVersion: 1,
+          step: "review",
+          field: name,
+          count,
+        });
+        const sorted = async () =>
+          (await store.readRejections?.(window))?.sort((a, b) => (a.field < b.field ? -1 : 1));
+        expect(await sorted()).toEqual([field("/*", 1), field("/acceptTerms", 2)]);
+        await store.purgeExpired(new Date(at + 90 * 86_400_000));
+        expect(await sorted()).toEqual([field("/*", 1), field("/acceptTerms", 2)]);
+        await store.purgeExpired(new Date(at + 90 * 86_400_000 + 3_600_000));
+        expect(await sorted()).toEqual([]);
+        const { rows } = await client.query("SELECT version FROM waymark_schema");
+        expect(rows).toEqual([{ version: 6 }]);
       } finally {
         await store.close();
       }

@@ -122,6 +122,26 @@ describe("Redis key expiry", () => {
     });
   });
 
+  it("keeps an hour's refused-field counts in one hash that expires 90 days after the hour", async () => {
+    await withStore({}, async (store, raw, keyOf) => {
+      const prefix = keyOf("").slice(0, -"flow:{}".length);
+      const at = Date.now();
+      const hour = Math.floor(at / 3_600_000);
+      await store.countRejection?.({
+        flow: "onboarding",
+        definitionVersion: 1,
+        step: "review",
+        fields: ["/acceptTerms"],
+        at,
+      });
+      expect(await raw.keys(`${prefix}*`)).toEqual([`${prefix}rejections:onboarding:${hour}`]);
+      const key = `${prefix}rejections:onboarding:${hour}`;
+      expect(await raw.hGetAll(key)).toEqual({ '[1,"review","/acceptTerms"]': "1" });
+      const expireAt = (await raw.pExpireTime(key)) as number;
+      expect(expireAt).toBe((hour + 1) * 3_600_000 + 90 * 86_400_000);
+    });
+  });
+
   it("refuses a purgeDelayMs that is not a whole number of milliseconds", async () => {
     for (const purgeDelayMs of [-1, 1.5, Number.NaN]) {
       await expect(createRedisStore({ url: inject("redisUrl"), purgeDelayMs })).rejects.toThrow(

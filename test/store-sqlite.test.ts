@@ -175,7 +175,7 @@ describe("SQLite schema", () => {
       };
       expect(await store.claimIdempotencyKey("k", claim)).toEqual({ claimed: true, flowId: "f" });
       const reopened = new Database(path, { readonly: true });
-      expect(reopened.pragma("user_version", { simple: true })).toBe(6);
+      expect(reopened.pragma("user_version", { simple: true })).toBe(7);
       reopened.close();
     } finally {
       await store.close();
@@ -234,7 +234,7 @@ describe("SQLite schema", () => {
         expect(await store.load(live.id)).toEqual(live);
         expect(await store.purgeExpired(new Date(now + 60_000))).toBe(1);
         const file = new Database(path, { readonly: true });
-        expect(file.pragma("user_version", { simple: true })).toBe(6);
+        expect(file.pragma("user_version", { simple: true })).toBe(7);
         const columns = file.pragma("table_info(waymark_flows)") as { name: string }[];
         expect(columns.map((column) => column.name)).toEqual([
           "id",
@@ -285,7 +285,41 @@ describe("SQLite schema", () => {
       expect(await store.load(record.id)).toEqual(record);
       await expectEffectsSaved(store, record);
       const file = new Database(path, { readonly: true });
-      expect(file.pragma("user_version", { simple: true })).toBe(6);
+      expect(file.pragma("user_version", { simple: true })).toBe(7);
+      file.close();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Guards the upgrade of files written before refused fields were counted.
+  it("upgrades a version-6 file: its flows stay, and refused fields are counted and purged after 90 days", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "waymark-sqlite-"));
+    const path = join(dir, "flows.db");
+    const record = sampleRecord();
+    const seeded = createSqliteStore({ path });
+    await seeded.create(record);
+    await seeded.close();
+    const old = new Database(path);
+    old.exec("DROP TABLE waymark_rejections;");
+    old.pragma("user_version = 6");
+    old.close();
+    const store = createSqliteStore({ path });
+    try {
+      expect(await store.load(record.id)).toEqual(record);
+      const at = Date.UTC(2026, 10, 30, 12, 30);
+      const rejection = { flow: "onboarding", definitionVersion: 1, step: "review", at };
+      await store.countRejection?.({ ...rejection, fields: ["/acceptTerms"] });
+      const window = { flow: "onboarding", since: at, until: at + 3_600_000 };
+      const counted = [{ definitionVersion: 1, step: "review", field: "/acceptTerms", count: 1 }];
+      expect(await store.readRejections?.(window)).toEqual(counted);
+      await store.purgeExpired(new Date(at + 90 * 86_400_000));
+      expect(await store.readRejections?.(window)).toEqual(counted);
+      await store.purgeExpired(new Date(at + 90 * 86_400_000 + 3_600_000));
+      expect(await store.readRejections?.(window)).toEqual([]);
+      const file = new Database(path, { readonly: true });
+      expect(file.pragma("user_version", { simple: true })).toBe(7);
       file.close();
     } finally {
       await store.close();

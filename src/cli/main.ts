@@ -19,6 +19,7 @@ import {
   runRetryDeliveries,
 } from "./deliveries.ts";
 import { runDiff } from "./diff.ts";
+import { type FunnelFlags, runFunnel } from "./funnel.ts";
 import { type HistoryFlags, runHistory } from "./history.ts";
 import { loadFlows } from "./load-flows.ts";
 import { type MigrateFlags, parseBatchSize, runMigrate } from "./migrate.ts";
@@ -308,6 +309,24 @@ program
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .action(async (flowId: string, flags: HistoryFlags) => {
     process.exitCode = await runHistory(flowId, flags);
+  });
+
+program
+  .command("funnel")
+  .description(
+    "print where users of a flow drop off: per step, flows that reached, completed, stopped at and skipped it, the time spent, the fields refused most",
+  )
+  .argument("<flow>", "the flow's name")
+  .requiredOption("--flows <file>", "the flow file the servers run (TypeScript or JavaScript)")
+  .requiredOption("--since <when>", "count flows started since: 7d, 24h, or an RFC 3339 instant")
+  .option("--until <when>", "…and before: a duration back from now or an instant (default now)")
+  .option("--store <url>", "sqlite:./file.db (env WAYMARK_STORE)")
+  .option("--batch-size <n>", "records read from the store at a time (default 500)", parseBatchSize)
+  .option("--json", "print the report as JSON")
+  // 2 for a usage error, or a window, flow file or store it cannot count with.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .action(async (flow: string, flags: FunnelFlags) => {
+    process.exitCode = await runFunnel(flow, flags);
   });
 
 program

@@ -9,11 +9,15 @@
  */
 export interface FunnelReport {
   flow: string;
-  /** Flows started at or after this instant (RFC 3339) are counted… */
+  /** Flows started (created) at or after this instant (RFC 3339) are counted… */
   since: string;
   /** …and before this one (RFC 3339). */
   until: string;
-  /** One funnel per definition version a counted flow is on, oldest version first. */
+  /**
+   * One funnel per definition version a counted flow is on now (a migrated flow counts
+   * under the version it moved to), oldest version first. Flows erased or purged are not
+   * counted, nor flows on a version the server's definitions do not have.
+   */
   versions: FunnelVersion[];
 }
 
@@ -36,19 +40,34 @@ export interface FunnelStep {
   number: number;
   name: string;
   title?: string | undefined;
-  /** Flows that got to this step: it became their current step at some time. */
+  /**
+   * Flows that got to this step: it became their current step at some time (the first
+   * applicable step when the flow started, a later one once the previous applicable step
+   * was submitted or skipped). Each flow counts once per step, however often it came back.
+   */
   reached: number;
-  /** Flows that submitted it (its first submission counts). */
+  /** Flows that submitted it, at least once (a back-edit's resubmission counts no more). */
   completed: number;
-  /** Flows that reached it and went no further: in progress there now, expired or erased. */
+  /**
+   * Flows in progress (expired ones included) whose current step this is now: where they
+   * stopped. Every flow not completed stops at exactly one step, so the `stopped` of all
+   * steps and `completed` add up to `started`.
+   */
   stopped: number;
   /** Flows that went past it because its `when` was false. */
   skipped: number;
   /**
    * Milliseconds from the step becoming current to its first submission, over the flows
-   * that completed it; null when none did.
+   * that completed it and whose event log says when both happened (time spent expired
+   * before a recovery included): the median and 90th percentile by nearest rank (the
+   * smallest time at least half, or 90%, of them do not exceed); null when there is none.
    */
   timeMs: { median: number | null; p90: number | null };
-  /** The fields refused most often (422) on this step, most first: names, never values. */
+  /**
+   * The fields refused most often (422) on this step, most first, then by name; at most
+   * 10. Names are JSON Pointers as the step's schema declares them (a key the user made up
+   * is `*`; `""` is the whole body), never values. Counted when the 422 happened, by the
+   * hour: those of every hour the window overlaps, whichever flow they came from.
+   */
   failedFields: { field: string; count: number }[];
 }

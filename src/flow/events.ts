@@ -196,13 +196,17 @@ export function changedFields(
 }
 
 /**
- * The fields as the step's JSON Schema names them: a key the schema does not declare
- * (a record's, or one under `additionalProperties`) is data the user entered, such as
- * an email used as a key, so it is replaced by `*`, and the same name is kept once.
- * For example `/tags/ada@example.com` under `{ properties: { tags: { type: "object" } } }`
- * is named `/tags/*`.
+ * The fields (JSON Pointers) as the step's JSON Schema names them: a key the schema does
+ * not declare (a record's, one under `additionalProperties`, or an unknown key the schema
+ * refused) is data the user entered, such as an email used as a key, so it is replaced
+ * by `*`, and the same name is kept once. What events and rejection counts keep.
+ *
+ * @example declaredFields({ properties: { tags: { type: "object" } } }, ["/tags/ada@example.com", "/nickname"]) // ["/tags/*", "/*"]
  */
-function declaredFields(schema: JsonSchema | undefined, fields: readonly string[]): string[] {
+export function declaredFields(
+  schema: JsonSchema | undefined,
+  fields: readonly string[],
+): string[] {
   const named = fields.map((field) => {
     let at: unknown = schema;
     return field

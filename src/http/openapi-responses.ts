@@ -66,6 +66,8 @@ const causes: Readonly<Record<ErrorCode, string>> = {
     "token mode: the completing write's `flow.completed` could not be delivered (a webhook endpoint or `onComplete` failed), so the flow was not completed: retry after `Retry-After` seconds with the same token",
   "history-unavailable":
     "the flow keeps no history here: its definition's `history` is off (the default for `capability` flows), or the flows are in tokens, which keep no log",
+  "funnel-unavailable":
+    "the flows are kept where they cannot be counted (token mode, or a store that cannot list its records)",
   "definition-error":
     "the flow's own code threw (`when`, `check`, a schema, `beforeComplete`, `onComplete`, `authorize`, `migrate`): `flow`, `step` and `hook` say where, and for `migrate` `fromVersion` and `toVersion`; nothing was written",
   "internal-error": "a bug: its message is never sent",

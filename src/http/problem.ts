@@ -46,6 +46,7 @@ const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> =
     status: 503,
     title: "The flow's completion could not be delivered",
   },
+  "funnel-unavailable": { status: 501, title: "This store cannot compute funnels" },
   "definition-error": { status: 500, title: "The flow definition failed" },
   "internal-error": { status: 500, title: "Internal server error" },
 };

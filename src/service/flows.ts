@@ -10,7 +10,12 @@ import {
   planSteps,
   submitStep,
 } from "../flow/engine.ts";
-import { type EventDraft, migrationEvent, submissionEvents } from "../flow/events.ts";
+import {
+  declaredFields,
+  type EventDraft,
+  migrationEvent,
+  submissionEvents,
+} from "../flow/events.ts";
 import { isPlainObject } from "../flow/json.ts";
 import { placeRecord, type Settled, settleRecord } from "../flow/placement.ts";
 import { createRegistry, unknownFlow } from "../flow/registry.ts";
@@ -196,6 +201,36 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
     return (await store.save(next, expected, write)) ? flowId : undefined;
   }
 
+  /**
+   * Counts the fields of a 422 for the funnel, by the names the step's schema declares.
+   * Best-effort: a failure is logged (no data) and the refusal stands as it is.
+   */
+  async function countRejection(
+    definition: FlowDefinition,
+    step: DefinedStep,
+    error: WaymarkError,
+    now: Date,
+  ): Promise<void> {
+    if (!store?.countRejection) return;
+    const fields = declaredFields(
+      step.jsonSchema,
+      error.errors.map(({ path }) => path),
+    );
+    try {
+      await store.countRejection({
+        flow: definition.name,
+        definitionVersion: definition.version,
+        step: step.name,
+        fields,
+        at: now.getTime(),
+      });
+    } catch (failure) {
+      const log = options.logger;
+      const fields = { flow: definition.name, step: step.name, err: errorName(failure) };
+      (log?.warn ?? log?.error)?.call(log, fields, "cannot count a refused submission");
+    }
+  }
+
   return {
     registry,
     store,
@@ -267,7 +302,12 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
         const { definition, record, moved, returned } = await serve(loaded, now);
         const step = stepOf(definition, ref);
         const result = await submitStep(definition, record, step, unwrap(step, body), now);
-        if (!result.ok) throw result.error;
+        if (!result.ok) {
+          if (result.error.code === "invalid-step-data") {
+            await countRejection(definition, step, result.error, now);
+          }
+          throw result.error;
+        }
         if (!result.changed && !moved) {
           return { ...view(definition, record, flowId), changed: false };
         }
@@ -426,4 +466,10 @@ export function envelopeKey(stepName: string): string {
 /** The refusal for a flow id nothing is kept under, and for a caller refused access. */
 function notFound(flow: string): WaymarkError {
   return new WaymarkError("flow-not-found", `No ${flow} flow has this id`);
+}
+
+/** An error's name (and code, for a WaymarkError), never its message: it may quote data. */
+function errorName(error: unknown): string {
+  if (error instanceof WaymarkError) return `${error.name} ${error.code}`;
+  return error instanceof Error ? error.name : typeof error;
 }

@@ -47,7 +47,18 @@ export type FlowServiceOptions = FlowKeeping & {
   deliverNow?: DeliverNow | undefined;
   /** Told what the use cases do, for metrics; see {@link FlowObserver}. */
   observer?: FlowObserver | undefined;
+  /**
+   * Where a failure to count a refused submission (see `FlowStore.countRejection`) is
+   * told: flow, step and the error's name, never data. pino's shape fits.
+   */
+  logger?: ServiceLogger | undefined;
 };
+
+/** The subset of a logger (pino's shape) the use cases write to. */
+export interface ServiceLogger {
+  warn?(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
 
 /**
  * What a step write came to, for {@link FlowObserver.stepWritten}: `changed` (saved),

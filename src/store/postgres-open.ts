@@ -1,9 +1,10 @@
 import type { PostgresPool } from "./postgres.ts";
 import { outboxMigration, type Query } from "./postgres-outbox.ts";
+import { rejectionsMigration } from "./postgres-rejections.ts";
 import { rateLimitTable } from "./rate-limit-counter.ts";
 
 /** The schema version this code writes; recorded in `waymark_schema`. */
-const schemaVersion = 5;
+const schemaVersion = 6;
 /** Serialises schema creation across instances starting at once. */
 const migrationLock = 0x7761796d; // "waym"
 
@@ -56,6 +57,8 @@ const migrations: Readonly<Record<number, string>> = {
   `,
   // Each flow's event log and the outbox of deliveries, written with the record.
   5: outboxMigration,
+  // Refused-field counts by the hour, for the funnel.
+  6: rejectionsMigration,
 };
 
 /**

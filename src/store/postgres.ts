@@ -3,6 +3,7 @@ import type { FlowRecord } from "../flow/types.ts";
 import { checkBatchLimit } from "./batch-limit.ts";
 import { isUnavailable, migrate, openPool } from "./postgres-open.ts";
 import { postgresOutbox, writeWithEffects } from "./postgres-outbox.ts";
+import { postgresRejections } from "./postgres-rejections.ts";
 import { counterOf, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
 import type { FlowStore, IdempotencyEntry, StoredResponse, WriteEffects } from "./types.ts";
 
@@ -70,6 +71,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     throw error;
   }
   const outbox = postgresOutbox(query);
+  const rejections = postgresRejections(query);
   // A record write with effects: one statement, so one transaction.
   const written = async (
     write: string,
@@ -120,6 +122,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       await query("DELETE FROM waymark_idempotency WHERE expires_at <= $1", [now.getTime()]);
       await query(`DELETE FROM ${rateLimitTable} WHERE expire <= $1`, [now.getTime()]);
       await query(`DELETE FROM waymark_locks WHERE expires_at <= ${serverNow}`);
+      await rejections.purge(now.getTime());
       let purged = 0;
       for (;;) {
         const count = await outbox.purge(now.getTime(), purgeBatch);
@@ -230,6 +233,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     settleDelivery: (key, token, outcome) => outbox.settle(key, token, outcome),
     listDeliveries: (request) => outbox.list(request),
     retryDelivery: (key, now) => outbox.retry(key, now),
+    countRejection: (rejection) => rejections.count(rejection),
+    readRejections: (query) => rejections.read(query),
     async ping() {
       await query("SELECT 1 FROM waymark_flows LIMIT 1");
     },

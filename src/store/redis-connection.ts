@@ -17,6 +17,7 @@ import {
 import { WaymarkError } from "../errors.ts";
 import type { RedisStoreOptions } from "./redis.ts";
 import type { OutboxConnection } from "./redis-outbox.ts";
+import type { RejectionConnection } from "./redis-rejections.ts";
 import { type FlowKeys, type FlowTimes, scripts } from "./redis-scripts.ts";
 import type { IdempotencyClaim, IdempotencyClaimResult } from "./types.ts";
 
@@ -24,7 +25,7 @@ import type { IdempotencyClaim, IdempotencyClaimResult } from "./types.ts";
 // bounded by a deadline, and outages told apart from other errors.
 
 /** What the store uses of a standalone client or of a cluster, so both share one path. */
-export interface Connection extends OutboxConnection {
+export interface Connection extends OutboxConnection, RejectionConnection {
   readonly isOpen: boolean;
   hGet(key: string, field: string): Promise<string | null>;
   waymarkCreate(

@@ -4,6 +4,7 @@ import { keepingTime } from "./keeping-time.ts";
 import { counterOf, limiterOptions } from "./rate-limit-counter.ts";
 import { attempt, openConnection } from "./redis-connection.ts";
 import { effectArguments, flowKeys, globEscape, redisOutbox } from "./redis-outbox.ts";
+import { redisRejections } from "./redis-rejections.ts";
 import type { FlowTimes } from "./redis-scripts.ts";
 import { walkKeys } from "./redis-walk.ts";
 import type { FlowStore } from "./types.ts";
@@ -253,6 +254,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
       await run(() => connection.waymarkUnlock(lockKey(id), token));
     },
     ...outbox.methods,
+    ...redisRejections({ connection, run, prefix }),
     async ping() {
       const servers = await run(nodes);
       await Promise.all(servers.map(({ client }) => run(() => client.ping())));

@@ -4,9 +4,10 @@ import { WaymarkError } from "../errors.ts";
 import { rateLimitTable } from "./rate-limit-counter.ts";
 import type { SqliteStoreOptions } from "./sqlite.ts";
 import { outboxSchema } from "./sqlite-outbox.ts";
+import { rejectionsSchema } from "./sqlite-rejections.ts";
 
 /** The schema version this code writes; recorded in the file's `user_version`. */
-const schemaVersion = 6;
+const schemaVersion = 7;
 
 /**
  * Flows to purge are found by the hour their keeping time falls in (`keep_hour`,
@@ -105,6 +106,8 @@ export function openDatabase(options: SqliteStoreOptions): Database.Database {
     }
     // Version 6: each flow's event log, and the outbox of deliveries.
     db.exec(outboxSchema);
+    // Version 7: rejected-field counts, for the funnel.
+    db.exec(rejectionsSchema);
     db.pragma(`user_version = ${schemaVersion}`);
   }).immediate();
   db.pragma(`busy_timeout = ${blockingBusyMs}`);

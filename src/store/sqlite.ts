@@ -6,6 +6,7 @@ import { keepingTime } from "./keeping-time.ts";
 import { counterOf, limiterOptions, rateLimitTable } from "./rate-limit-counter.ts";
 import { hourMs, openDatabase, orUnavailable, retryWhileBusy } from "./sqlite-open.ts";
 import { sqliteOutbox } from "./sqlite-outbox.ts";
+import { sqliteRejections } from "./sqlite-rejections.ts";
 import type { FlowStore, IdempotencyClaim, IdempotencyClaimResult, WriteEffects } from "./types.ts";
 
 interface KeyRow {
@@ -122,6 +123,7 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     };
   });
   const outbox = sqliteOutbox(db);
+  const rejections = sqliteRejections(db);
   // A write and its effects: the effects only if the record write (a statement returning
   // whether it changed the record) went through, in one transaction.
   const withEffects = db.transaction((write: () => boolean, effects: WriteEffects): boolean => {
@@ -184,6 +186,7 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     async purgeExpired(now) {
       await run(() => purgeKeys.run(now.getTime()));
       await run(() => purgeCounts.run(now.getTime()));
+      await run(() => rejections.purge(now.getTime()));
       // Locks lapse on the processes' clock, whatever `now` says.
       await run(() => purgeLocks.run(Date.now()));
       let purged = 0;
@@ -245,6 +248,12 @@ export function createSqliteStore(options: SqliteStoreOptions): FlowStore {
     },
     async retryDelivery(key, now) {
       return run(() => outbox.retry(key, now));
+    },
+    async countRejection(rejection) {
+      await run(() => rejections.count(rejection));
+    },
+    async readRejections(query) {
+      return run(() => rejections.read(query));
     },
     async ping() {
       await run(() => ping.get());

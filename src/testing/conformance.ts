@@ -4,6 +4,7 @@ import { describeEventLog } from "./events.ts";
 import { describeExpiry } from "./expiry.ts";
 import { describeRecordScans } from "./record-scans.ts";
 import { hour, sampleRecord } from "./records.ts";
+import { describeRejections } from "./rejections.ts";
 import { describeWriteLocks } from "./write-locks.ts";
 
 /**
@@ -43,7 +44,7 @@ export interface StoreFactory {
  * delete at an expected version, purge of records past their keeping time (`keepUntil`,
  * else `expiresAt`) and of idempotency keys, expired records loading until then, the
  * idempotency claim, finish and release rules with their leases, the optional record
- * scans, write locks, and event log with its outbox (skipped for a store without them),
+ * scans, write locks, event log with its outbox, and rejected-field counts (skipped for a store without them),
  * large and unicode records, `ping`, and calls after `close` rejecting. It uses the store only through
  * `FlowStore`, so it checks any backend; call it at the top level of a vitest test file,
  * once per backend (or configuration), with a factory for real, empty stores.
@@ -188,6 +189,7 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
     describeRecordScans(() => ({ store, reopen }));
     describeWriteLocks(() => ({ store, reopen }));
     describeEventLog(() => ({ store, reopen }));
+    describeRejections(() => ({ store, reopen }));
 
     describe("idempotency keys", () => {
       const at = Date.now();
