@@ -14,8 +14,10 @@ import {
 } from "../observe/metrics.ts";
 import { instrumentStore } from "../observe/store.ts";
 import { createFlowService } from "../service/flows.ts";
+import { computeFunnel } from "../service/funnel.ts";
 import type { FlowKeeping } from "../service/types.ts";
 import type { FlowStore } from "../store/types.ts";
+import { adminRoutes } from "./admin.ts";
 import { apiDocsRoutes } from "./api-docs.ts";
 import { settleBasePath } from "./base-path.ts";
 import { mustCloseAfter } from "./body.ts";
@@ -274,6 +276,18 @@ export function createWaymark(options: WaymarkOptions): Waymark {
       throw methodNotAllowed("GET, HEAD");
     });
   }
+  // Before the flows, which `/admin/funnel` would otherwise read as one.
+  app.route(
+    "/",
+    adminRoutes({
+      base,
+      token: adminToken,
+      registry: service.registry,
+      store: service.store,
+      funnel: computeFunnel,
+      now: options.now ?? (() => new Date()),
+    }),
+  );
 
   // After the health checks, which answer without going on to it: they are never limited.
   if (options.rateLimit) {
