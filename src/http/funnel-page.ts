@@ -164,8 +164,8 @@ function versionSection(version: FunnelVersion): string {
 }
 
 const barTop = [4, 36, 68];
-const labelWidth = 130;
-const chartWidth = 320;
+const labelWidth = 125;
+const chartWidth = 280;
 
 function stepChart(v: number, step: FunnelStep, scale: number): string {
   const id = `v${v}-s${step.number}`;
