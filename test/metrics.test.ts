@@ -202,6 +202,26 @@ describe("/metrics", () => {
     expect(listed).toEqual(["pending", "dead"]);
   });
 
+  it("counts delivery attempts by destination kind and outcome", async () => {
+    const waymark = createWaymark({
+      flows: [onboarding],
+      store: createMemoryStore(),
+      metrics: true,
+      // Nothing listens on port 9: the attempt fails and is put back for later.
+      webhooks: [{ url: "http://127.0.0.1:9/hooks", secret: `whsec_${"A".repeat(43)}=` }],
+    });
+    await start(waymark);
+    const deliverer = waymark.startDelivery({ pollMs: 60_000 });
+    await deliverer?.stop();
+    const samples = await scrape(waymark);
+    expect(
+      seriesValue(samples, "waymark_delivery_attempts_total", {
+        kind: "webhook",
+        outcome: "retry",
+      }),
+    ).toBe(1);
+  });
+
   it("is off by default, and behind the operator token when there is one", async () => {
     const off = createWaymark({ flows: [onboarding], store: createMemoryStore() });
     expect((await off.fetch(new Request(`${origin}/metrics`))).status).toBe(404);
