@@ -283,7 +283,8 @@ export function createWaymark(options: WaymarkOptions): Waymark {
       base,
       token: adminToken,
       registry: service.registry,
-      store: service.store,
+      // The store as given: a funnel reads every flow's log, one span each if traced.
+      store: options.store,
       funnel: computeFunnel,
       now: options.now ?? (() => new Date()),
     }),
