@@ -12,8 +12,9 @@ const scale = ["test/scale-*.test.ts"];
 
 export default defineConfig({
   // "waymark", "waymark/store/sqlite", … resolve to src/*.ts (see package.json's exports),
-  // with Vite's default conditions for server code after it.
-  ssr: { resolve: { conditions: ["waymark-source", "module", "node", "development|production"] } },
+  // with Node's conditions after it. Not "module": OpenTelemetry's builds under it import
+  // files without extensions, which Node's loader refuses.
+  ssr: { resolve: { conditions: ["waymark-source", "node", "development|production"] } },
   test: {
     reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [

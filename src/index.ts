@@ -73,6 +73,7 @@ export {
   type OpenApiOptions,
   type OpenApiSettings,
 } from "./http/openapi.ts";
+export { minAdminTokenLength } from "./http/operator.ts";
 export { problemType } from "./http/problem.ts";
 export {
   type ConnectionInfo,
@@ -81,6 +82,7 @@ export {
   type RateLimitOptions,
   type RateLimitStore,
 } from "./http/rate-limit.ts";
+export type { MetricsOptions, WaymarkMetrics } from "./observe/metrics.ts";
 export type { Caller } from "./service/access.ts";
 export { tombstoneKey } from "./service/effects.ts";
 export { createFlowService } from "./service/flows.ts";
@@ -94,6 +96,7 @@ export { computeFunnel, type FunnelInput } from "./service/funnel.ts";
 export { evaluatePreconditions, type Preconditions } from "./service/preconditions.ts";
 export type {
   FlowKeeping,
+  FlowObserver,
   FlowService,
   FlowServiceOptions,
   FlowView,
@@ -102,6 +105,7 @@ export type {
   ServiceLogger,
   StartedFlow,
   StepView,
+  StepWriteOutcome,
   SubmitOutcome,
 } from "./service/types.ts";
 export type {

@@ -190,6 +190,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!store) return;
     try {
       const purged = await store.purgeExpired(new Date());
+      waymark.countPurged?.(purged);
       if (purged > 0) logger.info({ purged }, "purged expired flows");
     } catch (error) {
       logger.error({ err: error instanceof Error ? error.name : typeof error }, "purge failed");

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isWebhookSecret, type WebhookEndpoint } from "../delivery/destinations.ts";
 import { originProblem } from "../http/cors.ts";
+import { checkAdminToken } from "../http/operator.ts";
 
 const port = z
   .string()
@@ -101,6 +102,17 @@ const webhookSecrets = z.string().transform((value, ctx): string[] => {
     }
   }
   return secrets;
+});
+
+/** The operator token: long enough not to be guessed, printable, never echoed. */
+const adminToken = z.string().transform((value, ctx): string | undefined => {
+  try {
+    checkAdminToken(value);
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: (error as Error).message.replace(/^adminToken /, "") });
+    return z.NEVER;
+  }
+  return value;
 });
 
 /** Each setting: its flag, its environment variable, how to read it, its default. */
@@ -235,6 +247,19 @@ const settings = {
     env: "WAYMARK_LIVE_IDLE_TIMEOUT_MS",
     schema: milliseconds,
     fallback: 300_000,
+  },
+  metrics: {
+    flag: "--no-metrics",
+    env: "WAYMARK_METRICS",
+    schema: flag,
+    fallback: true,
+  },
+  adminToken: {
+    flag: "--admin-token",
+    env: "WAYMARK_ADMIN_TOKEN",
+    schema: adminToken,
+    fallback: undefined,
+    secret: true,
   },
   logLevel: {
     flag: "--log-level",

@@ -1,6 +1,7 @@
 import closeWithGrace from "close-with-grace";
 import { Command } from "commander";
 import pino from "pino";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { createWaymark, type Waymark } from "../http/app.ts";
 import { createOpenApiDocument } from "../http/openapi.ts";
 import { lastForwardedFor } from "../http/rate-limit.ts";
@@ -23,6 +24,7 @@ import { type HistoryFlags, runHistory } from "./history.ts";
 import { loadFlows } from "./load-flows.ts";
 import { type MigrateFlags, parseBatchSize, runMigrate } from "./migrate.ts";
 import { resolveKeyring } from "./token-keys.ts";
+import { startTracing } from "./tracing.ts";
 
 const program = new Command("waymark").description(
   "Multi-step flows on servers that keep no per-client memory",
@@ -101,6 +103,12 @@ program
     "--live-idle-timeout-ms <ms>",
     "time a live update stream stays open without an event (env WAYMARK_LIVE_IDLE_TIMEOUT_MS)",
   )
+  .option("--metrics", "serve Prometheus metrics at /metrics (the default; env WAYMARK_METRICS)")
+  .option("--no-metrics", "serve no /metrics")
+  .option(
+    "--admin-token <token>",
+    "turns on /admin and puts /metrics behind it; at least 32 characters (prefer env WAYMARK_ADMIN_TOKEN: a flag shows in ps)",
+  )
   .option("--log-level <level>", "pino level, or silent (env LOG_LEVEL)")
   // Both spellings, so that neither sets a default that would hide WAYMARK_WIZARD.
   .option("--wizard", "serve the web wizard at / (the default; env WAYMARK_WIZARD)")
@@ -131,6 +139,8 @@ program
         "liveMaxStreams",
         "liveHeartbeatMs",
         "liveIdleTimeoutMs",
+        "metrics",
+        "adminToken",
         "logLevel",
       ],
       flags,
@@ -150,6 +160,8 @@ program
     }
     const logger = pino({ level: config.logLevel }, pino.destination({ sync: false }));
     const flows = await loadFlows(flags.flows);
+    // Before anything is opened: a malformed endpoint stops the start-up with nothing to close.
+    const tracing = await startTracing(process.env);
     const wizard = config.wizard ? await loadWizard() : undefined;
     const keeping =
       config.store === "token"
@@ -164,6 +176,9 @@ program
           }
         : { store: await openStore(config.store) };
     const { store } = keeping;
+    // Waymark owns this process: its own registry, with the process's metrics in it.
+    const registry = config.metrics ? new Registry() : undefined;
+    if (registry) collectDefaultMetrics({ register: registry });
     let waymark: Waymark;
     try {
       waymark = createWaymark({
@@ -189,6 +204,8 @@ program
           heartbeatMs: config.liveHeartbeatMs,
           idleTimeoutMs: config.liveIdleTimeoutMs,
         },
+        metrics: registry ? { registry } : false,
+        adminToken: config.adminToken,
       });
     } catch (error) {
       await store?.close();
@@ -222,6 +239,11 @@ program
         corsOrigins: config.corsOrigins,
         // Origins only: a receiver's path or query may carry its own token.
         webhooks: config.webhooks.map(({ url }) => new URL(url).origin),
+        metrics: config.metrics
+          ? `${server.url}/metrics${config.adminToken ? " (token)" : ""}`
+          : "off",
+        admin: config.adminToken ? `${server.url}/admin/funnel` : "off",
+        tracing: tracing ? `OTLP to ${tracing.origin}` : "off",
       },
       "waymark listening",
     );
@@ -231,6 +253,8 @@ program
       // A process manager's SIGTERM comes during a rolling restart, behind a proxy that
       // may still send on its kept-alive connections: leave those to close on their side.
       await server.close({ waitForIdle: signal === "SIGTERM" });
+      // After the last request: its spans are sent too.
+      await tracing?.shutdown();
     });
   });
 

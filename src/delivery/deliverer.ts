@@ -46,6 +46,12 @@ export interface DelivererOptions {
   /** What sends the webhooks. @default globalThis.fetch */
   fetch?: Fetch | undefined;
   logger?: DeliveryLogger | undefined;
+  /**
+   * Told of every attempt this deliverer settled (not of one whose lease was lost first),
+   * for metrics: the delivery and what became of it. Must not throw.
+   * @example (delivery, state) => attempts.inc({ state })
+   */
+  onSettled?: ((delivery: Delivery, state: DeliveryOutcome["state"]) => void) | undefined;
 }
 
 /** A running (or stopped) deliverer: see {@link createDeliverer}. */
@@ -121,7 +127,9 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
         ? { state: "dead", error: result.error }
         : withError(afterFailure(delivery, at, random), result.error);
     const fields = { ...fieldsOf(delivery), attempts: delivery.attempts + 1 };
-    if (!(await settle(delivery.key, token, outcome))) {
+    const settled = await settle(delivery.key, token, outcome);
+    if (settled) options.onSettled?.(delivery, outcome.state);
+    if (!settled) {
       logger.warn(
         fields,
         "delivery lease ran out before it was settled; another deliverer may repeat it",

@@ -2,7 +2,15 @@ import { WaymarkError } from "../errors.ts";
 import type { FlowDefinition, RetiredPolicy } from "./types.ts";
 
 /** Names the HTTP layer keeps for itself. */
-const reservedNames = new Set(["healthz", "readyz", "wizard", "openapi", "docs"]);
+const reservedNames = new Set([
+  "healthz",
+  "readyz",
+  "wizard",
+  "openapi",
+  "docs",
+  "metrics",
+  "admin",
+]);
 
 /**
  * The flows a server serves. Several versions of one flow may be registered: new flows

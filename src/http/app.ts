@@ -6,15 +6,27 @@ import { checkEndpoints } from "../delivery/send.ts";
 import { deliverAtOnce, routeToEndpoints } from "../delivery/service-delivery.ts";
 import { WaymarkError } from "../errors.ts";
 import type { FlowDefinition } from "../flow/types.ts";
+import {
+  createMetrics,
+  type MetricsOptions,
+  type MetricsRecorder,
+  type WaymarkMetrics,
+} from "../observe/metrics.ts";
+import { instrumentStore } from "../observe/store.ts";
 import { createFlowService } from "../service/flows.ts";
+import { computeFunnel } from "../service/funnel.ts";
 import type { FlowKeeping } from "../service/types.ts";
+import type { FlowStore } from "../store/types.ts";
+import { adminRoutes } from "./admin.ts";
 import { apiDocsRoutes } from "./api-docs.ts";
 import { settleBasePath } from "./base-path.ts";
 import { mustCloseAfter } from "./body.ts";
 import { type CorsOptions, cors } from "./cors.ts";
 import { flowRoutes } from "./flow-routes.ts";
 import { createLiveUpdates, type LiveUpdateOptions, type LiveUpdates } from "./live-updates.ts";
+import { observeRequests } from "./observe.ts";
 import { createOpenApiDocument, type OpenApiSettings } from "./openapi.ts";
+import { checkAdminToken, requireToken } from "./operator.ts";
 import { methodNotAllowed, problemResponse, problemStatus } from "./problem.ts";
 import { type ConnectionInfo, type RateLimitOptions, rateLimit } from "./rate-limit.ts";
 import { wizardRoutes } from "./wizard.ts";
@@ -114,6 +126,27 @@ export interface HandlerOptions {
    * @default { maxStreams: 1000, heartbeatMs: 15000, idleTimeoutMs: 300000, retryMs: 2000 }
    */
   liveUpdates?: LiveUpdateOptions | undefined;
+  /**
+   * Serve Prometheus metrics at `{basePath}/metrics` (text format): requests, step
+   * writes, compare-and-set conflicts, store calls, flows started and completed, the
+   * outbox, deliveries and open event streams (see the README, Metrics). `true` keeps
+   * them in a prom-client `Registry` of Waymark's own; `{ registry }` adds them to yours,
+   * so that `/metrics` serves both. With `adminToken`, `/metrics` needs it too.
+   * Process metrics (CPU, memory, event loop) are left to whoever owns the process:
+   * `waymark serve` adds them.
+   * @default false
+   * @example { registry: new Registry() }
+   */
+  metrics?: boolean | MetricsOptions | undefined;
+  /**
+   * The operator token: turns on the operator pages under `{basePath}/admin` (the
+   * funnel), which ask for it as `Authorization: Bearer <token>` or as the password of
+   * HTTP Basic (any user name), and puts `/metrics` behind it too. At least 32
+   * printable ASCII characters (`openssl rand -base64 32`). Without it `/admin` answers
+   * 404 and `/metrics` (with `metrics`) is open to whoever reaches it.
+   * @default undefined
+   */
+  adminToken?: string | undefined;
 }
 
 /**
@@ -174,6 +207,16 @@ export interface Waymark {
    * @example process.on("SIGTERM", async () => { await waymark.liveUpdates.closeStreams(); server.close(); });
    */
   readonly liveUpdates: LiveUpdates;
+  /**
+   * The handler's metrics, with the `metrics` option: their registry, and where the
+   * count of open event streams comes from. Undefined without the option.
+   */
+  readonly metrics?: WaymarkMetrics | undefined;
+  /**
+   * Counts flow records a periodic sweep purged (`waymark_flows_purged_total`):
+   * `startServer` calls it after each `purgeExpired`. Does nothing without metrics.
+   */
+  countPurged?(count: number): void;
 }
 
 /**
@@ -193,7 +236,8 @@ export type WaymarkHandler = Pick<Waymark, "fetch" | "basePath" | "maxBodyBytes"
  * `rateLimit`, `cors`, `liveUpdates` or `writeWaitMs` options out of range, or a store with only one of
  * the write-lock methods, or `webhooks` endpoints that are malformed (a URL that is not
  * http: or https:, a secret that is not `whsec_` and base64, an unknown event type or flow
- * in a filter, a URL twice).
+ * in a filter, a URL twice), an `adminToken` under 32 characters, or `metrics` given a
+ * registry that already holds Waymark's series.
  * @example
  * const waymark = createWaymark({
  *   flows: [onboarding],
@@ -206,32 +250,25 @@ export function createWaymark(options: WaymarkOptions): Waymark {
   const base = settleBasePath(options.basePath);
   const logger = options.logger;
   const webhooks = options.webhooks ?? [];
-  checkEndpoints(webhooks, [...new Set(options.flows.map((flow) => flow.name))]);
+  const names = [...new Set(options.flows.map((flow) => flow.name))];
+  const { adminToken } = options;
+  if (adminToken !== undefined) checkAdminToken(adminToken);
+  checkEndpoints(webhooks, names);
+  const metrics = metricsOf(options.metrics, names, options.store);
   const service = createFlowService({
-    ...options,
+    ...withInstrumentedStore(options, metrics),
     routing: routeToEndpoints(webhooks),
     deliverNow: deliverAtOnce(webhooks),
+    observer: metrics?.observer,
   });
   const maxBodyBytes = options.maxBodyBytes ?? 65_536;
   const now = options.now ?? (() => new Date());
   const live = createLiveUpdates(service, now, options.liveUpdates);
+  metrics?.watchOpenStreams(() => live.openStreams);
   // Not strict: `/api` and `/api/` both lead to the wizard when mounted under `/api`.
   const app = new Hono<{ Bindings: ConnectionInfo }>({ strict: false }).basePath(base || "/");
 
-  app.use(async (c, next) => {
-    const started = performance.now();
-    await next();
-    // The URL itself is not logged: a flow id is a bearer credential.
-    logger?.info(
-      {
-        method: c.req.method,
-        route: routePath(c),
-        status: c.res.status,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-      },
-      "request",
-    );
-  });
+  app.use(observeRequests(logger, metrics));
 
   // Outside every other answer, so a 429 or a 404 carries its CORS headers too.
   if (options.cors) app.use(cors(options.cors));
@@ -247,6 +284,32 @@ export function createWaymark(options: WaymarkOptions): Waymark {
   app.all("/readyz", () => {
     throw methodNotAllowed("GET, HEAD");
   });
+  if (metrics) {
+    // Before the rate limit: a scraper is never limited.
+    if (adminToken !== undefined) app.use("/metrics", requireToken(adminToken, "bearer"));
+    app.get("/metrics", async (c) =>
+      c.body(await metrics.registry.metrics(), 200, {
+        "content-type": metrics.registry.contentType,
+        "cache-control": "no-store",
+      }),
+    );
+    app.all("/metrics", () => {
+      throw methodNotAllowed("GET, HEAD");
+    });
+  }
+  // Before the flows, which `/admin/funnel` would otherwise read as one.
+  app.route(
+    "/",
+    adminRoutes({
+      base,
+      token: adminToken,
+      registry: service.registry,
+      // The store as given: a funnel reads every flow's log, one span each if traced.
+      store: options.store,
+      funnel: computeFunnel,
+      now: options.now ?? (() => new Date()),
+    }),
+  );
 
   // After the health checks, which answer without going on to it: they are never limited.
   if (options.rateLimit) {
@@ -312,6 +375,8 @@ export function createWaymark(options: WaymarkOptions): Waymark {
       },
       closeStreams: () => live.closeStreams(),
     },
+    metrics,
+    countPurged: (count) => metrics?.purged(count),
     startDelivery(settings = {}) {
       const { store } = service;
       if (!store?.claimDeliveries) return undefined;
@@ -324,6 +389,7 @@ export function createWaymark(options: WaymarkOptions): Waymark {
         ...(options.now ? { now: () => (options.now?.() ?? new Date()).getTime() } : {}),
         store,
         endpoints: webhooks,
+        onSettled: metrics?.delivered,
         handlers: {
           [COMPLETION_HANDLER]: async (event) => {
             if (await service.deliverOnComplete(event)) return;
@@ -347,6 +413,28 @@ export function createWaymark(options: WaymarkOptions): Waymark {
       return deliverer;
     },
   };
+}
+
+/**
+ * The options with their store wrapped so that every call is traced (a no-op without an
+ * OpenTelemetry provider) and, with metrics, timed.
+ */
+function withInstrumentedStore<T extends FlowKeeping>(
+  options: T,
+  metrics: MetricsRecorder | undefined,
+): T {
+  if (!options.store) return options;
+  return { ...options, store: instrumentStore(options.store, metrics?.storeCall) };
+}
+
+/** The metrics the `metrics` option asks for, registered; undefined when it asks none. */
+function metricsOf(
+  option: boolean | MetricsOptions | undefined,
+  flows: readonly string[],
+  store: FlowStore | undefined,
+): MetricsRecorder | undefined {
+  if (!option) return undefined;
+  return createMetrics(option === true ? {} : option, flows, store);
 }
 
 /** An error's name, code and stack, without its message: messages can quote data. */

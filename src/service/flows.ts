@@ -4,6 +4,7 @@ import {
   createRecord,
   expired,
   findStep,
+  flowStatus,
   isExpired,
   lifetime,
   planSteps,
@@ -28,8 +29,15 @@ import {
   type Preconditions,
   staleEtag,
 } from "./preconditions.ts";
-import type { FlowService, FlowServiceOptions, FlowView, SubmitOutcome } from "./types.ts";
-import { createWriteTurns, defaultWriteWaitMs } from "./write-turns.ts";
+import type {
+  FlowObserver,
+  FlowService,
+  FlowServiceOptions,
+  FlowView,
+  StepWriteOutcome,
+  SubmitOutcome,
+} from "./types.ts";
+import { createWriteTurns, defaultWriteWaitMs, type WriteWatch } from "./write-turns.ts";
 
 /** Store keys are URL-safe; anything else is not found, without asking the store. */
 const idPattern = /^[A-Za-z0-9_.-]{1,12288}$/;
@@ -65,6 +73,11 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
     throw new Error("a store gives claimWriteLock and releaseWriteLock together, or neither");
   }
   const turns = createWriteTurns(store, writeWaitMs);
+  const observer: FlowObserver = options.observer ?? {};
+  const watchOf = (flow: string): WriteWatch => ({
+    lost: () => observer.writeConflict?.(flow),
+    retried: () => observer.writeRetry?.(flow),
+  });
   const effects = createEffects({
     registry,
     store,
@@ -140,6 +153,7 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
 
   /** The refusal for an expired flow: with when it can be recovered until, if it can. */
   function expiredError(record: FlowRecord, now: Date): WaymarkError {
+    observer.expiredFound?.(record.flow);
     if (!recoverable(record, now)) return expired();
     const until = new Date(record.keepUntil ?? record.expiresAt).toISOString();
     return new WaymarkError(
@@ -170,7 +184,7 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
       return saved === undefined ? undefined : { definition, record, flowId: saved };
     };
     // Only a record being moved writes, and only then can it lose to another write.
-    return (await attempt()) ?? turns.write(flowId, false, attempt);
+    return (await attempt()) ?? turns.write(flowId, false, attempt, watchOf(flow));
   }
 
   /**
@@ -237,6 +251,7 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
       const started = view(definition, fresh, flowIdOf(fresh));
       const write = effects.of(definition, fresh, [{ type: "flow.started" }], now);
       if (tokens || (await store.create(fresh, write))) {
+        observer.flowStarted?.(flow);
         return { ...started, flowSecret: admitted.secret };
       }
       // A retried create under an idempotency key finds the flow its first attempt made.
@@ -312,7 +327,25 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
           ? undefined
           : { ...view(definition, next, saved), changed: true };
       }
-      return turns.write(flowId, hasEntityTags(preconditions), attempt);
+      let outcome: StepWriteOutcome = "failed";
+      try {
+        const done = await turns.write(
+          flowId,
+          hasEntityTags(preconditions),
+          attempt,
+          watchOf(flow),
+        );
+        outcome = done.changed ? "changed" : "unchanged";
+        // A completed flow takes no more writes: a write that changed one completed it.
+        if (done.changed && flowStatus(done.definition, done.record.data) === "completed")
+          observer.flowCompleted?.(flow);
+        return done;
+      } catch (error) {
+        outcome = refusal(error) ? "rejected" : "failed";
+        throw error;
+      } finally {
+        observer.stepWritten?.(flow, outcome);
+      }
     },
 
     async recover(flow, flowId, { now, preconditions, caller }) {
@@ -336,7 +369,7 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
           ? undefined
           : { ...view(definition, next, saved), changed: true };
       }
-      return turns.write(flowId, hasEntityTags(preconditions), attempt);
+      return turns.write(flowId, hasEntityTags(preconditions), attempt, watchOf(flow));
     },
 
     async erase(flow, flowId, { now = new Date(), preconditions, caller }) {
@@ -382,6 +415,14 @@ function migrated(loaded: FlowRecord, returned: Settled["returned"]): EventDraft
     loaded.definitionVersion,
     returned.map(({ step }) => step),
   );
+}
+
+/** Codes that say the server, its store or a definition failed, not the request. */
+const failures = new Set(["store-unavailable", "delivery-unavailable", "definition-error"]);
+
+/** Whether `error` refuses the request (a client error) rather than reports a failure. */
+function refusal(error: unknown): boolean {
+  return error instanceof WaymarkError && !failures.has(error.code);
 }
 
 function isNotModified(preconditions: Preconditions | undefined, etag: string): boolean {

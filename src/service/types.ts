@@ -45,6 +45,8 @@ export type FlowServiceOptions = FlowKeeping & {
    * answered; a failure refuses the write with 503 `delivery-unavailable`.
    */
   deliverNow?: DeliverNow | undefined;
+  /** Told what the use cases do, for metrics; see {@link FlowObserver}. */
+  observer?: FlowObserver | undefined;
   /**
    * Where a failure to count a refused submission (see `FlowStore.countRejection`) is
    * told: flow, step and the error's name, never data. pino's shape fits.
@@ -56,6 +58,36 @@ export type FlowServiceOptions = FlowKeeping & {
 export interface ServiceLogger {
   warn?(fields: Record<string, unknown>, message: string): void;
   error(fields: Record<string, unknown>, message: string): void;
+}
+
+/**
+ * What a step write came to, for {@link FlowObserver.stepWritten}: `changed` (saved),
+ * `unchanged` (identical data, nothing written), `rejected` (refused with a client
+ * error: invalid data, out of order, a stale `If-Match`, a flow busy for too long…) or
+ * `failed` (the store or a definition failed).
+ */
+export type StepWriteOutcome = "changed" | "unchanged" | "rejected" | "failed";
+
+/**
+ * Told, as they happen, what the use cases did: what metrics count. Called with flow
+ * names as requests gave them (the caller keeps only registered ones), never with flow
+ * ids or data; must not throw.
+ *
+ * @example { flowStarted: (flow) => started.inc({ flow }) }
+ */
+export interface FlowObserver {
+  /** A flow was created (not a create replayed under an `Idempotency-Key`). */
+  flowStarted?(flow: string): void;
+  /** A step write completed its flow. */
+  flowCompleted?(flow: string): void;
+  /** A step write ended: once per request, whatever its retries. */
+  stepWritten?(flow: string, outcome: StepWriteOutcome): void;
+  /** A request found its flow expired (410), counted per request, not per flow. */
+  expiredFound?(flow: string): void;
+  /** A write lost a compare-and-set to another write of the same flow. */
+  writeConflict?(flow: string): void;
+  /** A write tried again after losing a compare-and-set. */
+  writeRetry?(flow: string): void;
 }
 
 /**

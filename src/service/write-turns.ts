@@ -37,11 +37,25 @@ export interface WriteTurns {
    *
    * @param id - the flow's store key.
    * @param pinned - the write carries `If-Match`: a lost compare-and-set is final.
+   * @param watch - told of each lost compare-and-set and each retry, for metrics.
    * @throws WaymarkError `precondition-failed` for a pinned write that lost,
    * `concurrent-update` when the write could not land within the wait, anything
    * `attempt` or the store throws.
    */
-  write<T>(id: string, pinned: boolean, attempt: () => Promise<T | undefined>): Promise<T>;
+  write<T>(
+    id: string,
+    pinned: boolean,
+    attempt: () => Promise<T | undefined>,
+    watch?: WriteWatch,
+  ): Promise<T>;
+}
+
+/** What {@link WriteTurns.write} reports as it goes; both calls must not throw. */
+export interface WriteWatch {
+  /** An attempt lost its compare-and-set. */
+  lost(): void;
+  /** An attempt is made again after one lost. */
+  retried(): void;
 }
 
 /**
@@ -70,13 +84,14 @@ export function createWriteTurns(store: FlowStore | undefined, waitMs: number): 
   }
 
   return {
-    async write(id, pinned, attempt) {
+    async write(id, pinned, attempt, watch) {
       const deadline = Date.now() + waitMs;
       const leave = store ? await line.enter(id, deadline) : () => undefined;
       if (!leave) throw keptWaiting();
       try {
         const first = await attempt();
         if (first !== undefined) return first;
+        watch?.lost();
         // With If-Match the client's version is gone for good.
         if (pinned) throw staleEtag();
         let unlock: (() => Promise<void>) | undefined;
@@ -88,8 +103,10 @@ export function createWriteTurns(store: FlowStore | undefined, waitMs: number): 
           for (let retry = 1; ; retry++) {
             // Holding the lock, the first retry goes at once: the writer that won is done.
             if (!unlock || retry > 1) await pause(retry, deadline);
+            watch?.retried();
             const outcome = await attempt();
             if (outcome !== undefined) return outcome;
+            watch?.lost();
           }
         } finally {
           await unlock?.();

@@ -1,0 +1,65 @@
+/**
+ * What `waymark serve` traces with: the OpenTelemetry SDK, loaded only when an OTLP
+ * endpoint is configured, so that a server without one loads none of it.
+ */
+
+/** A registered tracer provider: flush and stop it on shutdown. */
+export interface Tracing {
+  /** Where spans go: the endpoint's origin (its path or query may carry a key). */
+  readonly origin: string;
+  /** Sends the spans still buffered and stops the provider; never rejects. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Registers a tracer provider exporting spans over OTLP/HTTP when the environment names
+ * an endpoint (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, or `OTEL_EXPORTER_OTLP_ENDPOINT`
+ * with `/v1/traces` added), as the OpenTelemetry specification says; `OTEL_SERVICE_NAME`
+ * (default `waymark`), `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_EXPORTER_OTLP_HEADERS` are
+ * read the standard way. `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none` turn it
+ * off. Without an endpoint, nothing is loaded and undefined is returned.
+ *
+ * @throws Error for an endpoint that is not an http: or https: URL.
+ * @example
+ * const tracing = await startTracing(process.env);
+ * // on shutdown, after the server closed:
+ * await tracing?.shutdown();
+ */
+export async function startTracing(env: NodeJS.ProcessEnv): Promise<Tracing | undefined> {
+  const endpoint =
+    nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  if (endpoint === undefined) return undefined;
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return undefined;
+  if (env.OTEL_TRACES_EXPORTER?.trim().toLowerCase() === "none") return undefined;
+  const url = URL.canParse(endpoint) ? new URL(endpoint) : undefined;
+  if (url?.protocol !== "http:" && url?.protocol !== "https:") {
+    throw new Error(
+      "the OTLP endpoint (OTEL_EXPORTER_OTLP_…ENDPOINT) is not an http: or https: URL",
+    );
+  }
+  const [sdk, otlp, resources] = await Promise.all([
+    import("@opentelemetry/sdk-trace-node"),
+    import("@opentelemetry/exporter-trace-otlp-http"),
+    import("@opentelemetry/resources"),
+  ]);
+  const detected = resources.detectResources({ detectors: [resources.envDetector] });
+  const resource = resources
+    .defaultResource()
+    .merge(resources.resourceFromAttributes({ "service.name": "waymark" }))
+    .merge(detected);
+  const provider = new sdk.NodeTracerProvider({
+    resource,
+    spanProcessors: [new sdk.BatchSpanProcessor(new otlp.OTLPTraceExporter())],
+  });
+  provider.register();
+  return {
+    origin: url.origin,
+    async shutdown() {
+      await provider.shutdown().catch(() => undefined);
+    },
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
