@@ -218,16 +218,20 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       );
     },
     rateLimitCounter(policy) {
-      return counterOf(async () => {
-        const { RateLimiterPostgres } = await import("rate-limiter-flexible");
-        return new RateLimiterPostgres({
-          ...limiterOptions(policy),
-          storeClient: pool,
-          tableName: rateLimitTable,
-          // Created with the schema, and purged with expired flows.
-          tableCreated: true,
-        });
-      });
+      // Through the same pool and its query timeout; an outage reads as one.
+      return counterOf(
+        async () => {
+          const { RateLimiterPostgres } = await import("rate-limiter-flexible");
+          return new RateLimiterPostgres({
+            ...limiterOptions(policy),
+            storeClient: pool,
+            tableName: rateLimitTable,
+            // Created with the schema, and purged with expired flows.
+            tableCreated: true,
+          });
+        },
+        (call) => call().catch((error: unknown) => Promise.reject(unavailable(error))),
+      );
     },
     async claimWriteLock(id, token, ttlMs) {
       const { rowCount } = await query(

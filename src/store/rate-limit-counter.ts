@@ -10,9 +10,17 @@ export const rateLimitTable = "waymark_rate_limits";
  * where a rate limit is set; a failure to open is retried on the next request rather
  * than kept. The stores create the limiter's table with their own schema.
  *
+ * `within` runs each call the limiter makes on the backend: a store passes the same
+ * deadline its own calls have, so a frozen backend answers `store-unavailable` in time
+ * rather than holding the request (the limiter's own client calls are not bounded by it).
+ *
  * @example counterOf(async () => new RateLimiterMemory({ points: 600, duration: 60 }))
+ * @example counterOf(openLimiter, (call) => attempt(call, 2000))
  */
-export function counterOf(open: () => Promise<RateLimiterAbstract>): RateLimitStore {
+export function counterOf(
+  open: () => Promise<RateLimiterAbstract>,
+  within: <T>(call: () => Promise<T>) => Promise<T> = (call) => call(),
+): RateLimitStore {
   let opening: Promise<RateLimiterAbstract> | undefined;
   const limiter = () => {
     opening ??= open().catch((error: unknown) => {
@@ -23,21 +31,26 @@ export function counterOf(open: () => Promise<RateLimiterAbstract>): RateLimitSt
   };
   return {
     async increment(key) {
-      const counted = await (await limiter()).consume(key, 1).catch((refusal: unknown) => {
-        // Past the limit the library rejects with the count; anything else is an error.
-        if (isCount(refusal)) return refusal;
-        throw refusal;
-      });
+      const opened = await limiter();
+      const counted = await within(() =>
+        opened.consume(key, 1).catch((refusal: unknown) => {
+          // Past the limit the library rejects with the count; anything else is an error.
+          if (isCount(refusal)) return refusal;
+          throw refusal;
+        }),
+      );
       return {
         totalHits: counted.consumedPoints,
         resetTime: new Date(Date.now() + counted.msBeforeNext),
       };
     },
     async decrement(key) {
-      await (await limiter()).reward(key, 1);
+      const opened = await limiter();
+      await within(() => opened.reward(key, 1));
     },
     async resetKey(key) {
-      await (await limiter()).delete(key);
+      const opened = await limiter();
+      await within(() => opened.delete(key));
     },
   };
 }

@@ -239,6 +239,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
       await run(() => connection.waymarkRelease(idempotencyKey(key), token));
     },
     rateLimitCounter(policy) {
+      // Under the store's deadline like every other call: the limiter's own commands are
+      // not, and waited for as long as a frozen server stayed frozen.
       return counterOf(async () => {
         const { RateLimiterRedis } = await import("rate-limiter-flexible");
         // One key per client and window, so any Cluster slot will do.
@@ -247,7 +249,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Flow
           storeClient: connection,
           useRedisPackage: true,
         });
-      });
+      }, run);
     },
     async claimWriteLock(id, token, ttlMs) {
       const expiration = { type: "PX", value: ttlMs } as const;
