@@ -246,7 +246,17 @@ describe("GET /{flow}/{flowId}/events", () => {
   });
 
   it("holds at most maxStreams per instance: 503 too-many-streams with Retry-After beyond", async () => {
-    const client = createHttpClient({ store: createMemoryStore(), liveUpdates: { maxStreams: 2 } });
+    const warned: unknown[] = [];
+    const failed: unknown[] = [];
+    const client = createHttpClient({
+      store: createMemoryStore(),
+      liveUpdates: { maxStreams: 2 },
+      logger: {
+        info: () => {},
+        warn: (fields) => warned.push(fields),
+        error: (f) => failed.push(f),
+      },
+    });
     const { path } = await client.start();
     const first = follow(await client.send("GET", `${path}/events`));
     follow(await client.send("GET", `${path}/events`));
@@ -254,6 +264,9 @@ describe("GET /{flow}/{flowId}/events", () => {
     const refused = await client.send("GET", `${path}/events`);
     expect(refused.headers.get("retry-after")).toBe("2");
     await expectProblem(refused, 503, "too-many-streams");
+    // A refusal meant under load: a warning without a stack, not an error.
+    expect(failed).toEqual([]);
+    expect(warned).toEqual([{ route: "/:flow/:id/events", code: "too-many-streams" }]);
     await first.cancel();
     await expect.poll(() => client.waymark.liveUpdates.openStreams).toBe(1);
     const next = follow(await client.send("GET", `${path}/events`));

@@ -58,6 +58,57 @@ describe("store failures over HTTP", () => {
     expect(flow.version).toBe(1);
   });
 
+  // Guards logs under overload: each deliberate 503 was an error line with a full stack.
+  it.each(["store-unavailable", "delivery-unavailable", "too-many-streams"] as const)(
+    "logs a %s refusal once, as a warning with its code and route and no stack",
+    async (code) => {
+      const fake = fakeFailingStore();
+      const logged: Record<string, Array<[Record<string, unknown>, string]>> = {
+        info: [],
+        warn: [],
+        error: [],
+      };
+      const waymark = createWaymark({
+        flows: [onboarding],
+        store: fake.store,
+        logger: {
+          info: (fields, message) => logged.info?.push([fields, message]),
+          warn: (fields, message) => logged.warn?.push([fields, message]),
+          error: (fields, message) => logged.error?.push([fields, message]),
+        },
+      });
+      fake.failWith(new WaymarkError(code, "Not now"));
+      const response = await waymark.fetch(new Request(`${origin}/onboarding`, { method: "POST" }));
+      await expectProblem(response, 503, code);
+      expect(logged.error).toEqual([]);
+      expect(logged.warn).toEqual([[{ route: "/:flow", code }, "request refused"]]);
+      expect(JSON.stringify(logged)).not.toContain("stack");
+      // The one-line request log still tells of it.
+      expect(logged.info?.map(([, message]) => message)).toContain("request");
+    },
+  );
+
+  it("logs a 500 as an error with its stack", async () => {
+    const fake = fakeFailingStore();
+    const warned: unknown[] = [];
+    const failed: Array<Record<string, unknown>> = [];
+    const waymark = createWaymark({
+      flows: [onboarding],
+      store: fake.store,
+      logger: {
+        info: () => {},
+        warn: (fields) => warned.push(fields),
+        error: (f) => failed.push(f),
+      },
+    });
+    fake.failWith(new WaymarkError("internal-error", "Broken"));
+    const response = await waymark.fetch(new Request(`${origin}/onboarding`, { method: "POST" }));
+    await expectProblem(response, 500, "internal-error");
+    expect(warned).toEqual([]);
+    expect(failed).toHaveLength(1);
+    expect((failed[0]?.err as { stack?: string } | undefined)?.stack).toMatch(/^\s+at /);
+  });
+
   it("turns an unexpected error into a 500 problem that does not repeat its message", async () => {
     const fake = fakeFailingStore();
     const logged: Array<Record<string, unknown>> = [];

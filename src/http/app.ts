@@ -27,7 +27,7 @@ import { createLiveUpdates, type LiveUpdateOptions, type LiveUpdates } from "./l
 import { observeRequests } from "./observe.ts";
 import { createOpenApiDocument, type OpenApiSettings } from "./openapi.ts";
 import { checkAdminToken, requireToken } from "./operator.ts";
-import { methodNotAllowed, problemResponse, problemStatus } from "./problem.ts";
+import { isRefusal, methodNotAllowed, problemResponse, problemStatus } from "./problem.ts";
 import { type ConnectionInfo, type RateLimitOptions, rateLimit } from "./rate-limit.ts";
 import { wizardRoutes } from "./wizard.ts";
 import type { WizardAssets } from "./wizard-assets.ts";
@@ -35,6 +35,10 @@ import type { WizardAssets } from "./wizard-assets.ts";
 /** The subset of a logger (pino's shape) that Waymark writes to. */
 export interface Logger {
   info(fields: Record<string, unknown>, message: string): void;
+  /**
+   * Refusals meant under load or outage (every 503) and other warnings; `error` takes
+   * them when this is missing.
+   */
   warn?(fields: Record<string, unknown>, message: string): void;
   error(fields: Record<string, unknown>, message: string): void;
 }
@@ -358,6 +362,13 @@ export function createWaymark(options: WaymarkOptions): Waymark {
       logger?.error(
         { route: routePath(c), code: error.code, flow, step, hook, fromVersion, toVersion, err },
         "definition failed",
+      );
+    } else if (error instanceof WaymarkError && isRefusal(error.code)) {
+      // Meant under load or outage, and frequent then: one line each, no stack.
+      (logger?.warn ?? logger?.error)?.call(
+        logger,
+        { route: routePath(c), code: error.code },
+        "request refused",
       );
     } else if (!(error instanceof WaymarkError) || problemStatus(error.code) >= 500) {
       logger?.error({ route: routePath(c), err: describe(error) }, "request failed");

@@ -72,6 +72,17 @@ export function problemStatus(code: ErrorCode): number {
   return problems[code].status;
 }
 
+/**
+ * Whether an error code is a refusal the server means to give under load or outage
+ * (every 503: `store-unavailable`, `delivery-unavailable`, `too-many-streams`), not a
+ * fault: it is logged as a warning without a stack, unlike a 500.
+ *
+ * @example isRefusal("too-many-streams") // true
+ */
+export function isRefusal(code: ErrorCode): boolean {
+  return problems[code].status === 503;
+}
+
 /** The RFC 9457 problem document of an error. */
 export function problemDocument(error: WaymarkError): Record<string, unknown> {
   const { status, title } = problems[error.code];
