@@ -72,7 +72,7 @@ describe("GET /openapi.json", () => {
 describe("GET /docs", () => {
   it("is off unless asked for", async () => {
     const client = createHttpClient();
-    await expectProblem(await client.send("GET", "/docs"), 404, "unknown-flow");
+    await expectProblem(await client.send("GET", "/docs"), 404, "route-not-found");
   });
 
   it("answers a page that loads only its own assets, under a strict Content-Security-Policy", async () => {
@@ -118,7 +118,7 @@ describe("GET /docs", () => {
     const starter = await client.send("GET", "/docs/start.js");
     expect(await starter.text()).toContain("SwaggerUIBundle({");
     await expectProblem(await client.send("PUT", "/docs/start.js"), 405, "method-not-allowed");
-    await expectProblem(await client.send("GET", "/docs/index.html"), 404, "unknown-flow");
+    await expectProblem(await client.send("GET", "/docs/index.html"), 404, "route-not-found");
   });
 });
 

@@ -102,10 +102,10 @@ describe("HTTP: the web wizard's pages and assets", () => {
     }
   });
 
-  it("without the wizard, / is the API's 404 and /wizard/{flow} is no flow", async () => {
+  it("without the wizard, / and /wizard/{flow} are the API's 404, not a flow", async () => {
     const client = createHttpClient();
     await expectProblem(await client.send("GET", "/"), 404, "route-not-found");
-    await expectProblem(await client.send("GET", "/wizard/onboarding"), 404, "unknown-flow");
+    await expectProblem(await client.send("GET", "/wizard/onboarding"), 404, "route-not-found");
   });
 
   it("leaves the API as it is: flows are still created and read under /{flow}", async () => {

@@ -13,6 +13,17 @@ const reservedNames = new Set([
 ]);
 
 /**
+ * Whether a name is one the HTTP layer keeps for its own addresses (`metrics`, `admin`,
+ * `docs`, `wizard`, `openapi`, `healthz`, `readyz`): never a flow's, so an address under
+ * it that no feature serves is no address at all.
+ *
+ * @example isReservedName("metrics") // true
+ */
+export function isReservedName(name: string): boolean {
+  return reservedNames.has(name);
+}
+
+/**
  * The flows a server serves. Several versions of one flow may be registered: new flows
  * start on the highest, and records started on an older one follow that version's
  * {@link RetiredPolicy}. Versions reached through a `migrateFrom` chain are known too,

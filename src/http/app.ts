@@ -1,10 +1,11 @@
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import { createDeliverer, type Deliverer } from "../delivery/deliverer.ts";
 import { COMPLETION_HANDLER, type WebhookEndpoint } from "../delivery/destinations.ts";
 import { checkEndpoints } from "../delivery/send.ts";
 import { deliverAtOnce, routeToEndpoints } from "../delivery/service-delivery.ts";
 import { WaymarkError } from "../errors.ts";
+import { isReservedName } from "../flow/registry.ts";
 import type { FlowDefinition } from "../flow/types.ts";
 import {
   createMetrics,
@@ -334,6 +335,14 @@ export function createWaymark(options: WaymarkOptions): Waymark {
   const document = () => createOpenApiDocument({ ...options, ...options.openapi, basePath: base });
   app.route("/", apiDocsRoutes({ document, base, docs: options.docs ?? false }));
   if (options.wizard) app.route("/", wizardRoutes(service.registry, options.wizard, base));
+  // A reserved name is never a flow: under one, whatever its feature (metrics, docs, the
+  // wizard, operator pages) does not serve, being off or not there, is no address.
+  const reserved: MiddlewareHandler = async (c, next) => {
+    if (isReservedName(c.req.param("name") ?? "")) throw nothingHere();
+    await next();
+  };
+  app.all("/:name", reserved);
+  app.all("/:name/*", reserved);
   app.route(
     "/",
     flowRoutes({
@@ -346,13 +355,7 @@ export function createWaymark(options: WaymarkOptions): Waymark {
     }),
   );
 
-  app.notFound((c) =>
-    problemResponse(
-      new WaymarkError("route-not-found", "There is nothing at this address"),
-      {},
-      c.req.raw,
-    ),
-  );
+  app.notFound((c) => problemResponse(nothingHere(), {}, c.req.raw));
   app.onError((error, c) => {
     if (error instanceof WaymarkError && error.code === "definition-error") {
       // The flow, step and hook (and a migration's versions), and the class of what the
@@ -446,6 +449,11 @@ function metricsOf(
 ): MetricsRecorder | undefined {
   if (!option) return undefined;
   return createMetrics(option === true ? {} : option, flows, store);
+}
+
+/** The answer at an address nothing serves. */
+function nothingHere(): WaymarkError {
+  return new WaymarkError("route-not-found", "There is nothing at this address");
 }
 
 /** An error's name, code and stack, without its message: messages can quote data. */
