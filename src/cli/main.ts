@@ -353,7 +353,10 @@ program
   )
   .argument("<flow>", "the flow's name")
   .requiredOption("--flows <file>", "the flow file the servers run (TypeScript or JavaScript)")
-  .requiredOption("--since <when>", "count flows started since: 7d, 24h, or an RFC 3339 instant")
+  .option(
+    "--since <when>",
+    "count flows started since: a duration back from now such as 7d or 24h, or an RFC 3339 instant (default 7d)",
+  )
   .option("--until <when>", "…and before: a duration back from now or an instant (default now)")
   .option("--store <url>", "sqlite:./file.db (env WAYMARK_STORE)")
   .option("--batch-size <n>", "records read from the store at a time (default 500)", parseBatchSize)
