@@ -79,9 +79,13 @@ export interface RunningServer {
    * so that a proxy never sends a request on a connection as it closes. `waymark serve`
    * waits on SIGTERM, from a process manager, and not on SIGINT, from a terminal.
    *
-   * @example await server.close({ waitForIdle: true });
+   * With `drainMs`, the connections still open after that long (a request that never
+   * ends, a peer that never closes) are closed, so that the stop of the deliverer and
+   * the store still run within a grace period.
+   *
+   * @example await server.close({ waitForIdle: true, drainMs: 5_000 });
    */
-  close(options?: { waitForIdle?: boolean }): Promise<void>;
+  close(options?: { waitForIdle?: boolean; drainMs?: number }): Promise<void>;
 }
 
 /**
@@ -206,8 +210,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,
-    async close({ waitForIdle = false } = {}) {
+    async close({
+      waitForIdle = false,
+      drainMs,
+    }: {
+      waitForIdle?: boolean;
+      drainMs?: number;
+    } = {}) {
       clearInterval(timer);
+      const drainTimer =
+        drainMs === undefined ? undefined : setTimeout(() => server.closeAllConnections(), drainMs);
+      drainTimer?.unref();
       // A keep-alive connection would otherwise be served until the drain runs out, by a
       // proxy that keeps sending on it: every answer from now on closes its connection
       // (RFC 9112 §9.6).
@@ -233,6 +246,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           server.close((error) => (error ? reject(error) : resolve())),
         );
       }
+      clearTimeout(drainTimer);
       await deliverer?.stop();
       await store?.close();
     },

@@ -49,4 +49,36 @@ describe("timeout and header limit settings", () => {
   ])("refuses %o, naming the flag", (flags, message) => {
     expect(() => resolveConfig(keys, flags, {})).toThrow(message);
   });
+
+  // Regression: a number of many digits was refused as "expected a positive number",
+  // as if it were not one; a value too large now says so and names the bound.
+  it.each([
+    [
+      "liveHeartbeatMs",
+      "99999999999",
+      /"99999999999": too large: .*at most 86400000 ms \(24 hours\)/,
+    ],
+    ["liveHeartbeatMs", "86400001", /too large: .*at most 86400000 ms/],
+    ["requestTimeoutMs", "123456789012345678901234", /too large: .*at most 86400000 ms/],
+    ["maxBodyBytes", "99999999999", /too large: .*at most 999999999/],
+    ["maxHeaderBytes", "1000000000", /too large: .*at most 999999999/],
+    ["maxHeaderCount", "9999999999", /too large: expected a positive count up to 99999/],
+    ["liveMaxStreams", "100000", /too large: expected a positive count up to 99999/],
+    ["port", "999999", /too large: expected a port number up to 65535/],
+    ["port", "65536", /too large: expected a port number up to 65535/],
+    ["liveHeartbeatMs", "0", /expected a positive number of milliseconds, at most 86400000 ms/],
+    ["maxBodyBytes", "lots", /expected a positive number of bytes, at most 999999999/],
+  ] as const)("names the bound of %s for %s", (key, value, message) => {
+    expect(() => resolveConfig([key], { [key]: value }, {})).toThrow(message);
+  });
+
+  it.each([
+    ["liveHeartbeatMs", "86400000", 86_400_000],
+    ["maxBodyBytes", "999999999", 999_999_999],
+    ["liveMaxStreams", "99999", 99_999],
+    ["port", "65535", 65_535],
+    ["port", "0", 0],
+  ] as const)("accepts %s at its bound, %s", (key, value, expected) => {
+    expect(resolveConfig([key], { [key]: value }, {})).toEqual({ [key]: expected });
+  });
 });

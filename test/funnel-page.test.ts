@@ -44,6 +44,41 @@ describe("the funnel page", () => {
     expect(html).toContain('<time datetime="2026-11-24T10:00:00.000Z">2026-11-24 10:00 UTC</time>');
   });
 
+  // Regression: a refusal of a body that was not an object (field "") showed as a bare
+  // "<code></code> (1)"; the page labels it as the CLI does.
+  it("labels the whole step's refusal as the CLI does, and says failed fields count refusals", async () => {
+    const { formatFunnel } = await import("../src/cli/funnel-format.ts");
+    const [version] = sampleReport.versions;
+    const [first, ...rest] = version?.steps ?? [];
+    if (!version || !first) throw new Error("the sample report has a step");
+    const report = {
+      ...sampleReport,
+      versions: [
+        {
+          ...version,
+          steps: [
+            {
+              ...first,
+              failedFields: [
+                { field: "", count: 1 },
+                { field: "/email", count: 1 },
+              ],
+            },
+            ...rest,
+          ],
+        },
+      ],
+    };
+    const page = renderFunnelPage({ ...view, content: { report } });
+    expect(page).toContain("<td>(the whole step) (1), <code>/email</code> (1)</td>");
+    expect(page).not.toContain("<code></code>");
+    expect(formatFunnel(report)).toContain("(the whole step) 1, /email 1");
+    expect(page).toContain('<th scope="col">Fields refused most, per refusal</th>');
+    expect(page).toContain(
+      "Fields refused most count refusals, not flows: every refusal (422) made in the hours the window overlaps",
+    );
+  });
+
   it("picks flows and windows with plain links under the base path", () => {
     expect(html).toContain(
       '<a href="/api/admin/funnel?flow=onboarding&amp;since=7d" aria-current="page">onboarding</a>',

@@ -195,12 +195,30 @@ describe("waymark funnel", () => {
     [["--since", "yesterday"], /expected a duration back from now such as 7d/],
     [["--since", "1d", "--until", "2d"], /the window is empty/],
     [["--since", "2026-11-24"], /or an RFC 3339 instant/],
+    // Regression: an impossible date was rolled over (to 2 March) and the command ran.
+    [["--since", "2026-02-30T00:00:00Z"], /"2026-02-30T00:00:00Z" is not a valid RFC 3339 instant/],
+    // Regression: a duration too far back was refused as if it were no duration.
+    [["--since", "99999999d"], /"99999999d" is too far back: .*at most 10 years \(3660d\)/],
   ])("refuses %j with a message and exit code 2", async (args, message) => {
     const path = await seededFile();
     const base = window(path).slice(0, 6);
     const { code, stderr } = await runCli([...base, ...args]);
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
+  });
+
+  // Regression: the README called --since optional, and leaving it out was a usage error;
+  // it defaults to 7d, as on the admin page.
+  it("counts the last 7 days without --since", async () => {
+    const path = await seededFile();
+    const before = Date.now();
+    const { code, stdout, stderr } = await runCli([...window(path).slice(0, 6), "--json"]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { since: string; until: string };
+    const length = Date.parse(report.until) - Date.parse(report.since);
+    expect(length).toBe(7 * 86_400_000);
+    expect(Date.parse(report.until)).toBeGreaterThanOrEqual(before);
   });
 
   it("names the flows a file has when asked for another, and exits 2", async () => {

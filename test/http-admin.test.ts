@@ -93,7 +93,20 @@ describe("/admin", () => {
     const window = await get(waymark, "/admin/funnel?since=1y", bearer);
     expect(window.status).toBe(400);
     expect(await window.text()).toContain("is not a window");
-    expect((await get(waymark, "/admin/funnel?since=91d", bearer)).status).toBe(400);
+    // Regression: a window too long was called "not a window"; it names the limit.
+    for (const since of ["91d", "2161h", "9999d", "99999999999d"]) {
+      const long = await get(waymark, `/admin/funnel?since=${since}`, bearer);
+      expect(long.status).toBe(400);
+      expect(await long.text()).toContain(
+        `&quot;${since}&quot; is too long a window: give at most 90 days (90d or 2160h).`,
+      );
+    }
+    for (const since of ["0d", "1w", "-1d"]) {
+      const malformed = await get(waymark, `/admin/funnel?since=${since}`, bearer);
+      expect(malformed.status).toBe(400);
+      expect(await malformed.text()).toContain("is not a window");
+    }
+    expect((await get(waymark, "/admin/funnel?since=2160h", bearer)).status).toBe(200);
 
     const tokens = createTokenMode({ keyring: parseKeyring(generateKeyEntry("k")) });
     const tokenMode = createWaymark({ flows: [onboarding], tokens, adminToken: token });

@@ -79,7 +79,7 @@ describe("GET /{flow}/{flowId}/events", () => {
     expect(second?.data).not.toContain(personalInfo.email);
   });
 
-  it("with Last-Event-ID sends the current state only if it is newer", async () => {
+  it("with Last-Event-ID sends the current state once it is newer", async () => {
     const client = createHttpClient({ store: createMemoryStore() });
     const { path, flow } = await client.start();
     const current = follow(
@@ -99,6 +99,43 @@ describe("GET /{flow}/{flowId}/events", () => {
     );
     const [replayed] = await behind.waitForEvents(1);
     expect(replayed).toMatchObject({ id: String(saved.version), event: "flow.changed" });
+  });
+
+  // Regression: an id above the current version (one the flow never had) was taken as
+  // seen, and the client got no state until the next write.
+  it.each([
+    ["just above the current version", (version: number) => String(version + 1)],
+    ["far above it", () => "99999999999"],
+    ["at the largest id read", () => "999999999999999"],
+    ["too long to be a version", () => "9999999999999999"],
+    ["below it", (version: number) => String(version - 1)],
+  ])("with a Last-Event-ID %s, sends the current state at once", async (_, idOf) => {
+    const client = createHttpClient({ store: createMemoryStore() });
+    const { path } = await client.start();
+    const saved = await client.putOk(path, 1, personalInfo);
+    const stream = follow(
+      await client.send("GET", `${path}/events`, {
+        headers: { "last-event-id": idOf(saved.version) },
+      }),
+    );
+    const [first] = await stream.waitForEvents(1);
+    expect(first).toMatchObject({ id: String(saved.version), event: "flow.changed" });
+  });
+
+  it("with the current version as Last-Event-ID, sends nothing until the next write", async () => {
+    const client = createHttpClient({ store: createMemoryStore() });
+    const { path } = await client.start();
+    const saved = await client.putOk(path, 1, personalInfo);
+    const stream = follow(
+      await client.send("GET", `${path}/events`, {
+        headers: { "last-event-id": String(saved.version) },
+      }),
+    );
+    await expect.poll(() => stream.retries).toEqual([2000]);
+    const next = await client.putOk(path, 2, employeeContract);
+    const [first] = await stream.waitForEvents(1);
+    expect(stream.events.map((e) => e.id)).toEqual([String(next.version)]);
+    expect(first).toMatchObject({ event: "flow.changed" });
   });
 
   it("coalesces writes that come faster than loads, in version order, ending on the latest", async () => {
@@ -144,6 +181,20 @@ describe("GET /{flow}/{flowId}/events", () => {
     const fresh = follow(await client.send("GET", `${path}/events`));
     await fresh.waitForEnd();
     expect(fresh.events.map((e) => e.event)).toEqual(["flow.changed", "flow.completed"]);
+    // Regression: an id above the final version answered 204, as if the client had seen
+    // it. Any id but the final version gets the final state and the completion.
+    for (const id of [done.version + 1, 99_999_999_999, done.version - 1]) {
+      const other = await client.send("GET", `${path}/events`, {
+        headers: { "last-event-id": String(id) },
+      });
+      expect(other.status).toBe(200);
+      const ending = follow(other);
+      await ending.waitForEnd();
+      expect(ending.events.map((e) => [e.event, e.id])).toEqual([
+        ["flow.changed", String(done.version)],
+        ["flow.completed", String(done.version)],
+      ]);
+    }
   });
 
   it("says flow.deleted when the flow is erased, then ends", async () => {

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -81,6 +81,31 @@ describe("waymark serve, observed", () => {
       otlp.server.close();
     }
   });
+
+  // Regression: a trace flush to an endpoint that never answers ran past the grace
+  // period (10 s, "killed by timeout", exit 1); every step of shutdown is bounded.
+  it("exits 0 within the grace period on SIGTERM when the OTLP endpoint accepts and never answers", async () => {
+    const sockets: Socket[] = [];
+    const silent = createNetServer((socket) => {
+      sockets.push(socket);
+    }).listen(0, "127.0.0.1");
+    await once(silent, "listening");
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const server = await startServer({
+        store,
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` },
+      });
+      expect((await fetch(`${server.url}/onboarding`, { method: "POST" })).status).toBe(201);
+      const started = Date.now();
+      expect(await server.stop("SIGTERM")).toBe(0);
+      expect(Date.now() - started).toBeLessThan(6_000);
+      expect(sockets.length).toBeGreaterThan(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  }, 20_000);
 
   it("serves no /metrics with --no-metrics, and no /admin without a token", async () => {
     const server = await startServer({ store, args: ["--no-metrics"] });

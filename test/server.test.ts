@@ -1,5 +1,7 @@
+import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -132,6 +134,32 @@ describe("startServer draining", () => {
       await closing;
       expect(closed).toBe(true);
     } finally {
+      agent.destroy();
+    }
+  });
+
+  // Regression: a connection that never ends (here one that never sends a request) held
+  // the close, and the deliverer's and store's after it, past the grace period.
+  it("with drainMs, cuts off connections still open after that long, then closes the store", async () => {
+    const inner = createSqliteStore({ path: ":memory:" });
+    let storeClosed = false;
+    const store: FlowStore = {
+      ...inner,
+      async close() {
+        storeClosed = true;
+        await inner.close();
+      },
+    };
+    const { server, agent } = await serving(store);
+    const socket = connect(Number(new URL(server.url).port), "127.0.0.1");
+    await once(socket, "connect");
+    try {
+      const started = Date.now();
+      await server.close({ waitForIdle: true, drainMs: 300 });
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(storeClosed).toBe(true);
+    } finally {
+      socket.destroy();
       agent.destroy();
     }
   });

@@ -3,24 +3,26 @@ import { isWebhookSecret, type WebhookEndpoint } from "../delivery/destinations.
 import { originProblem } from "../http/cors.ts";
 import { checkAdminToken } from "../http/operator.ts";
 
-const port = z
-  .string()
-  .regex(/^\d{1,5}$/, "expected a port number")
-  .transform(Number)
-  .refine((value) => value <= 65_535, "expected a port number up to 65535");
-const bytes = z
-  .string()
-  .regex(/^[1-9]\d{0,8}$/, "expected a positive number of bytes")
-  .transform(Number);
-const milliseconds = z
-  .string()
-  .regex(/^[1-9]\d{0,7}$/, "expected a positive number of milliseconds")
-  .transform(Number)
-  .refine((value) => value <= 86_400_000, "expected at most 86400000 ms (24 hours)");
-const count = z
-  .string()
-  .regex(/^[1-9]\d{0,4}$/, "expected a positive count up to 99999")
-  .transform(Number);
+/**
+ * A whole number from `min` to `max`, described by `range`. Every message names the
+ * range, the one for a number too large included: a value of many digits is still a
+ * number, refused for its size and not its shape.
+ */
+const wholeNumber = (min: 0 | 1, max: number, range: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, `expected ${range}`)
+    .transform(Number)
+    .refine((value) => value >= min, `expected ${range}`)
+    .refine((value) => value <= max, `too large: expected ${range}`);
+const port = wholeNumber(0, 65_535, "a port number up to 65535");
+const bytes = wholeNumber(1, 999_999_999, "a positive number of bytes, at most 999999999");
+const milliseconds = wholeNumber(
+  1,
+  86_400_000,
+  "a positive number of milliseconds, at most 86400000 ms (24 hours)",
+);
+const count = wholeNumber(1, 99_999, "a positive count up to 99999");
 const flag = z
   .enum(["true", "false", "1", "0"])
   .transform((value) => value === "true" || value === "1");

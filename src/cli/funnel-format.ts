@@ -1,4 +1,4 @@
-import type { FunnelReport, FunnelStep } from "../contract/funnel.ts";
+import { type FunnelReport, type FunnelStep, failedFieldLabel } from "../contract/funnel.ts";
 
 /** Failed fields a table shows per step; `--json` has them all. */
 const fieldsShown = 3;
@@ -41,7 +41,7 @@ function table(steps: readonly FunnelStep[]): string {
     formatDuration(step.timeMs.p90),
     step.failedFields
       .slice(0, fieldsShown)
-      .map(({ field, count }) => `${field || "(the whole step)"} ${count}`)
+      .map(({ field, count }) => `${failedFieldLabel(field).label} ${count}`)
       .join(", "),
   ]);
   const widths = header.map((title, column) =>

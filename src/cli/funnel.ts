@@ -11,35 +11,104 @@ import { loadFlows } from "./load-flows.ts";
 /** The flags of `waymark funnel`. */
 export interface FunnelFlags extends ConfigFlags {
   flows: string;
-  since: string;
+  /** @default "7d", as on the admin page */
+  since?: string;
   until?: string;
   batchSize?: number;
   json?: true;
 }
 
+/** The window's start when `--since` is not given, as on the admin page. */
+const defaultSince = "7d";
+
 /** An RFC 3339 date-time with its offset, such as `2026-11-24T00:00:00Z`. */
-const instantPattern = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const instantPattern =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+/** A duration as flow definitions write it: `7d`, `24h`, `30m`, `10s`, `500ms`. */
+const durationShape = /^\d+\s*(ms|s|m|h|d)$/;
+/** How far back a duration reaches: that of the longest time to live, 10 years. */
+const maxBackDays = 3660;
 
 /**
- * Reads `--since` or `--until`: a duration back from `now` (`7d`, `24h`, `30m`), or an
- * RFC 3339 instant (`2026-11-24T00:00:00Z`). Epoch milliseconds.
+ * Reads `--since` or `--until`: a duration back from `now` (`7d`, `24h`, `30m`), up to
+ * 10 years (3660d), or an RFC 3339 instant (`2026-11-24T00:00:00Z`) that exists: its
+ * fields are checked (no 30 February, no 29 February out of a leap year, no hour 24, no
+ * leap second, an offset within ±23:59). Epoch milliseconds.
  *
- * @throws InvalidArgumentError for anything else, which commander reports as a usage error.
+ * @throws InvalidArgumentError for anything else, which commander reports as a usage
+ * error, saying which: a date or time that does not exist, a duration too far back, or
+ * neither shape.
  * @example parseInstant("24h", Date.UTC(2026, 11, 1)) // Date.UTC(2026, 10, 30)
  */
 export function parseInstant(value: string, now: number): number {
-  if (instantPattern.test(value)) {
+  const fields = instantPattern.exec(value);
+  if (fields) {
     const at = Date.parse(value);
-    if (Number.isFinite(at)) return at;
-  } else {
+    if (
+      Number.isFinite(at) &&
+      fieldsExist(fields.slice(1).map((field) => (field === undefined ? 0 : Number(field))))
+    )
+      return at;
+    throw new InvalidArgumentError(
+      `"${value}" is not a valid RFC 3339 instant: no such date or time (such as 2026-11-24T00:00:00Z)`,
+    );
+  }
+  if (durationShape.test(value.trim())) {
+    let ms: number | undefined;
     try {
-      return now - parseDuration(value);
+      ms = parseDuration(value);
     } catch {
-      // Said below, in the command's own words.
+      // Zero, or more than the durations of flow definitions reach: said below.
+    }
+    if (ms !== undefined && ms <= maxBackDays * 86_400_000) return now - ms;
+    if (!/^0+\s*[a-z]+$/.test(value.trim())) {
+      throw new InvalidArgumentError(
+        `"${value}" is too far back: a duration reaches back at most 10 years (${maxBackDays}d); give an RFC 3339 instant for an earlier time`,
+      );
     }
   }
   throw new InvalidArgumentError(
-    `expected a duration back from now such as 7d, 24h or 30m, or an RFC 3339 instant such as 2026-11-24T00:00:00Z, not "${value}"`,
+    `expected a duration back from now such as 7d, 24h or 30m (positive, at most ${maxBackDays}d), or an RFC 3339 instant such as 2026-11-24T00:00:00Z, not "${value}"`,
+  );
+}
+
+/**
+ * Whether the parsed fields name a real date and time: Date.parse rolls 30 February
+ * over to 2 March, so the fields are read back from the date they give.
+ */
+function fieldsExist([
+  year,
+  month,
+  day,
+  hour,
+  minute,
+  second,
+  ,
+  offsetHours = 0,
+  offsetMinutes = 0,
+]: number[]): boolean {
+  if (
+    year === undefined ||
+    month === undefined ||
+    day === undefined ||
+    hour === undefined ||
+    minute === undefined ||
+    second === undefined
+  ) {
+    return false;
+  }
+  // setUTCFullYear, not Date.UTC, which reads years 0 to 99 as 1900 to 1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return (
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetHours <= 23 &&
+    offsetMinutes <= 59
   );
 }
 
@@ -55,7 +124,7 @@ export async function runFunnel(flow: string, flags: FunnelFlags): Promise<numbe
   let since: number;
   let until: number;
   try {
-    since = parseInstant(flags.since, now);
+    since = parseInstant(flags.since ?? defaultSince, now);
     until = flags.until === undefined ? now : parseInstant(flags.until, now);
   } catch (error) {
     return fail(`${messageOf(error)}`);

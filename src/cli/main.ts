@@ -10,6 +10,7 @@ import { startServer } from "../server.ts";
 import { openStore, redact } from "../store/open.ts";
 import { generateKeyEntry } from "../token/jwe.ts";
 import { createTokenMode } from "../token/mode.ts";
+import { bounded } from "./bounded.ts";
 import { type ConfigFlags, resolveConfig } from "./config.ts";
 import {
   type DeliveriesFlags,
@@ -24,7 +25,14 @@ import { type HistoryFlags, runHistory } from "./history.ts";
 import { loadFlows } from "./load-flows.ts";
 import { type MigrateFlags, parseBatchSize, runMigrate } from "./migrate.ts";
 import { resolveKeyring } from "./token-keys.ts";
-import { startTracing } from "./tracing.ts";
+import { startTracing, TRACE_FLUSH_MS } from "./tracing.ts";
+
+/** How long `waymark serve` gives its shutdown before close-with-grace ends it (exit 1). */
+const SHUTDOWN_GRACE_MS = 10_000;
+/** How long open connections may drain before they are closed. */
+const DRAIN_MS = 5_000;
+/** The whole server close: the drain, then the deliverer and the store. */
+const SERVER_CLOSE_MS = 6_500;
 
 const program = new Command("waymark").description(
   "Multi-step flows on servers that keep no per-client memory",
@@ -247,14 +255,21 @@ program
       },
       "waymark listening",
     );
-    closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
       if (err) logger.error({ err: err.name }, "shutting down after an error");
       else logger.info({ signal }, "shutting down");
+      // Each step has its own bound, and the bounds add up to less than the grace
+      // period: a step that hangs is logged and skipped, and the process still exits 0.
       // A process manager's SIGTERM comes during a rolling restart, behind a proxy that
       // may still send on its kept-alive connections: leave those to close on their side.
-      await server.close({ waitForIdle: signal === "SIGTERM" });
+      const closing = server.close({ waitForIdle: signal === "SIGTERM", drainMs: DRAIN_MS });
+      if (!(await bounded(closing, SERVER_CLOSE_MS))) {
+        logger.warn({ ms: SERVER_CLOSE_MS }, "the server did not close in time");
+      }
       // After the last request: its spans are sent too.
-      await tracing?.shutdown();
+      if (tracing && !(await bounded(tracing.shutdown(), TRACE_FLUSH_MS + 250))) {
+        logger.warn({ ms: TRACE_FLUSH_MS }, "the trace flush did not finish in time");
+      }
     });
   });
 
@@ -338,7 +353,10 @@ program
   )
   .argument("<flow>", "the flow's name")
   .requiredOption("--flows <file>", "the flow file the servers run (TypeScript or JavaScript)")
-  .requiredOption("--since <when>", "count flows started since: 7d, 24h, or an RFC 3339 instant")
+  .option(
+    "--since <when>",
+    "count flows started since: a duration back from now such as 7d or 24h, or an RFC 3339 instant (default 7d)",
+  )
   .option("--until <when>", "…and before: a duration back from now or an instant (default now)")
   .option("--store <url>", "sqlite:./file.db (env WAYMARK_STORE)")
   .option("--batch-size <n>", "records read from the store at a time (default 500)", parseBatchSize)

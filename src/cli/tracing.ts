@@ -1,3 +1,5 @@
+import { bounded } from "./bounded.ts";
+
 /**
  * What `waymark serve` traces with: the OpenTelemetry SDK, loaded only when an OTLP
  * endpoint is configured, so that a server without one loads none of it.
@@ -7,9 +9,21 @@
 export interface Tracing {
   /** Where spans go: the endpoint's origin (its path or query may carry a key). */
   readonly origin: string;
-  /** Sends the spans still buffered and stops the provider; never rejects. */
+  /**
+   * Sends the spans still buffered and stops the provider; never rejects, and settles
+   * within {@link TRACE_FLUSH_MS} even when the endpoint accepts and never answers.
+   */
   shutdown(): Promise<void>;
 }
+
+/**
+ * The longest a shutdown waits for the last spans to be sent: well inside the grace
+ * period of `waymark serve`, after the server has closed.
+ */
+export const TRACE_FLUSH_MS = 2_500;
+
+/** The longest one OTLP export waits for its answer (the SDK's default is 10 s). */
+const EXPORT_TIMEOUT_MS = 2_000;
 
 /**
  * Registers a tracer provider exporting spans over OTLP/HTTP when the environment names
@@ -49,13 +63,19 @@ export async function startTracing(env: NodeJS.ProcessEnv): Promise<Tracing | un
     .merge(detected);
   const provider = new sdk.NodeTracerProvider({
     resource,
-    spanProcessors: [new sdk.BatchSpanProcessor(new otlp.OTLPTraceExporter())],
+    spanProcessors: [
+      new sdk.BatchSpanProcessor(new otlp.OTLPTraceExporter({ timeoutMillis: EXPORT_TIMEOUT_MS }), {
+        exportTimeoutMillis: EXPORT_TIMEOUT_MS,
+      }),
+    ],
   });
   provider.register();
   return {
     origin: url.origin,
     async shutdown() {
-      await provider.shutdown().catch(() => undefined);
+      // The exporter's own timeout covers one request; the race covers the rest (a
+      // retry, a second batch), so that the whole flush has one bound.
+      await bounded(provider.shutdown(), TRACE_FLUSH_MS);
     },
   };
 }

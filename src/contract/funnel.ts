@@ -66,8 +66,28 @@ export interface FunnelStep {
   /**
    * The fields refused most often (422) on this step, most first, then by name; at most
    * 10. Names are JSON Pointers as the step's schema declares them (a key the user made up
-   * is `*`; `""` is the whole body), never values. Counted when the 422 happened, by the
-   * hour: those of every hour the window overlaps, whichever flow they came from.
+   * is `*`; `""` is the whole body, labelled "(the whole step)"), never values.
+   *
+   * Unlike the other figures, these are not counted over the flows started in the
+   * window: they are the refusals made in every hour the window overlaps (whole hours),
+   * kept per hour and not per flow, whichever flow made them. They include refusals by
+   * flows started before the window and by flows erased or purged since, and a flow
+   * refused twice counts twice.
    */
   failedFields: { field: string; count: number }[];
+}
+
+/**
+ * How a failed field is shown to a person, in the CLI's table and on the admin page
+ * alike: its JSON Pointer, or "(the whole step)" for `""`, a body that was not an object
+ * (an empty pointer would otherwise show as nothing). `pointer` says whether `label` is
+ * a pointer, to be set as code.
+ *
+ * @example failedFieldLabel("") // { label: "(the whole step)", pointer: false }
+ * @example failedFieldLabel("/email") // { label: "/email", pointer: true }
+ */
+export function failedFieldLabel(field: string): { label: string; pointer: boolean } {
+  return field === ""
+    ? { label: "(the whole step)", pointer: false }
+    : { label: field, pointer: true };
 }

@@ -3,6 +3,7 @@
  * only: importing this module loads no server code.
  */
 export type { FunnelReport, FunnelStep, FunnelVersion } from "./funnel.ts";
+export { failedFieldLabel } from "./funnel.ts";
 export type { FieldError, ProblemDocument } from "./problem.ts";
 export type {
   CurrentStep,

@@ -30,7 +30,7 @@ export interface AdminRoutesOptions {
 /** The windows the page offers; `since` takes any of `1h`…`2160h` or `1d`…`90d`. */
 const windows = ["1d", "7d", "30d", "90d"] as const;
 const defaultWindow = "7d";
-const windowPattern = /^([1-9]\d{0,3})([hd])$/;
+const windowPattern = /^(\d+)([hd])$/;
 const maxWindowMs = 90 * 86_400_000;
 
 /**
@@ -63,9 +63,12 @@ export function adminRoutes(options: AdminRoutesOptions): Hono {
       return page(404, { unavailable: `There is no flow named "${flow}": pick one above.` });
     }
     const windowMs = windowLength(window);
-    if (windowMs === undefined) {
+    if (typeof windowMs === "string") {
       return page(400, {
-        unavailable: `"${window}" is not a window: give hours or days, such as 12h or 7d, up to 90 days.`,
+        unavailable:
+          windowMs === "too-long"
+            ? `"${window}" is too long a window: give at most 90 days (90d or 2160h).`
+            : `"${window}" is not a window: give hours or days, such as 12h or 7d, up to 90 days.`,
       });
     }
     if (!store?.scanRecords) {
@@ -90,12 +93,12 @@ export function adminRoutes(options: AdminRoutesOptions): Hono {
   return app;
 }
 
-/** A window such as `7d` or `12h` in milliseconds; undefined when malformed or over 90 days. */
-function windowLength(window: string): number | undefined {
+/** A window such as `7d` or `12h` in milliseconds, or why it is not one. */
+function windowLength(window: string): number | "malformed" | "too-long" {
   const match = windowPattern.exec(window);
-  if (!match) return undefined;
-  const ms = Number(match[1]) * (match[2] === "h" ? 3_600_000 : 86_400_000);
-  return ms <= maxWindowMs ? ms : undefined;
+  const ms = match ? Number(match[1]) * (match[2] === "h" ? 3_600_000 : 86_400_000) : 0;
+  if (!(ms > 0)) return "malformed";
+  return ms <= maxWindowMs ? ms : "too-long";
 }
 
 function notFound(): never {

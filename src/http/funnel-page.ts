@@ -1,5 +1,10 @@
 import { createHash } from "node:crypto";
-import type { FunnelReport, FunnelStep, FunnelVersion } from "../contract/funnel.ts";
+import {
+  type FunnelReport,
+  type FunnelStep,
+  type FunnelVersion,
+  failedFieldLabel,
+} from "../contract/funnel.ts";
 
 /**
  * What the funnel page shows: where it is mounted, the flows and windows to pick from,
@@ -146,6 +151,10 @@ function reportSection(report: FunnelReport): string {
   return legend + report.versions.map((version) => versionSection(version)).join("\n");
 }
 
+/** Failed fields are kept per hour of the refusal, not per flow: said under every table. */
+const fieldsNote =
+  "Fields refused most count refusals, not flows: every refusal (422) made in the hours the window overlaps, whichever flow made it, flows started before the window and flows erased since included, and a flow refused twice counts twice. The other columns count the flows started in the window.";
+
 function versionSection(version: FunnelVersion): string {
   const v = version.definitionVersion;
   const scale = Math.max(1, version.started, ...version.steps.map((step) => step.reached));
@@ -157,9 +166,10 @@ function versionSection(version: FunnelVersion): string {
 <ol class="steps">${charts}</ol>
 <div class="table"><table>
 <caption>Version ${v}, step by step</caption>
-<thead><tr><th scope="col">Step</th><th scope="col">Reached</th><th scope="col">Completed</th><th scope="col">Stopped there</th><th scope="col">Skipped</th><th scope="col">Median time</th><th scope="col">90th percentile</th><th scope="col">Fields refused most</th></tr></thead>
+<thead><tr><th scope="col">Step</th><th scope="col">Reached</th><th scope="col">Completed</th><th scope="col">Stopped there</th><th scope="col">Skipped</th><th scope="col">Median time</th><th scope="col">90th percentile</th><th scope="col">Fields refused most, per refusal</th></tr></thead>
 <tbody>${rows}</tbody>
 </table></div>
+<p>${fieldsNote}</p>
 </section>`;
 }
 
@@ -195,7 +205,10 @@ function stepRow(step: FunnelStep): string {
       ? "none"
       : step.failedFields
           .slice(0, 3)
-          .map(({ field, count }) => `<code>${escapeHtml(field)}</code> (${count})`)
+          .map(({ field, count }) => {
+            const { label, pointer } = failedFieldLabel(field);
+            return `${pointer ? `<code>${escapeHtml(label)}</code>` : escapeHtml(label)} (${count})`;
+          })
           .join(", ");
   return `<tr><th scope="row">${step.number}. ${escapeHtml(step.title ?? step.name)}</th><td class="n">${step.reached}</td><td class="n">${step.completed}</td><td class="n">${step.stopped}</td><td class="n">${step.skipped}</td><td class="n">${duration(step.timeMs.median)}</td><td class="n">${duration(step.timeMs.p90)}</td><td>${fields}</td></tr>`;
 }

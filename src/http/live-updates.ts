@@ -59,7 +59,11 @@ export interface StreamRequest {
   flow: string;
   flowId: string;
   caller: Caller;
-  /** The `Last-Event-ID` header, if sent. */
+  /**
+   * The `Last-Event-ID` header, if sent: the version the client last saw. The current
+   * state is sent at once unless it is that very version (an id above the current
+   * version is one the flow never had, and counts as none).
+   */
   lastEventId: string | undefined;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
@@ -148,7 +152,10 @@ export function createLiveUpdates(
         opening--;
       }
       const { current } = follow;
-      const seen = since !== undefined && current.record.version <= since;
+      // Only the current version itself was seen: an id above it is one this flow never
+      // had (another flow's, made up, or from before a store was restored), so the
+      // client holds no state of it and gets the current one, as if it sent no id.
+      const seen = since === current.record.version;
       if (request.head || request.signal.aborted || (seen && isCompleted(current))) {
         await follow.close();
         // A client that saw the completion is told not to reconnect (204 ends EventSource).

@@ -203,7 +203,7 @@ export function operation(
       shape = {
         id: `follow${stem}`,
         summary: `Follow ${title}`,
-        text: "Live updates of the flow, as Server-Sent Events (`text/event-stream`): `flow.changed` with the current state at once (or, with `Last-Event-ID`, only if it is newer than that version), then after each write that changes the flow; `flow.completed`, `flow.expired` or `flow.deleted` when that happens, after which the stream ends. Each event's `data` is JSON: `version`, `status`, `currentStep` (`{ number, name }` or null), `updatedAt`, `expiresAt` and `etag` (no step data: read the flow to see it), and its `id` the flow version, so a reconnecting `EventSource` sends `Last-Event-ID` and misses nothing (writes in between come as the latest state). A comment line beats every 15 s by default, and the server ends a stream idle for 5 minutes; `EventSource` reconnects by itself. HEAD answers the headers without a stream.",
+        text: "Live updates of the flow, as Server-Sent Events (`text/event-stream`): `flow.changed` with the current state at once (or, with `Last-Event-ID`, unless it is that very version: an id lower or higher than the current version, one the flow never had, gets the current state at once), then after each write that changes the flow; `flow.completed`, `flow.expired` or `flow.deleted` when that happens, after which the stream ends. Each event's `data` is JSON: `version`, `status`, `currentStep` (`{ number, name }` or null), `updatedAt`, `expiresAt` and `etag` (no step data: read the flow to see it), and its `id` the flow version, so a reconnecting `EventSource` sends `Last-Event-ID` and misses nothing (writes in between come as the latest state). A comment line beats every 15 s by default, and the server ends a stream idle for 5 minutes; `EventSource` reconnects by itself. HEAD answers the headers without a stream.",
         parameters: [{ $ref: "#/components/parameters/LastEventId" }],
         responses: {
           200: {
@@ -334,7 +334,7 @@ export function parameters(contract: Contract): Schema {
             in: "header",
             required: false,
             description:
-              "The flow version of the last event received (`EventSource` sends it when it reconnects): the current state is sent only if it is newer",
+              "The flow version of the last event received (`EventSource` sends it when it reconnects): the current state is sent unless it is that version",
             schema: { type: "string", maxLength: 15, pattern: "^[0-9]{1,15}$" },
           },
         }),
