@@ -62,7 +62,7 @@ svg text{fill:var(--text);font-size:13px}
 table{border-collapse:collapse;width:100%;background:var(--panel);font-size:.95rem}
 caption{text-align:left;font-weight:600;padding:.5rem 0}
 th,td{border:1px solid var(--line);padding:.35rem .5rem;text-align:left;vertical-align:top}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .table{overflow-x:auto}
 `;
 
