@@ -14,29 +14,7 @@ import {
   review,
 } from "./support/http-client.ts";
 import { dataOf, sseReader } from "./support/sse.ts";
-import { wrapStore } from "./support/wrap-store.ts";
-
-/** A memory store that counts the watches taken and released. */
-function countedStore() {
-  const inner = createMemoryStore();
-  const counts = { taken: 0, released: 0 };
-  const store: FlowStore = {
-    ...inner,
-    async watchFlow(id, onChange) {
-      const watch = await (inner.watchFlow as NonNullable<FlowStore["watchFlow"]>)(id, onChange);
-      counts.taken++;
-      let open = true;
-      return {
-        async close() {
-          if (open) counts.released++;
-          open = false;
-          await watch.close();
-        },
-      };
-    },
-  };
-  return { store, counts };
-}
+import { countWatches, wrapStore } from "./support/wrap-store.ts";
 
 const readers: Array<ReturnType<typeof sseReader>> = [];
 /** Opens the events of `path` and reads them; every reader is hung up after each test. */
@@ -198,7 +176,7 @@ describe("GET /{flow}/{flowId}/events", () => {
   });
 
   it("says flow.deleted when the flow is erased, then ends", async () => {
-    const { store, counts } = countedStore();
+    const { store, counts } = countWatches();
     const client = createHttpClient({ store });
     const { path } = await client.start();
     const stream = follow(await client.send("GET", `${path}/events`));
@@ -338,7 +316,7 @@ describe("GET /{flow}/{flowId}/events", () => {
   });
 
   it("ends and releases its watch when the client goes away, by cancel or by abort", async () => {
-    const { store, counts } = countedStore();
+    const { store, counts } = countWatches();
     const client = createHttpClient({ store });
     const { path } = await client.start();
     const cancelled = follow(await client.send("GET", `${path}/events`));
@@ -360,7 +338,7 @@ describe("GET /{flow}/{flowId}/events", () => {
   });
 
   it("closeStreams ends every stream, as a shutdown does", async () => {
-    const { store, counts } = countedStore();
+    const { store, counts } = countWatches();
     const client = createHttpClient({ store });
     const { path } = await client.start();
     const streams = [1, 2, 3].map(() => client.send("GET", `${path}/events`));
@@ -391,7 +369,7 @@ describe("GET /{flow}/{flowId}/events", () => {
   });
 
   it("answers HEAD with the stream's headers and holds nothing open", async () => {
-    const { store, counts } = countedStore();
+    const { store, counts } = countWatches();
     const client = createHttpClient({ store });
     const { path } = await client.start();
     const head = await client.send("HEAD", `${path}/events`);

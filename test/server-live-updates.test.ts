@@ -2,41 +2,19 @@ import { once } from "node:events";
 import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createWaymark, type FlowStore } from "waymark";
+import { createWaymark } from "waymark";
 import { toNodeListener } from "waymark/node";
-import { createMemoryStore } from "waymark/store/memory";
 import { onboarding } from "../examples/onboarding/flow.ts";
 import { startServer } from "../src/server.ts";
 import { jsonRequest, personalInfo } from "./support/onboarding-data.ts";
 import { sseReader } from "./support/sse.ts";
+import { countWatches } from "./support/wrap-store.ts";
 
 const logger = { info: () => {}, error: () => {} };
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** A memory store that counts the watches still open. */
-function countedStore() {
-  const inner = createMemoryStore();
-  const counts = { open: 0 };
-  const store: FlowStore = {
-    ...inner,
-    async watchFlow(id, onChange) {
-      const watch = await (inner.watchFlow as NonNullable<FlowStore["watchFlow"]>)(id, onChange);
-      counts.open++;
-      let open = true;
-      return {
-        async close() {
-          if (open) counts.open--;
-          open = false;
-          await watch.close();
-        },
-      };
-    },
-  };
-  return { store, counts };
-}
 
 async function started(url: string): Promise<string> {
   const response = await fetch(`${url}/onboarding`, { method: "POST" });
@@ -45,7 +23,7 @@ async function started(url: string): Promise<string> {
 
 describe("live update streams over a real Node server", () => {
   it("startServer: a client that hangs up (fetch aborted, socket destroyed) ends its stream and its watch", async () => {
-    const { store, counts } = countedStore();
+    const { store, open } = countWatches();
     const waymark = createWaymark({ flows: [onboarding], store });
     const server = await startServer({ waymark, store, port: 0, host: "127.0.0.1", logger });
     cleanups.push(() => server.close());
@@ -60,7 +38,7 @@ describe("live update streams over a real Node server", () => {
     expect(waymark.liveUpdates.openStreams).toBe(1);
     aborting.abort();
     await expect.poll(() => waymark.liveUpdates.openStreams).toBe(0);
-    expect(counts.open).toBe(0);
+    expect(open()).toBe(0);
 
     // A raw socket torn down mid-stream, as a closed laptop lid would.
     const req = request(`${server.url}/onboarding/${flowId}/events`);
@@ -70,11 +48,11 @@ describe("live update streams over a real Node server", () => {
     expect(waymark.liveUpdates.openStreams).toBe(1);
     req.destroy();
     await expect.poll(() => waymark.liveUpdates.openStreams).toBe(0);
-    expect(counts.open).toBe(0);
+    expect(open()).toBe(0);
   });
 
   it("toNodeListener: a client that hangs up ends its stream", async () => {
-    const { store, counts } = countedStore();
+    const { store, open } = countWatches();
     const waymark = createWaymark({ flows: [onboarding], store });
     const server = createServer(toNodeListener(waymark)).listen(0, "127.0.0.1");
     await once(server, "listening");
@@ -91,11 +69,11 @@ describe("live update streams over a real Node server", () => {
     await stream.waitForEvents(1);
     aborting.abort();
     await expect.poll(() => waymark.liveUpdates.openStreams).toBe(0);
-    expect(counts.open).toBe(0);
+    expect(open()).toBe(0);
   });
 
   it("holds 500 streams at once on one instance: every one gets its flow's update, and all close cleanly", async () => {
-    const { store, counts } = countedStore();
+    const { store, open } = countWatches();
     const waymark = createWaymark({ flows: [onboarding], store });
     const server = await startServer({ waymark, store, port: 0, host: "127.0.0.1", logger });
     cleanups.push(() => server.close());
@@ -111,7 +89,7 @@ describe("live update streams over a real Node server", () => {
       }),
     );
     expect(waymark.liveUpdates.openStreams).toBe(500);
-    expect(counts.open).toBe(500);
+    expect(open()).toBe(500);
     for (const flowId of flows) {
       const saved = await fetch(
         `${server.url}/onboarding/${flowId}/step/1`,
@@ -128,6 +106,6 @@ describe("live update streams over a real Node server", () => {
     await waymark.liveUpdates.closeStreams();
     await Promise.all(streams.slice(250).map((reader) => reader.waitForEnd(5_000)));
     expect(waymark.liveUpdates.openStreams).toBe(0);
-    expect(counts.open).toBe(0);
+    expect(open()).toBe(0);
   });
 });

@@ -267,7 +267,7 @@ program
         logger.warn({ ms: SERVER_CLOSE_MS }, "the server did not close in time");
       }
       // After the last request: its spans are sent too.
-      if (tracing && !(await bounded(tracing.shutdown(), TRACE_FLUSH_MS + 250))) {
+      if (tracing && !(await tracing.shutdown())) {
         logger.warn({ ms: TRACE_FLUSH_MS }, "the trace flush did not finish in time");
       }
     });

@@ -12,8 +12,9 @@ export interface Tracing {
   /**
    * Sends the spans still buffered and stops the provider; never rejects, and settles
    * within {@link TRACE_FLUSH_MS} even when the endpoint accepts and never answers.
+   * Resolves false when that time ran out before the flush finished.
    */
-  shutdown(): Promise<void>;
+  shutdown(): Promise<boolean>;
 }
 
 /**
@@ -72,10 +73,10 @@ export async function startTracing(env: NodeJS.ProcessEnv): Promise<Tracing | un
   provider.register();
   return {
     origin: url.origin,
-    async shutdown() {
+    shutdown() {
       // The exporter's own timeout covers one request; the race covers the rest (a
       // retry, a second batch), so that the whole flush has one bound.
-      await bounded(provider.shutdown(), TRACE_FLUSH_MS);
+      return bounded(provider.shutdown(), TRACE_FLUSH_MS);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { eachBounded } from "../each-bounded.ts";
 import type { FlowEvent } from "../flow/events.ts";
 import type { Delivery, DeliveryOutcome, FlowStore } from "../store/types.ts";
 import type { WebhookEndpoint } from "./destinations.ts";
@@ -239,22 +240,6 @@ function byFlow(deliveries: readonly Delivery[]): Delivery[][] {
   return [...groups.values()].map((group) =>
     group.sort((a, b) => a.event.version - b.event.version || a.event.index - b.event.index),
   );
-}
-
-/** Runs `work` on every item, at most `limit` at a time. */
-async function eachBounded<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** What a log line says of a delivery: no step data, no URL path or query (they may hold secrets). */

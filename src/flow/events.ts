@@ -165,7 +165,12 @@ function passed(plan: readonly StepState[], state: StepState): boolean {
   return current === undefined || current.number > state.number;
 }
 
-function isCompleted(plan: readonly StepState[]): boolean {
+/**
+ * Whether a plan leaves nothing to do: no step is current.
+ *
+ * @example isCompleted(planSteps(definition, record.data)) // true once the last step is done
+ */
+export function isCompleted(plan: readonly StepState[]): boolean {
   return !plan.some((step) => step.status === "current");
 }
 

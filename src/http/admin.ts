@@ -1,19 +1,10 @@
 import { Hono } from "hono";
-import type { FunnelReport } from "../contract/funnel.ts";
-import { WaymarkError } from "../errors.ts";
 import type { FlowRegistry } from "../flow/registry.ts";
+import { computeFunnel } from "../service/funnel.ts";
 import type { FlowStore } from "../store/types.ts";
 import { funnelPageHeaders, renderFunnelPage } from "./funnel-page.ts";
 import { requireToken } from "./operator.ts";
-
-/** What the funnel page asks for: `computeFunnel` from the use cases. */
-export type FunnelSource = (input: {
-  store: FlowStore | undefined;
-  registry: FlowRegistry;
-  flow: string;
-  since: Date;
-  until: Date;
-}) => Promise<FunnelReport>;
+import { methodNotAllowed, routeNotFound } from "./problem.ts";
 
 /** What the operator pages need from the app. */
 export interface AdminRoutesOptions {
@@ -23,7 +14,6 @@ export interface AdminRoutesOptions {
   token: string | undefined;
   registry: FlowRegistry;
   store: FlowStore | undefined;
-  funnel: FunnelSource;
   now: () => Date;
 }
 
@@ -43,11 +33,10 @@ export function adminRoutes(options: AdminRoutesOptions): Hono {
   const { base, token, registry, store } = options;
   const app = new Hono();
   if (token === undefined) {
-    app.all("/admin", notFound);
+    // `/admin/*` matches `/admin` too.
     app.all("/admin/*", notFound);
     return app;
   }
-  app.use("/admin", requireToken(token, "basic"));
   app.use("/admin/*", requireToken(token, "basic"));
   app.get("/admin", (c) => c.redirect(`${base}/admin/funnel`, 303));
   app.get("/admin/funnel", async (c) => {
@@ -80,12 +69,7 @@ export function adminRoutes(options: AdminRoutesOptions): Hono {
     }
     const until = options.now();
     const since = new Date(until.getTime() - windowMs);
-    try {
-      return page(200, { report: await options.funnel({ store, registry, flow, since, until }) });
-    } catch (error) {
-      if (!(error instanceof WaymarkError && error.code === "funnel-unavailable")) throw error;
-      return page(200, { unavailable: `The funnel cannot be computed here: ${error.message}.` });
-    }
+    return page(200, { report: await computeFunnel({ store, registry, flow, since, until }) });
   });
   app.all("/admin", notAllowed);
   app.all("/admin/funnel", notAllowed);
@@ -102,11 +86,9 @@ function windowLength(window: string): number | "malformed" | "too-long" {
 }
 
 function notFound(): never {
-  throw new WaymarkError("route-not-found", "There is nothing at this address");
+  throw routeNotFound();
 }
 
 function notAllowed(): never {
-  throw new WaymarkError("method-not-allowed", "Use GET, HEAD here", {
-    extensions: { allow: "GET, HEAD" },
-  });
+  throw methodNotAllowed("GET, HEAD");
 }

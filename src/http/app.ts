@@ -15,7 +15,6 @@ import {
 } from "../observe/metrics.ts";
 import { instrumentStore } from "../observe/store.ts";
 import { createFlowService } from "../service/flows.ts";
-import { computeFunnel } from "../service/funnel.ts";
 import type { FlowKeeping } from "../service/types.ts";
 import type { FlowStore } from "../store/types.ts";
 import { adminRoutes } from "./admin.ts";
@@ -28,7 +27,13 @@ import { createLiveUpdates, type LiveUpdateOptions, type LiveUpdates } from "./l
 import { observeRequests } from "./observe.ts";
 import { createOpenApiDocument, type OpenApiSettings } from "./openapi.ts";
 import { checkAdminToken, requireToken } from "./operator.ts";
-import { isRefusal, methodNotAllowed, problemResponse, problemStatus } from "./problem.ts";
+import {
+  isRefusal,
+  methodNotAllowed,
+  problemResponse,
+  problemStatus,
+  routeNotFound,
+} from "./problem.ts";
 import { type ConnectionInfo, type RateLimitOptions, rateLimit } from "./rate-limit.ts";
 import { wizardRoutes } from "./wizard.ts";
 import type { WizardAssets } from "./wizard-assets.ts";
@@ -311,8 +316,7 @@ export function createWaymark(options: WaymarkOptions): Waymark {
       registry: service.registry,
       // The store as given: a funnel reads every flow's log, one span each if traced.
       store: options.store,
-      funnel: computeFunnel,
-      now: options.now ?? (() => new Date()),
+      now,
     }),
   );
 
@@ -338,10 +342,10 @@ export function createWaymark(options: WaymarkOptions): Waymark {
   // A reserved name is never a flow: under one, whatever its feature (metrics, docs, the
   // wizard, operator pages) does not serve, being off or not there, is no address.
   const reserved: MiddlewareHandler = async (c, next) => {
-    if (isReservedName(c.req.param("name") ?? "")) throw nothingHere();
+    if (isReservedName(c.req.param("name") ?? "")) throw routeNotFound();
     await next();
   };
-  app.all("/:name", reserved);
+  // `/:name/*` matches `/:name` too.
   app.all("/:name/*", reserved);
   app.route(
     "/",
@@ -355,7 +359,7 @@ export function createWaymark(options: WaymarkOptions): Waymark {
     }),
   );
 
-  app.notFound((c) => problemResponse(nothingHere(), {}, c.req.raw));
+  app.notFound((c) => problemResponse(routeNotFound(), {}, c.req.raw));
   app.onError((error, c) => {
     if (error instanceof WaymarkError && error.code === "definition-error") {
       // The flow, step and hook (and a migration's versions), and the class of what the
@@ -449,11 +453,6 @@ function metricsOf(
 ): MetricsRecorder | undefined {
   if (!option) return undefined;
   return createMetrics(option === true ? {} : option, flows, store);
-}
-
-/** The answer at an address nothing serves. */
-function nothingHere(): WaymarkError {
-  return new WaymarkError("route-not-found", "There is nothing at this address");
 }
 
 /** An error's name, code and stack, without its message: messages can quote data. */

@@ -249,7 +249,7 @@ function eventText(notice: FlowNotice): string {
  *
  * @example flowState(view) // { version: 3, status: "in_progress", currentStep: { number: 2, name: "contract-details" }, … }
  */
-export function flowState(view: FlowView): FlowStateEvent {
+function flowState(view: FlowView): FlowStateEvent {
   const { record, plan, etag } = view;
   const current = plan.find((step) => step.status === "current");
   return {

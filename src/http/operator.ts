@@ -28,7 +28,7 @@ export function checkAdminToken(token: string): void {
  * asked). Compared in constant time, as SHA-256 digests so that the length does not
  * show either.
  */
-export function carriesToken(request: Request, token: string): boolean {
+function carriesToken(request: Request, token: string): boolean {
   const header = request.headers.get("authorization") ?? "";
   const [scheme = "", value = ""] = header.trim().split(/\s+/, 2);
   let given: string | undefined;

@@ -67,6 +67,11 @@ export function methodNotAllowed(allow: string): WaymarkError {
   return new WaymarkError("method-not-allowed", `Use ${allow} here`, { extensions: { allow } });
 }
 
+/** The answer at an address nothing serves: 404 `route-not-found`. */
+export function routeNotFound(): WaymarkError {
+  return new WaymarkError("route-not-found", "There is nothing at this address");
+}
+
 /** The HTTP status an error code maps to. */
 export function problemStatus(code: ErrorCode): number {
   return problems[code].status;
@@ -116,12 +121,7 @@ export function problemResponse(
     headers: { "content-type": "application/problem+json", "cache-control": "no-store" },
   });
   for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
-  if (
-    error.code === "store-unavailable" ||
-    error.code === "delivery-unavailable" ||
-    error.code === "too-many-streams" ||
-    error.code === "idempotency-key-in-flight"
-  ) {
+  if (isRefusal(error.code) || error.code === "idempotency-key-in-flight") {
     response.headers.set("retry-after", String(error.retryAfterSeconds ?? 1));
   }
   if (typeof error.extensions.allow === "string")

@@ -60,7 +60,7 @@ export interface MetricsRecorder extends WaymarkMetrics {
 }
 
 /** The value of the `flow` label for a flow that is not registered: bounded cardinality. */
-export const unregisteredFlow = "unregistered";
+const unregisteredFlow = "unregistered";
 
 /** Methods a request's `method` label keeps; any other is `_OTHER`, as OpenTelemetry names it. */
 const knownMethods = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
@@ -98,6 +98,11 @@ export function createMetrics(
   const registers = [registry];
   const known = new Set(flows);
   const flowLabel = (flow: string) => (known.has(flow) ? flow : unregisteredFlow);
+  /** A counter labelled by flow alone, counting one of a flow at a time. */
+  const perFlow = (name: string, help: string) => {
+    const counter = new Counter({ name, help, labelNames: ["flow"] as const, registers });
+    return (flow: string) => counter.inc({ flow: flowLabel(flow) });
+  };
 
   const requests = new Counter({
     name: "waymark_http_requests_total",
@@ -118,18 +123,14 @@ export function createMetrics(
     labelNames: ["flow", "outcome"] as const,
     registers,
   });
-  const conflicts = new Counter({
-    name: "waymark_write_conflicts_total",
-    help: "Writes that lost a compare-and-set to another write of the same flow, by flow",
-    labelNames: ["flow"] as const,
-    registers,
-  });
-  const retries = new Counter({
-    name: "waymark_write_retries_total",
-    help: "Writes tried again after losing a compare-and-set, by flow",
-    labelNames: ["flow"] as const,
-    registers,
-  });
+  const conflicts = perFlow(
+    "waymark_write_conflicts_total",
+    "Writes that lost a compare-and-set to another write of the same flow, by flow",
+  );
+  const retries = perFlow(
+    "waymark_write_retries_total",
+    "Writes tried again after losing a compare-and-set, by flow",
+  );
   const storeSeconds = new Histogram({
     name: "waymark_store_operation_duration_seconds",
     help: "Time of a store call, in seconds, by operation (the FlowStore method)",
@@ -143,24 +144,12 @@ export function createMetrics(
     labelNames: ["operation"] as const,
     registers,
   });
-  const started = new Counter({
-    name: "waymark_flows_started_total",
-    help: "Flows started, by flow",
-    labelNames: ["flow"] as const,
-    registers,
-  });
-  const completed = new Counter({
-    name: "waymark_flows_completed_total",
-    help: "Flows completed, by flow",
-    labelNames: ["flow"] as const,
-    registers,
-  });
-  const expiredFound = new Counter({
-    name: "waymark_expired_flow_requests_total",
-    help: "Requests refused because their flow had expired (one flow may count several times), by flow",
-    labelNames: ["flow"] as const,
-    registers,
-  });
+  const started = perFlow("waymark_flows_started_total", "Flows started, by flow");
+  const completed = perFlow("waymark_flows_completed_total", "Flows completed, by flow");
+  const expiredFound = perFlow(
+    "waymark_expired_flow_requests_total",
+    "Requests refused because their flow had expired (one flow may count several times), by flow",
+  );
   const purged = new Counter({
     name: "waymark_flows_purged_total",
     help: "Expired flow records removed by this instance's periodic sweep",
@@ -173,11 +162,12 @@ export function createMetrics(
     registers,
   });
 
-  const outbox = outboxCounter(store, options.outboxRefreshMs ?? 60_000);
+  const refreshMs = options.outboxRefreshMs ?? 60_000;
+  const outbox = outboxCounter(store, refreshMs);
   if (outbox) {
     new Gauge({
       name: "waymark_outbox_deliveries",
-      help: `Deliveries in the outbox, by state (pending or dead), counted at most every ${(options.outboxRefreshMs ?? 60_000) / 1000} s; at most ${outboxCountCap} per state`,
+      help: `Deliveries in the outbox, by state (pending or dead), counted at most every ${refreshMs / 1000} s; at most ${outboxCountCap} per state`,
       labelNames: ["state"] as const,
       registers,
       async collect() {
@@ -223,12 +213,12 @@ export function createMetrics(
       if (failed) storeErrors.inc({ operation });
     },
     observer: {
-      flowStarted: (flow) => started.inc({ flow: flowLabel(flow) }),
-      flowCompleted: (flow) => completed.inc({ flow: flowLabel(flow) }),
+      flowStarted: started,
+      flowCompleted: completed,
       stepWritten: (flow, outcome) => stepWrites.inc({ flow: flowLabel(flow), outcome }),
-      expiredFound: (flow) => expiredFound.inc({ flow: flowLabel(flow) }),
-      writeConflict: (flow) => conflicts.inc({ flow: flowLabel(flow) }),
-      writeRetry: (flow) => retries.inc({ flow: flowLabel(flow) }),
+      expiredFound,
+      writeConflict: conflicts,
+      writeRetry: retries,
     },
     delivered(delivery, state) {
       const kind = delivery.destination.startsWith("webhook:") ? "webhook" : "handler";

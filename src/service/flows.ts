@@ -4,7 +4,6 @@ import {
   createRecord,
   expired,
   findStep,
-  flowStatus,
   isExpired,
   lifetime,
   planSteps,
@@ -13,6 +12,7 @@ import {
 import {
   declaredFields,
   type EventDraft,
+  isCompleted,
   migrationEvent,
   submissionEvents,
 } from "../flow/events.ts";
@@ -337,8 +337,7 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
         );
         outcome = done.changed ? "changed" : "unchanged";
         // A completed flow takes no more writes: a write that changed one completed it.
-        if (done.changed && flowStatus(done.definition, done.record.data) === "completed")
-          observer.flowCompleted?.(flow);
+        if (done.changed && isCompleted(done.plan)) observer.flowCompleted?.(flow);
         return done;
       } catch (error) {
         outcome = refusal(error) ? "rejected" : "failed";

@@ -1,4 +1,5 @@
 import { WaymarkError } from "../errors.ts";
+import { isCompleted as isPlanCompleted } from "../flow/events.ts";
 import { unknownFlow } from "../flow/registry.ts";
 import type { FlowWatch } from "../store/types.ts";
 import type { Caller } from "./access.ts";
@@ -218,5 +219,5 @@ export async function followFlow(
 
 /** Whether a flow is completed: no step is current. */
 export function isCompleted(view: FlowView): boolean {
-  return !view.plan.some((step) => step.status === "current");
+  return isPlanCompleted(view.plan);
 }

@@ -1,9 +1,11 @@
 import type { FunnelReport } from "../contract/funnel.ts";
+import { eachBounded } from "../each-bounded.ts";
 import { WaymarkError } from "../errors.ts";
 import type { FlowEvent } from "../flow/events.ts";
 import { finishFunnel, startFunnel, tallyFlow } from "../flow/funnel.ts";
 import { type FlowRegistry, unknownFlow } from "../flow/registry.ts";
 import type { FlowRecord } from "../flow/types.ts";
+import { rejectionHourMs } from "../store/rejections.ts";
 import type { FlowStore } from "../store/types.ts";
 
 /**
@@ -30,8 +32,6 @@ export interface FunnelInput {
    */
   batchSize?: number | undefined;
 }
-
-const hourMs = 3_600_000;
 
 /** Event logs read at once while a batch is tallied. */
 const logReads = 8;
@@ -91,7 +91,7 @@ export async function computeFunnel(input: FunnelInput): Promise<FunnelReport> {
     const counted = batch.records.filter(
       (record) => record.flow === flow && record.createdAt >= since && record.createdAt < until,
     );
-    await eachAtMost(logReads, counted, async (record) => {
+    await eachBounded(counted, logReads, async (record) => {
       const definition = registry.at(flow, record.definitionVersion);
       if (!definition) return;
       tallyFlow(tally, definition, record, await logOf(store, record));
@@ -99,7 +99,7 @@ export async function computeFunnel(input: FunnelInput): Promise<FunnelReport> {
     cursor = batch.cursor;
   } while (cursor !== undefined);
   // Counts are kept by the hour: read every hour the window overlaps, the last one too.
-  const through = Math.ceil(until / hourMs) * hourMs;
+  const through = Math.ceil(until / rejectionHourMs) * rejectionHourMs;
   const rejections = (await store.readRejections?.({ flow, since, until: through })) ?? [];
   return finishFunnel(tally, rejections);
 }
@@ -114,19 +114,4 @@ function epochOf(value: Date | number, name: string): number {
     throw new WaymarkError("bad-request", `${name} must be a valid date`);
   }
   return at;
-}
-
-/** Runs `task` on every item, at most `limit` at a time. */
-async function eachAtMost<T>(
-  limit: number,
-  items: readonly T[],
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let index = next++; index < items.length; index = next++) {
-      await task(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -4,7 +4,9 @@ import { checkBatchLimit } from "./batch-limit.ts";
 import { outboxEntries } from "./effects.ts";
 import { keepingTime } from "./keeping-time.ts";
 import * as outboxes from "./memory-outbox.ts";
+import { rejectedFields, rejectionHour } from "./rejections.ts";
 import type { FlowStore, RejectionCount, StoredResponse } from "./types.ts";
+import { newWatches, type Watches, watchOf } from "./watches.ts";
 
 /**
  * Options of {@link createMemoryStore}.
@@ -44,7 +46,7 @@ interface MemoryData {
   readonly locks: Map<string, WriteLock>;
   readonly outbox: outboxes.MemoryOutbox;
   /** The watches of each flow id: every handle's writes signal them. */
-  readonly watches: Map<string, Set<() => void>>;
+  readonly watches: Watches;
   /** Rejected-field counts under `{flow} {hour} {definitionVersion} {step} {field}`. */
   readonly rejections: Map<string, number>;
 }
@@ -80,7 +82,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
   const { flows, keys, locks, outbox, watches, rejections } = data;
   let closed = false;
   /** This handle's watches, ended with it. */
-  const ownWatches = new Set<() => void>();
+  const ownWatches = new Set<() => boolean>();
   // Every method body runs without awaiting, so each one is atomic: concurrent calls
   // interleave only between operations, as they would on a real backend.
   const open = () => {
@@ -95,7 +97,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
       if (flows.has(record.id)) return false;
       flows.set(record.id, copy(record));
       outboxes.writeEffects(outbox, effects?.events ?? [], deliveries);
-      signal(watches, record.id);
+      watches.signal(record.id);
       return true;
     },
     async load(id) {
@@ -109,7 +111,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
       if (flows.get(record.id)?.version !== expectedVersion) return false;
       flows.set(record.id, copy(record));
       outboxes.writeEffects(outbox, effects?.events ?? [], deliveries);
-      signal(watches, record.id);
+      watches.signal(record.id);
       return true;
     },
     async delete(id, expectedVersion, effects) {
@@ -122,7 +124,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
       // The delete's events join the log before it goes, so a tombstone keeps them too.
       outboxes.writeEffects(outbox, effects?.events ?? [], deliveries);
       outboxes.eraseLog(outbox, id, effects);
-      signal(watches, id);
+      watches.signal(id);
       return true;
     },
     async purgeExpired(now) {
@@ -221,34 +223,25 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
     },
     async watchFlow(id, onChange) {
       open();
-      // A function of its own per watch, so one listener given twice is two watches.
-      const listener = () => onChange();
-      const listeners = watches.get(id) ?? new Set();
-      listeners.add(listener);
-      watches.set(id, listeners);
-      const end = () => {
-        ownWatches.delete(end);
-        listeners.delete(listener);
-        if (listeners.size === 0 && watches.get(id) === listeners) watches.delete(id);
-      };
-      ownWatches.add(end);
-      return {
-        async close() {
-          end();
-        },
-      };
+      const { close } = watches.add(id, onChange);
+      ownWatches.add(close);
+      return watchOf(() => {
+        ownWatches.delete(close);
+        close();
+        return undefined;
+      });
     },
     async countRejection({ flow, definitionVersion, step, fields, at }) {
       open();
-      const hour = Math.floor(at / HOUR_MS);
-      for (const field of new Set(fields)) {
+      const hour = rejectionHour(at);
+      for (const field of rejectedFields({ fields })) {
         const key = JSON.stringify([flow, hour, definitionVersion, step, field]);
         rejections.set(key, (rejections.get(key) ?? 0) + 1);
       }
     },
     async readRejections({ flow, since, until }) {
       open();
-      const [from, to] = [Math.floor(since / HOUR_MS), Math.floor(until / HOUR_MS)];
+      const [from, to] = [rejectionHour(since), rejectionHour(until)];
       const sums = new Map<string, RejectionCount>();
       for (const [key, count] of rejections) {
         const [name, hour, definitionVersion, step, field] = JSON.parse(key) as RejectionKey;
@@ -265,7 +258,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): FlowStore {
     },
     async close() {
       closed = true;
-      for (const end of [...ownWatches]) end();
+      for (const close of ownWatches) close();
+      ownWatches.clear();
     },
   };
   dataOf.set(store, data);
@@ -278,27 +272,13 @@ function newData(): MemoryData {
     keys: new Map(),
     locks: new Map(),
     outbox: outboxes.newMemoryOutbox(),
-    watches: new Map(),
+    watches: newWatches(),
     rejections: new Map(),
   };
 }
 
-const HOUR_MS = 3_600_000;
-
 /** A rejected-field count's key, parsed: flow, hour since the epoch, version, step, field. */
 type RejectionKey = [string, number, number, string, string];
-
-/**
- * Tells the watches of flow `id` it changed, once the write's own call has returned, as a
- * backend's notification arrives after its commit.
- */
-function signal(watches: Map<string, Set<() => void>>, id: string): void {
-  const listeners = watches.get(id);
-  if (listeners === undefined) return;
-  queueMicrotask(() => {
-    for (const listener of [...listeners]) listener();
-  });
-}
 
 /** A deep copy through JSON, as every other store keeps records: nothing non-JSON survives. */
 function copy<T>(value: T): T {

@@ -7,16 +7,14 @@ import type { FlowWatch } from "./types.ts";
  */
 export interface Watches {
   /**
-   * Adds a watch on `id`. `first` says it is the id's only one; `close` removes it and
-   * resolves whether that took the id's last watch (true once only).
+   * Adds a watch on `id`; `close` removes it and resolves whether that took the id's
+   * last watch (true once only).
    */
-  add(id: string, onChange: () => void): { first: boolean; close: () => boolean };
+  add(id: string, onChange: () => void): { close: () => boolean };
   /** Calls every watch of `id`, once the caller's own code has run (a microtask later). */
   signal(id: string): void;
   /** Signals every watch: after a lost connection, when notifications may have been missed. */
   signalAll(): void;
-  /** The ids watched now. */
-  ids(): string[];
   /** How many ids are watched. */
   readonly size: number;
   /** Ends every watch at once, as closing the store does. */
@@ -28,8 +26,9 @@ export interface Watches {
  *
  * @example
  * const watches = newWatches();
- * const { first, close } = watches.add(id, onChange);
- * if (first) await subscribe(id);
+ * const { close } = watches.add(id, onChange);
+ * // …
+ * if (close()) await unsubscribe(id);
  */
 export function newWatches(): Watches {
   const byId = new Map<string, Set<() => void>>();
@@ -50,11 +49,9 @@ export function newWatches(): Watches {
         if (open && !ended) onChange();
       };
       const listeners = byId.get(id) ?? new Set();
-      const first = listeners.size === 0;
       listeners.add(listener);
       byId.set(id, listeners);
       return {
-        first,
         close() {
           if (!open) return false;
           open = false;
@@ -72,7 +69,6 @@ export function newWatches(): Watches {
     signalAll() {
       for (const listeners of byId.values()) call(listeners);
     },
-    ids: () => [...byId.keys()],
     get size() {
       return byId.size;
     },
