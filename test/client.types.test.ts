@@ -11,7 +11,7 @@ import {
   type Result,
   type StepValue,
 } from "waymark/client";
-import type { FlowDescription, FlowRepresentation } from "waymark/contract";
+import type { FieldError, FlowDescription, FlowRepresentation } from "waymark/contract";
 import type { onboarding } from "../examples/onboarding/flow.ts";
 
 type Onboarding = typeof onboarding;
@@ -114,9 +114,7 @@ describe("client types", () => {
       // @ts-expect-error a success has no problem
       expect(result.problem).toBeUndefined();
     } else {
-      expectTypeOf(result.problem.errors).toEqualTypeOf<
-        { path: string; message: string }[] | undefined
-      >();
+      expectTypeOf(result.problem.errors).toEqualTypeOf<FieldError[] | undefined>();
       expectTypeOf(result.problem.status).toEqualTypeOf<number>();
     }
   });

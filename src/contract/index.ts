@@ -4,7 +4,7 @@
  */
 export type { FunnelReport, FunnelStep, FunnelVersion } from "./funnel.ts";
 export { failedFieldLabel } from "./funnel.ts";
-export type { FieldError, ProblemDocument } from "./problem.ts";
+export type { FieldError, FieldErrorCode, FieldErrorParam, ProblemDocument } from "./problem.ts";
 export type {
   CurrentStep,
   DescribedStep,

@@ -1,12 +1,53 @@
 /**
+ * Why a field was refused, stable across languages and schema libraries, so that a
+ * client can write its own message:
+ * - `required`: no value (an empty field is a missing one);
+ * - `invalid_type`: a value of the wrong JSON type (`params.expected`);
+ * - `too_small` / `too_big`: below `params.minimum` / above `params.maximum`
+ *   (`params.origin`: `string` counts characters, `array` items, `number` the value;
+ *   `params.inclusive`);
+ * - `invalid_format`: text not in `params.format` (`email`, `date`, `uri`, `regex`, …);
+ * - `invalid_value`: not one of the allowed values (`params.values`, when listed);
+ * - `not_multiple_of`: not a multiple of `params.divisor`;
+ * - `invalid_union`: matches none of the variants of a choice;
+ * - `unknown_key`: a key the step does not have;
+ * - `invalid_text`: text with U+0000 or an unpaired surrogate;
+ * - `custom`: the flow's own rule (a `check`, a refinement); its `message` is the text.
+ */
+export type FieldErrorCode =
+  | "required"
+  | "invalid_type"
+  | "too_small"
+  | "too_big"
+  | "invalid_format"
+  | "invalid_value"
+  | "not_multiple_of"
+  | "invalid_union"
+  | "unknown_key"
+  | "invalid_text"
+  | "custom";
+
+/** A value in a field error's `params`. */
+export type FieldErrorParam =
+  | string
+  | number
+  | boolean
+  | readonly (string | number | boolean | null)[];
+
+/**
  * A field-level problem with submitted data. `path` is an RFC 6901 JSON Pointer into the
- * step data (`""` for the whole body, `/email` for a field).
+ * step data (`""` for the whole body, `/email` for a field). `message` is in the language
+ * the request asked for (`Accept-Language`); `code` and `params` are the same in every
+ * language, for clients that translate themselves. Every error the server sends has a
+ * `code`; a flow's `check` may leave it out (it becomes `custom`).
  *
- * @example { path: "/dateOfBirth", message: "You must be at least 18 years old" }
+ * @example { path: "/items/0/qty", code: "too_small", params: { minimum: 1, inclusive: true, origin: "number" }, message: "Enter 1 or more" }
  */
 export interface FieldError {
   path: string;
   message: string;
+  code?: FieldErrorCode;
+  params?: Readonly<Record<string, FieldErrorParam>>;
 }
 
 /**

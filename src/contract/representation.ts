@@ -3,8 +3,12 @@ import type { FieldError } from "./problem.ts";
 /** A JSON Schema document (draft 2020-12), as the API hands it out to build forms. */
 export type JsonSchema = { readonly [keyword: string]: unknown };
 
-/** Where a step stands in one flow. */
-export type StepStatus = "done" | "current" | "pending" | "skipped";
+/**
+ * Where a step stands in one flow: `done`, `current`, `pending` (it will apply),
+ * `skipped` (it does not apply, decided by answers given), or `undecided` (whether it
+ * applies depends on an answer not given yet).
+ */
+export type StepStatus = "done" | "current" | "pending" | "skipped" | "undecided";
 
 /** Where a flow stands: `completed` once every applicable step is done (then read-only). */
 export type FlowStatus = "in_progress" | "completed";
@@ -135,6 +139,8 @@ export interface StepRepresentation<Data = Record<string, unknown>> {
 export interface FlowDescription {
   flow: string;
   title: string;
+  /** What the flow is for, in a sentence or two, when its definition gives one. */
+  description?: string;
   /** The version new flows start on. */
   definitionVersion: number;
   /** How long a flow lives after its last change, in milliseconds. */

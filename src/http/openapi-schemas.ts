@@ -193,8 +193,8 @@ export function sharedSchemas(contract: Contract, flows: readonly FlowFacts[]): 
       "A link to another resource of the API",
     ),
     StepStatus: choice(
-      ["done", "current", "pending", "skipped"],
-      "Where a step stands: skipped steps do not apply to this flow (their `when` is false)",
+      ["done", "current", "pending", "skipped", "undecided"],
+      "Where a step stands: skipped steps do not apply to this flow (their `when` is false, decided by answers given); undecided steps depend on an answer not given yet",
     ),
     FlowStatus: choice(
       ["in_progress", "completed"],

@@ -9,6 +9,7 @@ const statusText: Readonly<Record<Shown, string>> = {
   current: "Current",
   pending: "To do",
   skipped: "Skipped",
+  undecided: "To be decided",
 };
 
 /**
