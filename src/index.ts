@@ -39,6 +39,7 @@ export type {
   FlowDataOf,
   FlowDefinition,
   FlowDefinitionInput,
+  FlowMessages,
   FlowMigration,
   FlowOperation,
   FlowRecord,

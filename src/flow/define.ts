@@ -6,6 +6,7 @@ import type {
   FlowBuilder,
   FlowDefinition,
   FlowDefinitionInput,
+  FlowMessages,
   FlowMigration,
   FlowSettings,
   JsonSchema,
@@ -115,6 +116,10 @@ function settle(input: FlowSettings): Settled {
   return {
     name: input.name,
     title: input.title ?? readableName(input.name),
+    ...(input.description === undefined
+      ? {}
+      : { description: settleText(input.description, "description", where) }),
+    ...(input.messages === undefined ? {} : { messages: settleMessages(input.messages, where) }),
     version,
     ttlMs: parseDuration(input.ttl, where),
     ...(input.onComplete ? { onComplete: input.onComplete } : {}),
@@ -126,6 +131,41 @@ function settle(input: FlowSettings): Settled {
     recoverTokens: settleBoolean(input.recoverTokens, true, "recoverTokens", where),
     retired: settleRetired(input.retired, version, where),
   };
+}
+
+function settleText(value: unknown, setting: string, where: string): string {
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new Error(`${where}: ${setting} must be a non-empty string`);
+  }
+  return value;
+}
+
+/** A map of maps of strings, frozen, or a function (called per request, so left as it is). */
+function settleMessages(value: FlowMessages, where: string): FlowMessages {
+  if (typeof value === "function") return value;
+  if (typeof value !== "object" || value === null) {
+    throw new Error(
+      `${where}: messages must be an object by language, or a function of the language`,
+    );
+  }
+  const settled: Record<string, Readonly<Record<string, string>>> = {};
+  for (const [locale, texts] of Object.entries(value)) {
+    if (!/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/.test(locale)) {
+      throw new Error(
+        `${where}: messages: "${locale}" is not a language tag such as "de" or "pt-BR"`,
+      );
+    }
+    if (typeof texts !== "object" || texts === null) {
+      throw new Error(`${where}: messages.${locale} must map texts to their translations`);
+    }
+    for (const [text, translation] of Object.entries(texts)) {
+      if (typeof translation !== "string") {
+        throw new Error(`${where}: messages.${locale}["${text}"] must be a string`);
+      }
+    }
+    settled[locale] = Object.freeze({ ...texts });
+  }
+  return Object.freeze(settled);
 }
 
 function settleBoolean(

@@ -202,6 +202,23 @@ export interface AccessPolicy {
 }
 
 /**
+ * Translations of a flow's own texts, keyed by the text as the definition writes it
+ * (English, say): per BCP 47 language tag, a map from that text to its translation, or
+ * a function of the tag that returns such a map. A text without a translation is sent
+ * as written. A request's `Accept-Language` chooses among the languages given here and
+ * those Waymark ships (English, German, Arabic).
+ *
+ * @example
+ * messages: {
+ *   de: { "Personal information": "Persönliche Angaben", "Enter your first name": "Geben Sie Ihren Vornamen ein" },
+ *   ar: { "Personal information": "المعلومات الشخصية" },
+ * }
+ */
+export type FlowMessages =
+  | Readonly<Record<string, Readonly<Record<string, string>>>>
+  | ((locale: string) => Readonly<Record<string, string>> | undefined);
+
+/**
  * The settings of a flow besides its steps: what `defineFlow` takes before `.step` adds
  * the steps.
  *
@@ -213,6 +230,14 @@ export interface FlowSettings {
   name: string;
   /** A human-readable title for clients; defaults to a readable form of `name`. */
   title?: string | undefined;
+  /** What the flow is for, in a sentence or two: the wizard's start page shows it. */
+  description?: string | undefined;
+  /**
+   * Translations of the flow's own texts (see {@link FlowMessages}): its title and
+   * description, step titles, the `title` and `description` of schema fields and
+   * choices, and the messages its schemas and `check` give.
+   */
+  messages?: FlowMessages | undefined;
   /**
    * The definition version. Records keep the version they started on.
    * @default 1
@@ -362,6 +387,10 @@ export interface DefinedStep<
 export interface FlowDefinition<Steps extends readonly DefinedStep[] = readonly DefinedStep[]> {
   readonly name: string;
   readonly title: string;
+  /** What the flow is for; see {@link FlowSettings.description}. */
+  readonly description?: string | undefined;
+  /** Translations of the flow's texts; see {@link FlowMessages}. */
+  readonly messages?: FlowMessages | undefined;
   readonly version: number;
   readonly steps: Steps;
   readonly ttlMs: number;
