@@ -323,6 +323,11 @@ describe("web wizard", () => {
       throw new Error(`Tab never reached ${name}`);
     };
     await page.goto(server.url);
+    // The language switcher comes first, one button per language.
+    for (const language of ["English", "Deutsch", "العربية"]) {
+      await page.keyboard.press("Tab");
+      expect(await focused()).toMatchObject({ text: language, outline: "solid" });
+    }
     await page.keyboard.press("Tab");
     expect(await focused()).toMatchObject({ text: "Start", outline: "solid" });
     await page.keyboard.press("Enter");
@@ -358,6 +363,11 @@ describe("web wizard", () => {
     await page.keyboard.press("Enter");
     await wizard.expectStep("Review and accept");
 
+    // The review's Change buttons, one per done step, come before the form.
+    for (let section = 0; section < 3; section++) {
+      await page.keyboard.press("Tab");
+      expect(await focused()).toMatchObject({ text: "Change", outline: "solid" });
+    }
     await page.keyboard.press("Tab");
     expect(await focused()).toMatchObject({ name: "acceptTerms", outline: "solid" });
     await page.keyboard.press("Space");
