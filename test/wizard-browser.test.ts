@@ -37,14 +37,14 @@ describe("web wizard", () => {
     };
   }
 
-  it("an employee completes the onboarding from /, and the company step is skipped", async () => {
+  it("an employee completes the onboarding from /, and the company step, undecided at first, is skipped", async () => {
     const wizard = onboardingWizard(page);
     await page.goto(server.url);
     await wizard.start();
     expect(await wizard.progress()).toEqual([
       "Personal information: Current (on screen)",
       "Contract details: To do",
-      "Company details: Skipped",
+      "Company details: To be decided",
       "Review and accept: To do",
     ]);
     await wizard.fillPersonalInfo();

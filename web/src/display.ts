@@ -50,9 +50,6 @@ export interface Shown {
   form: { step: StepView; screen: StepScreen } | undefined;
 }
 
-/** The screens for flows, built on the controller's actions and state. */
-export type Display = ReturnType<typeof display>;
-
 /**
  * The functions that show flows, steps and problems, each clicking back into `actions`.
  *
