@@ -180,6 +180,8 @@ function continueLater(flow: Flow, options: StepScreenOptions): HTMLElement {
   const input = h("input", {
     id: "resume-link",
     type: "url",
+    // A URL reads left to right in any language: in Arabic, too, it starts at the left.
+    dir: "ltr",
     readonly: true,
     value: options.resumeUrl,
     "aria-describedby": "resume-warning",
