@@ -44,7 +44,8 @@ describe("web wizard", () => {
     expect(await wizard.progress()).toEqual([
       "Personal information: Current (on screen)",
       "Contract details: To do",
-      "Company details: Skipped",
+      // No contract type yet, so whether it applies is not known.
+      "Company details: To be decided",
       "Review and accept: To do",
     ]);
     await wizard.fillPersonalInfo();
