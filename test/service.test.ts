@@ -43,7 +43,7 @@ describe("flow use cases, without HTTP", () => {
     expect(started.plan.map((step) => step.status)).toEqual([
       "current",
       "pending",
-      "skipped",
+      "undecided",
       "pending",
     ]);
 

@@ -44,6 +44,7 @@ describe("web wizard", () => {
     expect(await wizard.progress()).toEqual([
       "Personal information: Current (on screen)",
       "Contract details: To do",
+      // No contract type yet, so whether it applies is not known.
       "Company details: To be decided",
       "Review and accept: To do",
     ]);

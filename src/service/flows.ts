@@ -20,6 +20,7 @@ import { isPlainObject } from "../flow/json.ts";
 import { placeRecord, type Settled, settleRecord } from "../flow/placement.ts";
 import { createRegistry, unknownFlow } from "../flow/registry.ts";
 import type { DefinedStep, FlowDefinition, FlowOperation, FlowRecord } from "../flow/types.ts";
+import { showPlan } from "../flow/undecided.ts";
 import { invalidFlowToken } from "../token/mode.ts";
 import { admitStart, admits, type Caller, newSecret } from "./access.ts";
 import { createEffects, tombstoneKey, vetoCompletion } from "./effects.ts";
@@ -91,7 +92,7 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
   const flowIdOf = (record: FlowRecord) => (tokens ? tokens.seal(record) : record.id);
 
   function view(definition: FlowDefinition, record: FlowRecord, flowId: string): FlowView {
-    const plan = planSteps(definition, record.data);
+    const plan = showPlan(definition, planSteps(definition, record.data), record.data);
     return { definition, record, flowId, etag: etagOf(record, flowId), plan };
   }
 
