@@ -1,6 +1,6 @@
 import type { DescribedStep, StepState } from "./api.ts";
 import { h } from "./dom.ts";
-import { pageLocale } from "./i18n/locale.ts";
+import { formatLocale } from "./i18n/format.ts";
 import { type ScreenMessage, t } from "./i18n/screen-messages.ts";
 
 type Shown = StepState["status"] | "editing";
@@ -52,7 +52,7 @@ function marker(shown: Shown, number: number): string {
 
 /** A step number in the page's digits, as the position line writes it. */
 function numeral(number: number): string {
-  return new Intl.NumberFormat(pageLocale()).format(number);
+  return new Intl.NumberFormat(formatLocale()).format(number);
 }
 
 /**

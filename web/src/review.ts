@@ -1,7 +1,7 @@
 import type { JsonSchema } from "./api.ts";
 import { h } from "./dom.ts";
 import { fieldsOf } from "./fields.ts";
-import { pageLocale } from "./i18n/locale.ts";
+import { formatLocale } from "./i18n/format.ts";
 import { t } from "./i18n/screen-messages.ts";
 import { summaryRows } from "./summary.ts";
 
@@ -20,7 +20,7 @@ export interface AnswerSection {
  * @example answers(step.schema, flow.data["personal-info"])
  */
 export function answers(schema: JsonSchema, data: Readonly<Record<string, unknown>>): HTMLElement {
-  const rows = summaryRows(fieldsOf(schema), data, pageLocale());
+  const rows = summaryRows(fieldsOf(schema), data, formatLocale());
   return h(
     "dl",
     {},

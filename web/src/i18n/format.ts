@@ -1,4 +1,18 @@
+import { shippedLocaleOf } from "../../../src/i18n/catalogue.ts";
 import { pageLocale } from "./locale.ts";
+
+/**
+ * The locale dates and numbers are written in: the browser's own variant of the page's
+ * language where it has one (`en-GB` writes "8 December", `en-US` "December 8"), else
+ * the page's language.
+ *
+ * @example formatLocale() // "en-GB" on a British English browser showing English
+ */
+export function formatLocale(): string {
+  const page = pageLocale();
+  const languages = navigator.languages ?? [navigator.language];
+  return languages.find((tag) => shippedLocaleOf(tag) === page) ?? page;
+}
 
 /**
  * A moment as a person reads it in the page's language, with its time zone, since the
@@ -8,7 +22,7 @@ import { pageLocale } from "./locale.ts";
  */
 export function dateTime(moment: Date): string {
   // dateStyle and timeStyle cannot be combined with timeZoneName: the parts are named.
-  return new Intl.DateTimeFormat(pageLocale(), {
+  return new Intl.DateTimeFormat(formatLocale(), {
     year: "numeric",
     month: "long",
     day: "numeric",
@@ -32,6 +46,10 @@ export function duration(ms: number): string {
     ["second", 1_000],
   ] as const;
   const [unit, size] = units.find(([, size]) => ms >= size && ms % size === 0) ?? ["second", 1_000];
-  const format = new Intl.NumberFormat(pageLocale(), { style: "unit", unit, unitDisplay: "long" });
+  const format = new Intl.NumberFormat(formatLocale(), {
+    style: "unit",
+    unit,
+    unitDisplay: "long",
+  });
   return format.format(Math.round(ms / size));
 }
