@@ -1,6 +1,7 @@
 import type { DescribedStep, StepState } from "./api.ts";
 import { h } from "./dom.ts";
 import { formatLocale } from "./i18n/format.ts";
+import { pageLocale } from "./i18n/locale.ts";
 import { type ScreenMessage, t } from "./i18n/screen-messages.ts";
 
 type Shown = StepState["status"] | "editing";
@@ -46,7 +47,8 @@ export function progress(steps: readonly StepState[], onScreen: number | undefin
 function marker(shown: Shown, number: number): string {
   if (shown === "done") return "✓";
   if (shown === "skipped") return "–";
-  if (shown === "undecided") return "?";
+  // Arabic writes its question mark mirrored.
+  if (shown === "undecided") return pageLocale() === "ar" ? "؟" : "?";
   return numeral(number);
 }
 
