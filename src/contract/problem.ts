@@ -62,7 +62,8 @@ export interface FieldError {
  * @example
  * { type: "urn:waymark:problem:invalid-step-data", title: "The step data is invalid", status: 422,
  *   detail: 'The data for step "personal-info" is invalid',
- *   errors: [{ path: "/email", message: "Enter an email address like name@example.com" }] }
+ *   errors: [{ path: "/email", code: "invalid_format", params: { format: "email" },
+ *     message: "Enter an email address like name@example.com" }] }
  */
 export interface ProblemDocument {
   type: string;

@@ -87,7 +87,9 @@ export async function schemaFieldErrors(
  * scalars and lists, and the message is translated by the flow's `messages` (Waymark's
  * own message for the code when it is empty or a library's default text).
  *
- * @example authoredFieldErrors([{ path: "/dateOfBirth", message: "You must be at least 18 years old" }], onboarding, "de")
+ * @example
+ * // With messages: { de: { "You must be at least 18 years old": "Sie müssen mindestens 18 Jahre alt sein" } }
+ * authoredFieldErrors([{ path: "/dateOfBirth", message: "You must be at least 18 years old" }], flow, "de")
  * // [{ path: "/dateOfBirth", code: "custom", params: {}, message: "Sie müssen mindestens 18 Jahre alt sein" }]
  */
 export function authoredFieldErrors(

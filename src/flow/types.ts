@@ -609,7 +609,7 @@ export interface RecordMigratedFrom {
 
 /**
  * A step a migration sent the user back to: {@link FlowRecord.returnedSteps}.
- * @example { data: { email: "ada@example" }, errors: [{ path: "/email", message: "Invalid email address" }] }
+ * @example { data: { email: "ada@example" }, errors: [{ path: "/email", code: "invalid_format", params: { format: "email" }, message: "Enter an email address like name@example.com" }] }
  */
 export interface ReturnedStep {
   data: Readonly<Record<string, unknown>>;
