@@ -289,6 +289,26 @@ describe("schemaAt", () => {
   });
 });
 
+describe("a missing field's message", () => {
+  // Regression: the extra validation with "" only looks for a message; it never makes a 500.
+  it("ignores a refinement that throws on an empty answer", async () => {
+    const throwsOnEmpty = z.string().refine((text) => {
+      if (text === "") throw new Error("cannot parse an empty code");
+      return true;
+    });
+    const flow = defineFlow({ name: "codes", ttl: "1d" }).step({
+      name: "s",
+      schema: z.strictObject({ promoCode: throwsOnEmpty }),
+    });
+    const [step] = flow.steps;
+    if (!step) throw new Error("the flow has its step");
+    const result = await validateStep(flow, step, {}, { now: new Date(), flow: {} });
+    expect(result.ok ? [] : result.error.errors).toEqual([
+      { path: "/promoCode", code: "required", params: {}, message: "Enter promo code" },
+    ]);
+  });
+});
+
 /** Schemas without a message of their author's, and data each refuses in many ways. */
 const shapes: Array<[string, StandardSchemaV1, JsonSchema | undefined, unknown[]]> = [
   [

@@ -276,8 +276,7 @@ export async function validateStep(
   const refused = screen(step, input, locale);
   if (refused.length > 0) return invalid(refused);
   const site = { flow: definition.name, step: step.name, hook: "schema" } as const;
-  const validate = async (data: unknown) =>
-    (await runUserCode(site, () => step.schema["~standard"].validate(data))).issues;
+  const validate = async (data: unknown) => (await step.schema["~standard"].validate(data)).issues;
   const result = await runUserCode(site, () => step.schema["~standard"].validate(input));
   if (result.issues) {
     const { jsonSchema } = step;

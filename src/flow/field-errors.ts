@@ -22,7 +22,11 @@ export interface IssueContext {
   /** The submitted step data. */
   input: Readonly<Record<string, unknown>>;
   locale: string;
-  /** Validates other data against the step's schema: its issues, none when it passes. */
+  /**
+   * Validates other data against the step's schema: its issues, none when it passes.
+   * Used only to find the author's message for an empty answer, so what it throws is
+   * ignored: a refinement that cannot take `""` does not turn a 422 into a 500.
+   */
   validate(data: unknown): Promise<readonly StandardSchemaV1.Issue[] | undefined>;
 }
 
@@ -53,16 +57,13 @@ export async function schemaFieldErrors(
     ({ missing, value, place, issue }) =>
       missing && value === undefined && isText(place.schemas, root) && hasParent(input, issue.keys),
   );
-  const emptyAnswers =
+  const empty =
     filled.length > 0
-      ? ((await context.validate(
-          withEmptyText(
-            input,
-            filled.map(({ issue }) => issue.keys),
-          ),
-        )) ?? [])
+      ? await emptyAnswerIssues(
+          context,
+          filled.map(({ issue }) => issue.keys),
+        )
       : [];
-  const empty = emptyAnswers.flatMap(classifyIssue);
   const reported = new Set<string>();
   const errors: FieldError[] = [];
   for (const { issue, value, place, missing } of found) {
@@ -127,6 +128,19 @@ export function screenedError(
   locale: string,
 ): FieldError {
   return { path, code, params, message: builtInMessage(code, params, locale) };
+}
+
+/** The schema's issues for the data with `""` at each place: one more validation. */
+async function emptyAnswerIssues(
+  context: IssueContext,
+  places: readonly (readonly PropertyKey[])[],
+): Promise<ClassifiedIssue[]> {
+  try {
+    const issues = await context.validate(withEmptyText(context.input, places));
+    return (issues ?? []).flatMap(classifyIssue);
+  } catch {
+    return [];
+  }
 }
 
 function missingMessage(
