@@ -1,11 +1,16 @@
 import { toJsonSchema } from "@valibot/to-json-schema";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { createWaymark, defineFlow, type FlowDefinition, type JsonSchema } from "waymark";
+import {
+  createWaymark,
+  defineFlow,
+  type FlowDefinition,
+  fieldErrorCodes,
+  type JsonSchema,
+} from "waymark";
 import type { FieldError, ProblemDocument } from "waymark/contract";
 import { createMemoryStore } from "waymark/store/memory";
 import { z } from "zod";
-import { fieldErrorCodes } from "../src/contract/problem.ts";
 import { isLibraryDefault } from "../src/flow/issues.ts";
 
 const translations = {
