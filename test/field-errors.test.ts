@@ -276,6 +276,8 @@ describe("schemaAt", () => {
     expect(either.schemas.map((schema) => schema.title)).toEqual(["X", "Y"]);
     expect(isChoice(schemaAt(root, ["pick", "kind"], { pick: {} }).schemas, root)).toBe(true);
     expect(isChoice(schemaAt(root, ["maybe"], {}).schemas, root)).toBe(false);
+    const nullableEnum = { anyOf: [{ type: "string", enum: ["a", "b"] }, { type: "null" }] };
+    expect(isChoice([nullableEnum], root)).toBe(true);
   });
 
   it.each([

@@ -41,6 +41,11 @@ export interface IssueContext {
  * (`min(1, "Enter a name")`), found by validating once more with `""` in each absent
  * text field; the issue's own author message (`z.string({ error: "Enter your name" })`);
  * any other author message for an empty answer; "Enter {label}" / "Choose {label}".
+ *
+ * @example
+ * // name: z.string().trim().min(1, "Enter a name"), submitted as {}
+ * await schemaFieldErrors(issues, { definition, jsonSchema, input: {}, locale: "en", validate })
+ * // [{ path: "/name", code: "required", params: {}, message: "Enter a name" }]
  */
 export async function schemaFieldErrors(
   issues: readonly StandardSchemaV1.Issue[],

@@ -48,7 +48,13 @@ export function isChoice(schemas: readonly Schema[], root: Schema, depth = 0): b
     if (typesOf(schema)?.includes("boolean")) return true;
     const variants = schema.anyOf ?? schema.oneOf;
     if (Array.isArray(variants)) {
-      return variants.filter((variant) => asSchema(variant).type !== "null").length > 1;
+      // A nullable field is a union with null: what it takes besides null decides.
+      const others = variants.filter((variant) => asSchema(variant).type !== "null");
+      const [only] = others;
+      return (
+        others.length > 1 ||
+        (only !== undefined && isChoice([resolve(only, root)], root, depth + 1))
+      );
     }
     return (
       typesOf(schema)?.includes("array") === true &&

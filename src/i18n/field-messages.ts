@@ -5,6 +5,8 @@ import { defineCatalogue, type MessageValues, shippedLocaleOf, translate } from 
  * Waymark's own message for each field error code, in English, German and Arabic (ICU
  * MessageFormat). `required` and `required_choose` name the field (`{label}`): "Enter
  * …" for text and numbers, "Choose …" for choices. The others read their `params`.
+ *
+ * @example translate(fieldMessages, "ar", "required_choose", { label: "النوع" }) // "اختر النوع"
  */
 export const fieldMessages = defineCatalogue({
   en: {
