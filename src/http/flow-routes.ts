@@ -7,6 +7,7 @@ import type { FlowService, FlowView } from "../service/types.ts";
 import { type BodyLimits, readJsonBody, readOptionalJsonBody } from "./body.ts";
 import { idempotent } from "./idempotency.ts";
 import type { LiveUpdatesHandler } from "./live-updates.ts";
+import { requestLocale } from "./locale.ts";
 import { methodNotAllowed } from "./problem.ts";
 import {
   flowDescription,
@@ -139,6 +140,7 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
         now: now(),
         preconditions: preconditionsOf(c),
         caller: callerOf(c),
+        locale: requestLocale(c.req.raw, service.registry.latest(flow)),
       }),
     );
     // The address changes in token mode, where the flow id is the sealed record.
