@@ -242,15 +242,19 @@ export function operation(
       };
       break;
   }
-  const { id, summary, text, responses, ...rest } = shape;
+  const { id, summary, text, responses, parameters: own = [], ...rest } = shape;
   const codes = problemCodes(kind, flow, step, contract);
   return {
     operationId: unique(id, ids),
     summary,
     description: `${text}\n\n${accessText(flow, kind, open)}`,
     tags: [flow.name],
+    parameters: [...(own as Schema[]), { $ref: "#/components/parameters/AcceptLanguage" }],
     ...rest,
-    responses: { ...(responses as Schema), ...problemResponses(codes, contract) },
+    responses: {
+      ...withContentLanguage(responses as Schema, headers.contentLanguage),
+      ...problemResponses(codes, contract),
+    },
     // Public by design (a description, a secret flow's start): declared anonymous, `[{}]`.
     // A capability flow's other operations declare nothing: their credential is the path.
     ...(open
@@ -261,6 +265,20 @@ export function operation(
         ? { security }
         : {}),
   };
+}
+
+/** The JSON answers among `responses`, each with the `Content-Language` it carries. */
+function withContentLanguage(responses: Schema, contentLanguage: Schema): Schema {
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, response]) => {
+      const { content, headers: given } = response as { content?: Schema; headers?: Schema };
+      if (!content?.["application/json"]) return [status, response];
+      return [
+        status,
+        { ...(response as Schema), headers: { ...given, "Content-Language": contentLanguage } },
+      ];
+    }),
+  );
 }
 
 function conditionalText(safe: boolean): string {
@@ -338,6 +356,14 @@ export function parameters(contract: Contract): Schema {
             schema: { type: "string", maxLength: 15, pattern: "^[0-9]{1,15}$" },
           },
         }),
+    AcceptLanguage: {
+      name: "Accept-Language",
+      in: "header",
+      required: false,
+      description:
+        "The languages the client prefers (RFC 9110 §12.5.4): titles, schema texts and problems come back in the best match among English, German, Arabic and the languages the flow translates into (a region falls back to its language: `de-AT` → `de`), and in English when none matches or the value cannot be read. The answer names it in `Content-Language`.",
+      schema: { type: "string", maxLength: 16_384, pattern: "^[A-Za-z0-9*,;=. _-]*$" },
+    },
     IdempotencyKey: {
       name: "Idempotency-Key",
       in: "header",
