@@ -108,7 +108,16 @@ export function sharedSchemas(contract: Contract, flows: readonly FlowFacts[]): 
           description: "`definition-error`: the flow whose code failed",
         },
         hook: choice(
-          ["when", "check", "schema", "beforeComplete", "onComplete", "authorize", "migrate"],
+          [
+            "when",
+            "check",
+            "schema",
+            "beforeComplete",
+            "onComplete",
+            "authorize",
+            "migrate",
+            "messages",
+          ],
           "`definition-error`: the code that failed",
         ),
         fromVersion: integer(
