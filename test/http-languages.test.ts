@@ -231,8 +231,50 @@ describe("a flow's messages", () => {
     const problem = await expectProblem(response, 500, "definition-error");
     expect(problem).toMatchObject({ flow: "broken", hook: "messages" });
     expect(JSON.stringify(problem)).not.toContain("ada@example.com");
-    // A problem needs no flow text: other answers are untouched.
+    // A problem needs no flow text: it is answered in German all the same.
+    expect(problem.title).toBe("Die Definition des Ablaufs ist fehlgeschlagen");
     const missing = await waymark.fetch(new Request(`${origin}/broken/nope`, { headers: de }));
     await expectProblem(missing, 404, "flow-not-found");
+  });
+
+  // Regression: the answer was rendered after the write, so a throwing messages function
+  // answered 500 for a write that had landed.
+  it("refuses a write before writing when its messages function throws", async () => {
+    const armed = { throws: false };
+    const flow = defineFlow({
+      name: "fragile",
+      ttl: "1h",
+      messages: (locale) => {
+        if (armed.throws) throw new TypeError("broken");
+        return locale === "de" ? { Name: "Name (de)" } : undefined;
+      },
+    })
+      .step({ name: "first", schema: z.object({ name: z.string().meta({ title: "Name" }) }) })
+      .step({ name: "second", schema: z.object({ done: z.boolean() }) });
+    const waymark = createWaymark({ flows: [flow], store: createMemoryStore() });
+    const call = (method: string, path: string, body?: unknown) =>
+      waymark.fetch(
+        new Request(`${origin}${path}`, {
+          method,
+          headers: { ...de, "content-type": "application/json" },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }),
+      );
+    const started = (await (await call("POST", "/fragile")).json()) as FlowView;
+    const path = `/fragile/${started.flowId}`;
+    armed.throws = true;
+    await expectProblem(
+      await call("PUT", `${path}/step/1`, { name: "Ada" }),
+      500,
+      "definition-error",
+    );
+    await expectProblem(await call("POST", "/fragile"), 500, "definition-error");
+    // Erasing needs no text: it works whatever the messages do.
+    armed.throws = false;
+    const read = (await (await call("GET", path)).json()) as FlowView;
+    expect(read.version).toBe(1);
+    expect(read.currentStep?.name).toBe("first");
+    armed.throws = true;
+    expect((await call("DELETE", path)).status).toBe(204);
   });
 });

@@ -16,6 +16,24 @@ export function localText(definition: FlowDefinition, locale: string, text: stri
   );
 }
 
+/**
+ * Runs a `messages` function for `locale` and each language it falls back to
+ * (`de-AT`, then `de`), as translating any text would: called before a write, a
+ * function that throws refuses the request before anything is written, not after.
+ * Nothing to run for messages given as an object.
+ *
+ * @throws WaymarkError `definition-error` (hook `messages`) when the function throws.
+ * @example checkMessages(onboarding, "de-AT") // runs messages("de-AT"), then messages("de")
+ */
+export function checkMessages(definition: FlowDefinition, locale: string): void {
+  const { messages } = definition;
+  if (typeof messages !== "function") return;
+  const parts = locale.split("-");
+  runUserCode({ flow: definition.name, hook: "messages" }, () => {
+    for (let size = parts.length; size > 0; size--) messages(parts.slice(0, size).join("-"));
+  });
+}
+
 /** Translated schemas, by step and locale; a definition's steps live as long as it does. */
 const translated = new WeakMap<DefinedStep, Map<string, JsonSchema>>();
 /** Languages kept per step: negotiation yields a handful, and the cap keeps it so. */

@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
 import { WaymarkError } from "../errors.ts";
+import { checkMessages } from "../flow/localize.ts";
 import { unknownFlow } from "../flow/registry.ts";
 import type { Caller } from "../service/access.ts";
 import { type Preconditions, representationTag } from "../service/preconditions.ts";
@@ -47,7 +48,7 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     const { store } = service;
     const caller = callerOf(c);
     const guarded = definition.access !== "capability";
-    const locale = requestLocale(c.req.raw, definition);
+    const locale = textLocaleOf(c);
     const response = await idempotent(
       c.req.raw,
       name,
@@ -77,7 +78,7 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
   app.get("/:flow", (c) => {
     const definition = service.registry.latest(c.req.param("flow"));
     if (!definition) throw unknownFlow(c.req.param("flow"));
-    const locale = requestLocale(c.req.raw, definition);
+    const locale = localeOf(c);
     return json(c, locale, flowDescription(definition, base, locale), {
       "cache-control": "no-cache",
     });
@@ -100,7 +101,7 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     // No body is needed; one that is sent is held to the limits of every other (413, 415, 400).
     await readOptionalJsonBody(c.req.raw, limits);
     const { flow, id } = c.req.param();
-    const locale = localeOf(c);
+    const locale = textLocaleOf(c);
     const input = { now: now(), preconditions: preconditionsOf(c, locale), caller: callerOf(c) };
     const recovered = await service.recover(flow, id, input);
     const moved =
@@ -155,7 +156,7 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     }
     const body = await readJsonBody(c.req.raw, limits);
     const { flow, id, step } = c.req.param();
-    const locale = localeOf(c);
+    const locale = textLocaleOf(c);
     const saved = await offeringRecovery(
       c,
       service.submit(flow, id, step, body, {
@@ -204,6 +205,18 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
    */
   function localeOf(c: Context): string {
     return requestLocale(c.req.raw, service.registry.latest(c.req.param("flow") ?? ""));
+  }
+
+  /**
+   * {@link localeOf} for a write, whose answer holds the flow's texts. Its `messages`
+   * function, if it has one, runs now: one that throws fails the request before it
+   * writes, not after.
+   */
+  function textLocaleOf(c: Context): string {
+    const locale = localeOf(c);
+    const definition = service.registry.latest(c.req.param("flow") ?? "");
+    if (definition) checkMessages(definition, locale);
+    return locale;
   }
 
   function notAllowed(c: Context, allow: string): never {
