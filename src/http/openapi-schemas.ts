@@ -1,9 +1,9 @@
 import { fieldErrorCodes } from "../contract/problem.ts";
-import { errorCodes, WaymarkError } from "../errors.ts";
+import { errorCodes } from "../errors.ts";
 import { flowEventTypes } from "../flow/events.ts";
 import type { Contract, FlowFacts, Schema } from "./openapi-flows.ts";
 import { storableText } from "./openapi-step-schema.ts";
-import { problemDocument, problemType } from "./problem.ts";
+import { problemTitles, problemType } from "./problem.ts";
 import { maxHistoryEvents } from "./representation.ts";
 
 /** A reference to a component schema. */
@@ -72,8 +72,8 @@ export function sharedSchemas(contract: Contract, flows: readonly FlowFacts[]): 
           examples: [problemType("flow-expired")],
         },
         title: choice(
-          errorCodes.map((code) => problemDocument(new WaymarkError(code, "")).title as string),
-          "The cause, for people: the same for every problem of a type",
+          errorCodes.flatMap(problemTitles),
+          "The cause, for people: the same for every problem of a type in one language (`Content-Language`)",
         ),
         status: integer(400, 599, "The HTTP status of the response"),
         detail: {
@@ -109,7 +109,16 @@ export function sharedSchemas(contract: Contract, flows: readonly FlowFacts[]): 
           description: "`definition-error`: the flow whose code failed",
         },
         hook: choice(
-          ["when", "check", "schema", "beforeComplete", "onComplete", "authorize", "migrate"],
+          [
+            "when",
+            "check",
+            "schema",
+            "beforeComplete",
+            "onComplete",
+            "authorize",
+            "migrate",
+            "messages",
+          ],
           "`definition-error`: the code that failed",
         ),
         fromVersion: integer(
