@@ -1,4 +1,5 @@
 export type * from "./contract/index.ts";
+export { fieldErrorCodes } from "./contract/problem.ts";
 export type { Deliverer } from "./delivery/deliverer.ts";
 export type { WebhookEndpoint } from "./delivery/destinations.ts";
 export { type ErrorCode, errorCodes, type FieldError, WaymarkError } from "./errors.ts";

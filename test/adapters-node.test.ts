@@ -287,7 +287,14 @@ describe("toNodeListener in Express 5", () => {
         body: JSON.stringify(JSON.stringify(personalInfo)),
       });
       const problem = await expectProblem(response, 422, "invalid-step-data");
-      expect(problem.errors).toEqual([{ path: "", message: "Expected a JSON object" }]);
+      expect(problem.errors).toEqual([
+        {
+          path: "",
+          code: "invalid_type",
+          params: { expected: "object" },
+          message: "Expected a JSON object",
+        },
+      ]);
     } finally {
       await mounted.close();
     }

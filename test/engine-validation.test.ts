@@ -39,7 +39,9 @@ describe("submitStep: validation", () => {
 
   it("refuses an unknown key, naming it", async () => {
     const errors = invalid(await submit(fresh(), "1", { ...personalInfo, nickname: "Ada" }));
-    expect(errors).toEqual([{ path: "/nickname", message: "Unknown key" }]);
+    expect(errors).toEqual([
+      { path: "/nickname", code: "unknown_key", params: {}, message: "Unknown key" },
+    ]);
   });
 
   it.each(["__proto__", "constructor", "prototype"])(
@@ -48,7 +50,9 @@ describe("submitStep: validation", () => {
       const input: unknown = JSON.parse(`{"${key}": {"polluted": true}, "firstName": "Ada"}`);
       expect(Object.keys(input as object)).toContain(key);
       const errors = invalid(await submit(fresh(), "1", input));
-      expect(errors).toEqual([{ path: `/${key}`, message: "Unknown key" }]);
+      expect(errors).toEqual([
+        { path: `/${key}`, code: "unknown_key", params: {}, message: "Unknown key" },
+      ]);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     },
   );
@@ -57,7 +61,9 @@ describe("submitStep: validation", () => {
   it("escapes ~ and / in the path of an unknown key", async () => {
     const flow = adHocFlow(defineStep({ name: "a", schema: z.strictObject({ x: z.string() }) }));
     const errors = invalid(await submitTo(flow, fresh(flow), "a", { x: "1", "a/b~c": 1 }));
-    expect(errors).toEqual([{ path: "/a~1b~0c", message: "Unknown key" }]);
+    expect(errors).toEqual([
+      { path: "/a~1b~0c", code: "unknown_key", params: {}, message: "Unknown key" },
+    ]);
   });
 
   // Regression: forbidden keys are refused anywhere in step data, not only at the top.
@@ -82,7 +88,12 @@ describe("submitStep: validation", () => {
     ["undefined", undefined],
   ])("refuses %s as the whole body", async (_, input) => {
     expect(invalid(await submit(fresh(), "1", input))).toEqual([
-      { path: "", message: "Expected a JSON object" },
+      {
+        path: "",
+        code: "invalid_type",
+        params: { expected: "object" },
+        message: "Expected a JSON object",
+      },
     ]);
   });
 
@@ -95,7 +106,12 @@ describe("submitStep: validation", () => {
     it("refuses someone turning 18 tomorrow", async () => {
       const result = await submit(fresh(), "1", { ...personalInfo, dateOfBirth: "2008-06-16" });
       expect(invalid(result)).toEqual([
-        { path: "/dateOfBirth", message: "You must be at least 18 years old" },
+        {
+          path: "/dateOfBirth",
+          code: "custom",
+          params: {},
+          message: "You must be at least 18 years old",
+        },
       ]);
     });
 
@@ -179,7 +195,14 @@ describe("submitStep: validation", () => {
       ["2", employee],
     ]);
     const errors = invalid(await submit(record, "4", { acceptTerms: false }));
-    expect(errors).toEqual([{ path: "/acceptTerms", message: "You must accept the terms" }]);
+    expect(errors).toEqual([
+      {
+        path: "/acceptTerms",
+        code: "invalid_value",
+        params: { values: [true] },
+        message: "You must accept the terms",
+      },
+    ]);
   });
 
   it("saves the schema's output, not the raw input", async () => {
@@ -200,16 +223,31 @@ describe("submitStep: validation", () => {
       await submit(fresh(), "1", { ...personalInfo, firstName: "Ada\u0000", lastName: "x" }),
     );
     expect(errors).toEqual([
-      { path: "/firstName", message: "Text may not contain U+0000 or lone surrogates" },
+      {
+        path: "/firstName",
+        code: "invalid_text",
+        params: {},
+        message: "Text may not contain U+0000 or lone surrogates",
+      },
     ]);
     const keyed = invalid(await submit(fresh(), "1", { ...personalInfo, "a\u0000": 1 }));
-    expect(keyed).toContainEqual({ path: "/a\u0000", message: "Unknown key" });
+    expect(keyed).toContainEqual({
+      path: "/a\u0000",
+      code: "unknown_key",
+      params: {},
+      message: "Unknown key",
+    });
   });
 
   it("refuses a lone surrogate, which PostgreSQL could not store", async () => {
     const errors = invalid(await submit(fresh(), "1", { ...personalInfo, lastName: "Ada\ud800" }));
     expect(errors).toEqual([
-      { path: "/lastName", message: "Text may not contain U+0000 or lone surrogates" },
+      {
+        path: "/lastName",
+        code: "invalid_text",
+        params: {},
+        message: "Text may not contain U+0000 or lone surrogates",
+      },
     ]);
   });
 });

@@ -159,9 +159,10 @@ async function expectValidData(record: FlowRecord, at: Date): Promise<void> {
     const result = await step.schema["~standard"].validate(saved);
     expect(result.issues, `saved "${name}" fails its schema`).toBeUndefined();
     const { [name]: _, ...flow } = record.data;
-    expect(step.check?.(saved, { now: at, flow }) ?? [], `saved "${name}" fails its check`).toEqual(
-      [],
-    );
+    expect(
+      step.check?.(saved, { now: at, flow, locale: "en" }) ?? [],
+      `saved "${name}" fails its check`,
+    ).toEqual([]);
   }
 }
 

@@ -345,7 +345,9 @@ describe("submitStep: checks that depend on other steps", () => {
   it("runs a step's check against the other steps' saved data", async () => {
     const record = await walk([["plan", { tier: "free" }]], shop);
     const errors = refused(await submitTo(shop, record, "seats", { count: 6 })).errors;
-    expect(errors).toEqual([{ path: "/count", message: "Too many seats for this plan" }]);
+    expect(errors).toEqual([
+      { path: "/count", code: "custom", params: {}, message: "Too many seats for this plan" },
+    ]);
   });
 
   it("drops a later step whose check no longer passes after an earlier edit", async () => {

@@ -44,10 +44,30 @@ describe("migrateRecord", () => {
     const { record: migrated, returned } = await migrateRecord([signupV2], record, later);
     expect(migrated.data).not.toHaveProperty("plan");
     expect(migrated.returnedSteps).toEqual({
-      plan: { data: { tier: "free" }, errors: [{ path: "/tier", message: "Choose a paid tier" }] },
+      plan: {
+        data: { tier: "free" },
+        errors: [
+          {
+            path: "/tier",
+            code: "invalid_value",
+            params: { values: ["team", "enterprise"] },
+            message: "Choose a paid tier",
+          },
+        ],
+      },
     });
     expect(returned).toEqual([
-      { step: "plan", errors: [{ path: "/tier", message: "Choose a paid tier" }] },
+      {
+        step: "plan",
+        errors: [
+          {
+            path: "/tier",
+            code: "invalid_value",
+            params: { values: ["team", "enterprise"] },
+            message: "Choose a paid tier",
+          },
+        ],
+      },
     ]);
   });
 
@@ -61,7 +81,7 @@ describe("migrateRecord", () => {
     // v2 renamed the field; v3 refuses the address, so the step goes back with v2's shape.
     expect(migrated.returnedSteps?.contact).toEqual({
       data: { fullName: "Ada Lovelace", email: "ada@mail.example", country: "NL" },
-      errors: [{ path: "/email", message: "Use a work email" }],
+      errors: [{ path: "/email", code: "custom", params: {}, message: "Use a work email" }],
     });
   });
 

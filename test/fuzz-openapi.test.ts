@@ -53,14 +53,19 @@ describe("fuzzing from the OpenAPI document", () => {
     const read = operationsOf(document).find(
       (o) => o.method === "GET" && o.template === "/onboarding/{flowId}",
     ) as Operation;
-    const json = { "content-type": "application/json", etag: '"v1"', "cache-control": "no-store" };
+    const json = {
+      "content-type": "application/json",
+      etag: '"v1"',
+      "cache-control": "no-store",
+      "content-language": "en",
+    };
     expect(await check(read, new Response("{}", { status: 418, headers: json }))).toMatch(
       /not documented/,
     );
     expect(await check(read, new Response('{"flowId":1}', { headers: json }))).toMatch(
       /does not match/,
     );
-    const noType = { etag: '"v1"', "cache-control": "no-store" };
+    const noType = { etag: '"v1"', "cache-control": "no-store", "content-language": "en" };
     expect(await check(read, new Response("{}", { headers: noType }))).toMatch(/media type/);
   });
 

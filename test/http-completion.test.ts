@@ -40,7 +40,12 @@ describe("beforeComplete", () => {
       "invalid-step-data",
     );
     expect(refused.errors).toEqual([
-      { path: "/email", message: "This email is already registered" },
+      {
+        path: "/email",
+        code: "custom",
+        params: {},
+        message: "This email is already registered",
+      },
     ]);
     // Called once, before the compare-and-set, with the data as it would have been saved.
     expect(seen.at(-1)?.data).toEqual({

@@ -56,7 +56,7 @@ describe("CORS", () => {
       expect(response.headers.get("access-control-allow-origin")).toBe(app);
       expect(response.headers.get("access-control-allow-methods")).toBe("GET,HEAD,POST,PUT,DELETE");
       expect(response.headers.get("access-control-allow-headers")?.toLowerCase()).toBe(
-        "content-type,if-match,if-none-match,idempotency-key,authorization",
+        "content-type,if-match,if-none-match,idempotency-key,authorization,accept-language",
       );
       expect(response.headers.get("access-control-max-age")).toBe("600");
       expect(response.headers.get("vary")).toContain("Origin");

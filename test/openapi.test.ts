@@ -267,15 +267,18 @@ describe("OpenAPI document: headers and limits", () => {
     for (const found of operationsOf(document)) {
       const responses = responsesOf(document, found.operation);
       if (found.method === "post" && found.path.endsWith("/recover")) {
-        expect(names(found)).toEqual(["flowId", "If-Match", "If-None-Match"]);
-      } else if (found.method === "post") expect(names(found)).toEqual(["Idempotency-Key"]);
-      else if (found.path === "/onboarding") expect(names(found)).toEqual([]);
+        expect(names(found)).toEqual(["flowId", "If-Match", "If-None-Match", "Accept-Language"]);
+      } else if (found.method === "post") {
+        expect(names(found)).toEqual(["Idempotency-Key", "Accept-Language"]);
+      } else if (found.path === "/onboarding") expect(names(found)).toEqual(["Accept-Language"]);
       else if (found.path.endsWith("/events")) {
-        expect(names(found)).toEqual(["flowId", "Last-Event-ID"]);
+        expect(names(found)).toEqual(["flowId", "Last-Event-ID", "Accept-Language"]);
         expect(Object.keys(responses[200]?.content as object)).toEqual(["text/event-stream"]);
         expect(responses[503]?.headers).toMatchObject({ "Retry-After": { required: true } });
         continue;
-      } else expect(names(found)).toEqual(["flowId", "If-Match", "If-None-Match"]);
+      } else {
+        expect(names(found)).toEqual(["flowId", "If-Match", "If-None-Match", "Accept-Language"]);
+      }
       if (found.method === "get" && found.path !== "/onboarding") {
         expect(responses[200]?.headers).toHaveProperty("ETag");
         expect(responses[304]?.headers).toHaveProperty("ETag");

@@ -1,5 +1,6 @@
 import { defineFlow } from "waymark";
 import { z } from "zod";
+import { onboardingMessages } from "./messages.ts";
 
 /** A required YYYY-MM-DD date; `missing` is the message for an absent or invalid one. */
 const date = (missing: string) => z.iso.date({ error: missing });
@@ -21,10 +22,13 @@ function isAtLeast(years: number, dateOfBirth: string, now: Date): boolean {
 /**
  * The seed's four-step onboarding. Step 3 applies to contractors only; submitting the
  * review completes the flow. Each `.step` sees the earlier steps' data typed by name.
+ * Its texts are written in English and translated into German and Arabic by `messages`.
  */
 export const onboarding = defineFlow({
   name: "onboarding",
   title: "Onboarding",
+  description: "Tell us about yourself and your contract so that we can get your first day ready.",
+  messages: onboardingMessages,
   version: 1,
   ttl: "7d",
 })
@@ -50,7 +54,13 @@ export const onboarding = defineFlow({
     title: "Contract details",
     schema: z.strictObject({
       contractType: z
-        .enum(["employee", "contractor"], { error: "Choose a contract type" })
+        .union(
+          [
+            z.literal("employee").meta({ title: "Employee" }),
+            z.literal("contractor").meta({ title: "Contractor" }),
+          ],
+          { error: "Choose a contract type" },
+        )
         .meta({ title: "Contract type" }),
       startDate: date("Enter your start date").meta({ title: "Start date" }),
       role: text(100, "Enter your role").meta({ title: "Role" }),

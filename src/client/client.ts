@@ -38,12 +38,17 @@ import { flowUrls } from "./urls.ts";
  * if (!saved.ok) console.log(saved.problem.errors); // [{ path: "/email", message: "…" }]
  * // After a reload: the id (and, for `secret` flows, the secret) is all it takes.
  * const again = client.resume(flow.id, { secret: flow.secret });
+ * @example
+ * // In German, then in Arabic when the person switches language.
+ * const client = createClient<typeof onboarding>({ baseUrl: "/api", flow: "onboarding", language: "de" });
+ * client.setLanguage("ar");
  */
 export function createClient<Flow extends FlowDefinition = FlowDefinition>(
   options: ClientOptions,
 ): Client<Flow> {
+  let language = options.language;
   const context: HandleContext = {
-    send: createSend(options),
+    send: createSend(options, () => language),
     urls: flowUrls(options.baseUrl, options.flow),
     policy: retryPolicy(options.retry),
   };
@@ -93,6 +98,14 @@ export function createClient<Flow extends FlowDefinition = FlowDefinition>(
       return toResult(
         await withRetries(policy, () => send({ method: "GET", url: urls.flow }), isTransient),
       );
+    },
+
+    get language() {
+      return language;
+    },
+
+    setLanguage(next) {
+      language = next;
     },
   };
 }

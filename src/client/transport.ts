@@ -28,14 +28,20 @@ const defaultTimeoutMs = 20_000;
 /**
  * The one place requests go out. A network failure, a `fetch` that throws and a
  * timeout all become a status-0 problem; every status comes back as an answer.
+ * `language` is read for each request, so a change applies to the next one.
  */
-export function createSend(options: ClientOptions): Send {
+export function createSend(
+  options: ClientOptions,
+  language: () => string | undefined = () => options.language,
+): Send {
   const fetchRequest = options.fetch ?? ((request: Request) => globalThis.fetch(request));
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
 
   return async (call) => {
     const headers = new Headers(await extraHeaders(options.headers));
     headers.set("accept", "application/json, application/problem+json");
+    const tag = language();
+    if (tag !== undefined) headers.set("accept-language", tag);
     if (call.json !== undefined) headers.set("content-type", "application/json");
     for (const [name, value] of Object.entries(call.headers ?? {})) headers.set(name, value);
     const signal = AbortSignal.timeout(timeoutMs);

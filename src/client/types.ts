@@ -153,6 +153,17 @@ export interface ClientOptions {
    * @default { attempts: 3, baseDelayMs: 250, maxDelayMs: 5000 }
    */
   retry?: RetryOptions | false | undefined;
+  /**
+   * The language to ask answers in, sent as `Accept-Language` (RFC 9110 §12.5.4): a
+   * language tag (`"de"`, `"ar"`, `"de-AT"`) or a whole header value
+   * (`"de-AT, de;q=0.9, en;q=0.5"`). The server answers in the best match among the
+   * languages it ships and those the flow translates into, and English when none
+   * matches; titles, schema texts and problems come back in it. Change it later with
+   * {@link Client.setLanguage}. It wins over an `Accept-Language` in `headers`.
+   * Without it, a browser sends its own `Accept-Language`; Node sends none (English).
+   * @example "de"
+   */
+  language?: string | undefined;
 }
 
 /**
@@ -282,4 +293,18 @@ export interface Client<Flow extends FlowDefinition = FlowDefinition> {
   resume(flowId: string, options?: ResumeOptions): FlowHandle<Flow>;
   /** Describes the flow without starting one (`GET /{flow}`): its steps, their schemas, its access mode. */
   describe(): Promise<Result<FlowDescription>>;
+  /** The `Accept-Language` the client sends (see {@link ClientOptions.language}). */
+  readonly language: string | undefined;
+  /**
+   * Changes the language of every later request of this client and of its flow handles,
+   * when the person using it switches language; `undefined` stops sending
+   * `Accept-Language`. A handle's next `get()` then answers the flow in the new
+   * language: the server's entity tag names the language, so the cached copy in the old
+   * one is not reused.
+   *
+   * @example
+   * client.setLanguage("ar");
+   * const read = await flow.get(); // titles and schema texts in Arabic
+   */
+  setLanguage(language: string | undefined): void;
 }

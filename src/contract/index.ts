@@ -5,6 +5,7 @@
 export type { FunnelReport, FunnelStep, FunnelVersion } from "./funnel.ts";
 export { failedFieldLabel } from "./funnel.ts";
 export type { FieldError, FieldErrorCode, FieldErrorParam, ProblemDocument } from "./problem.ts";
+export { fieldErrorCodes } from "./problem.ts";
 export type {
   CurrentStep,
   DescribedStep,

@@ -14,18 +14,22 @@
  * - `invalid_text`: text with U+0000 or an unpaired surrogate;
  * - `custom`: the flow's own rule (a `check`, a refinement); its `message` is the text.
  */
-export type FieldErrorCode =
-  | "required"
-  | "invalid_type"
-  | "too_small"
-  | "too_big"
-  | "invalid_format"
-  | "invalid_value"
-  | "not_multiple_of"
-  | "invalid_union"
-  | "unknown_key"
-  | "invalid_text"
-  | "custom";
+export type FieldErrorCode = (typeof fieldErrorCodes)[number];
+
+/** Every {@link FieldErrorCode}, in the order the list above explains them. */
+export const fieldErrorCodes = [
+  "required",
+  "invalid_type",
+  "too_small",
+  "too_big",
+  "invalid_format",
+  "invalid_value",
+  "not_multiple_of",
+  "invalid_union",
+  "unknown_key",
+  "invalid_text",
+  "custom",
+] as const;
 
 /** A value in a field error's `params`. */
 export type FieldErrorParam =
@@ -58,7 +62,8 @@ export interface FieldError {
  * @example
  * { type: "urn:waymark:problem:invalid-step-data", title: "The step data is invalid", status: 422,
  *   detail: 'The data for step "personal-info" is invalid',
- *   errors: [{ path: "/email", message: "Enter an email address like name@example.com" }] }
+ *   errors: [{ path: "/email", code: "invalid_format", params: { format: "email" },
+ *     message: "Enter an email address like name@example.com" }] }
  */
 export interface ProblemDocument {
   type: string;

@@ -1,6 +1,6 @@
-import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { type FieldError, WaymarkError } from "../errors.ts";
-import { isJsonEqual, isPlainObject } from "./json.ts";
+import { authoredFieldErrors, schemaFieldErrors, screenedError } from "./field-errors.ts";
+import { isJsonEqual, isPlainObject, pointer } from "./json.ts";
 import type {
   DefinedStep,
   FlowData,
@@ -10,6 +10,8 @@ import type {
   StepStatus,
 } from "./types.ts";
 import { asBoolean, asFieldErrors, plainJsonObject, runUserCode } from "./user-code.ts";
+
+export { pointer } from "./json.ts";
 
 /** The outcome of {@link submitStep}: the next record, or why nothing changes. */
 export type SubmitResult =
@@ -132,9 +134,11 @@ export function isExpired(record: FlowRecord, now: Date): boolean {
  * that stop applying lose their data; later steps whose `check` now fails are reset.
  * Identical data is a no-op (`changed: false`), even on a completed flow, so a retried
  * final submission gets the same answer; any other write to a completed flow is refused.
+ * Field errors are worded in `locale` (a BCP 47 tag, like `now` an input: the engine
+ * reads no request), and `check` is given it.
  *
  * @example
- * const result = await submitStep(onboarding, record, findStep(onboarding, "1")!, data, new Date());
+ * const result = await submitStep(onboarding, record, findStep(onboarding, "1")!, data, new Date(), "de");
  * if (result.ok && result.changed) await store.save(result.record, record.version);
  */
 export async function submitStep(
@@ -143,6 +147,7 @@ export async function submitStep(
   step: DefinedStep,
   input: unknown,
   now: Date,
+  locale = "en",
 ): Promise<SubmitResult> {
   if (isExpired(record, now)) return refused(expired());
   const plan = planSteps(definition, record.data);
@@ -155,10 +160,11 @@ export async function submitStep(
   }
 
   const { [step.name]: _, ...others } = record.data;
-  const validated = await validateStep(definition, step, input, { now, flow: others });
+  const validated = await validateStep(definition, step, input, { now, flow: others, locale });
   if (!validated.ok) return current ? validated : refused(completedFlow());
 
-  const data = replan(definition, { ...record.data, [step.name]: validated.value }, step, now);
+  const proposed = { ...record.data, [step.name]: validated.value };
+  const data = replan(definition, proposed, step, { now, locale });
   if (isJsonEqual(data, record.data)) {
     return { ok: true, record, changed: false, completed: false };
   }
@@ -246,7 +252,8 @@ export type Validated =
 /**
  * Checks one step's data as a submission would: screening, the schema, then `check`
  * with the other steps' data. Resolves the schema's output, or `invalid-step-data`
- * with every field error.
+ * with every field error, each with a `code`, `params` and a message in
+ * `context.locale` ("en" when not given; see {@link schemaFieldErrors}).
  *
  * @throws WaymarkError `definition-error` when the schema or `check` throws.
  */
@@ -254,28 +261,35 @@ export async function validateStep(
   definition: FlowDefinition,
   step: DefinedStep,
   input: unknown,
-  context: { now: Date; flow: FlowData },
+  context: { now: Date; flow: FlowData; locale?: string | undefined },
 ): Promise<Validated> {
+  const locale = context.locale ?? "en";
   const invalid = (errors: readonly FieldError[]): Validated => ({
     ok: false,
     error: new WaymarkError("invalid-step-data", `The data for step "${step.name}" is invalid`, {
       errors,
     }),
   });
-  if (!isPlainObject(input)) return invalid([{ path: "", message: "Expected a JSON object" }]);
-  const refused = screen(step, input);
+  if (!isPlainObject(input)) {
+    return invalid([screenedError("", "invalid_type", { expected: "object" }, locale)]);
+  }
+  const refused = screen(step, input, locale);
   if (refused.length > 0) return invalid(refused);
-  const site = { flow: definition.name, step: step.name };
-  const result = await runUserCode({ ...site, hook: "schema" }, () =>
-    step.schema["~standard"].validate(input),
-  );
-  if (result.issues) return invalid(result.issues.map(toFieldError));
+  const site = { flow: definition.name, step: step.name, hook: "schema" } as const;
+  const validate = async (data: unknown) => (await step.schema["~standard"].validate(data)).issues;
+  const result = await runUserCode(site, () => step.schema["~standard"].validate(input));
+  if (result.issues) {
+    const { jsonSchema } = step;
+    return invalid(
+      await schemaFieldErrors(result.issues, { definition, jsonSchema, input, locale, validate }),
+    );
+  }
   const output = result.value;
-  const value = runUserCode({ ...site, hook: "schema" }, () => plainJsonObject(output));
+  const value = runUserCode(site, () => plainJsonObject(output));
   const problems = runUserCode({ ...site, hook: "check" }, () =>
-    asFieldErrors(step.check?.(value, context)),
+    asFieldErrors(step.check?.(value, { now: context.now, flow: context.flow, locale })),
   );
-  if (problems.length > 0) return invalid(problems);
+  if (problems.length > 0) return invalid(authoredFieldErrors(problems, definition, locale));
   return { ok: true, value };
 }
 
@@ -287,7 +301,7 @@ function replan(
   definition: FlowDefinition,
   proposed: FlowData,
   changed: DefinedStep,
-  now: Date,
+  context: { now: Date; locale: string },
 ): FlowData {
   const data: Record<string, FlowData[string]> = { ...proposed };
   for (const step of definition.steps) {
@@ -298,7 +312,7 @@ function replan(
       const { [step.name]: _, ...others } = data;
       const site = { flow: definition.name, step: step.name, hook: "check" } as const;
       const problems = runUserCode(site, () =>
-        asFieldErrors(step.check?.(saved, { now, flow: others })),
+        asFieldErrors(step.check?.(saved, { ...context, flow: others })),
       );
       if (problems.length > 0) delete data[step.name];
     }
@@ -312,13 +326,13 @@ function replan(
  * refuses both) at any depth, and top-level keys outside `properties` when the JSON Schema closes the object.
  * Screening here names each place, whatever the schema library does with extras.
  */
-function screen(step: DefinedStep, input: Record<string, unknown>): FieldError[] {
+function screen(step: DefinedStep, input: Record<string, unknown>, locale: string): FieldError[] {
   const { properties, additionalProperties } = step.jsonSchema;
   const known =
     additionalProperties === false && isPlainObject(properties) ? properties : undefined;
   const found: FieldError[] = Object.keys(input)
     .filter((key) => known !== undefined && !forbiddenKeys.has(key) && !Object.hasOwn(known, key))
-    .map((key) => ({ path: pointer([key]), message: "Unknown key" }));
+    .map((key) => screenedError(pointer([key]), "unknown_key", {}, locale));
   // Each value with the keys leading to it, as a chain spelled out only for an error.
   type Place = { parent: Place; key: string } | undefined;
   const keysOf = (place: Place): string[] => (place ? [...keysOf(place.parent), place.key] : []);
@@ -326,15 +340,12 @@ function screen(step: DefinedStep, input: Record<string, unknown>): FieldError[]
   for (let item = stack.pop(); item; item = stack.pop()) {
     const [node, place] = item;
     if (typeof node === "string" && !storable(node)) {
-      found.push({
-        path: pointer(keysOf(place)),
-        message: "Text may not contain U+0000 or lone surrogates",
-      });
+      found.push(screenedError(pointer(keysOf(place)), "invalid_text", {}, locale));
     }
     if (typeof node !== "object" || node === null) continue;
     for (const [key, child] of Object.entries(node)) {
       if (forbiddenKeys.has(key) || !storable(key)) {
-        found.push({ path: pointer([...keysOf(place), key]), message: "Unknown key" });
+        found.push(screenedError(pointer([...keysOf(place), key]), "unknown_key", {}, locale));
       } else stack.push([child, { parent: place, key }]);
     }
   }
@@ -355,20 +366,4 @@ export function applies(definition: FlowDefinition, step: DefinedStep, data: Flo
   if (!step.when) return true;
   const site = { flow: definition.name, step: step.name, hook: "when" } as const;
   return runUserCode(site, () => asBoolean(step.when?.(data)));
-}
-
-function toFieldError(issue: StandardSchemaV1.Issue): FieldError {
-  const keys = (issue.path ?? []).map((segment) =>
-    typeof segment === "object" ? segment.key : segment,
-  );
-  return { path: pointer(keys), message: issue.message };
-}
-
-/**
- * RFC 6901 JSON Pointer for a list of keys.
- *
- * @example pointer(["address", "a/b"]) // "/address/a~1b"
- */
-export function pointer(keys: readonly PropertyKey[]): string {
-  return keys.map((key) => `/${String(key).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
 }

@@ -34,3 +34,12 @@ export function canonicalJson(value: unknown): string {
   }
   return JSON.stringify(value) ?? "undefined";
 }
+
+/**
+ * RFC 6901 JSON Pointer for a list of keys.
+ *
+ * @example pointer(["address", "a/b"]) // "/address/a~1b"
+ */
+export function pointer(keys: readonly PropertyKey[]): string {
+  return keys.map((key) => `/${String(key).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
+}

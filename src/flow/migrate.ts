@@ -9,7 +9,7 @@ import { plainJsonObject, runUserCode } from "./user-code.ts";
  *
  * @example
  * const { record, returned } = await migrateRecord(registry.migrationsFrom("onboarding", 1), old, now);
- * returned // [{ step: "personal-info", errors: [{ path: "/email", message: "Invalid email" }] }]
+ * returned // [{ step: "personal-info", errors: [{ path: "/email", code: "invalid_format", params: { format: "email" }, message: "Enter an email address like name@example.com" }] }]
  */
 export interface Migrated {
   record: FlowRecord;

@@ -25,6 +25,12 @@ export interface CheckContext<Data = FlowData> {
   now: Date;
   /** The saved data of the flow's other steps; in a `.step` chain, the earlier ones, typed. */
   flow: Data;
+  /**
+   * The language the request is answered in (a BCP 47 tag such as `"de"`; `"en"` where
+   * no request asks, as in `waymark migrate`). Messages `check` returns are translated
+   * by the flow's `messages` anyway; this is for texts it builds itself.
+   */
+  locale: string;
 }
 
 /**
@@ -603,7 +609,7 @@ export interface RecordMigratedFrom {
 
 /**
  * A step a migration sent the user back to: {@link FlowRecord.returnedSteps}.
- * @example { data: { email: "ada@example" }, errors: [{ path: "/email", message: "Invalid email address" }] }
+ * @example { data: { email: "ada@example" }, errors: [{ path: "/email", code: "invalid_format", params: { format: "email" }, message: "Enter an email address like name@example.com" }] }
  */
 export interface ReturnedStep {
   data: Readonly<Record<string, unknown>>;

@@ -9,7 +9,8 @@ export type Hook =
   | "onComplete"
   | "beforeComplete"
   | "authorize"
-  | "migrate";
+  | "migrate"
+  | "messages";
 
 /**
  * Where a definition's code ran: the flow, the step (none for flow-wide hooks), the
@@ -24,7 +25,8 @@ export interface HookSite {
 }
 
 /**
- * Runs a definition's own code (`when`, `check`, a schema, `onComplete`, `authorize`). Whatever it
+ * Runs a definition's own code (`when`, `check`, a schema, `onComplete`, `authorize`, a
+ * `messages` function). Whatever it
  * throws, or a promise it returns rejects with, becomes a `definition-error` naming the
  * flow, the step and the hook, with the thrown value as `cause`: the request fails with
  * a 500 and writes nothing. The thrown message is never copied, since it may quote data.

@@ -19,7 +19,12 @@ export interface CorsOptions {
   credentials?: boolean | undefined;
 }
 
-/** What a cross-origin page may send and read; the API's own methods and headers. */
+/**
+ * What a cross-origin page may send and read; the API's own methods and headers.
+ * `Accept-Language` needs no permission while its value keeps to the characters the
+ * Fetch standard lets through (letters, digits, ` *,-.;=`); listed, any value does.
+ * `Content-Language` is readable without being exposed.
+ */
 const allowMethods = ["GET", "HEAD", "POST", "PUT", "DELETE"];
 const allowHeaders = [
   "Content-Type",
@@ -27,6 +32,7 @@ const allowHeaders = [
   "If-None-Match",
   "Idempotency-Key",
   "Authorization",
+  "Accept-Language",
 ];
 const exposeHeaders = [
   "ETag",

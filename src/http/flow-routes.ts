@@ -1,12 +1,14 @@
 import { type Context, Hono } from "hono";
 import { WaymarkError } from "../errors.ts";
+import { checkMessages } from "../flow/localize.ts";
 import { unknownFlow } from "../flow/registry.ts";
 import type { Caller } from "../service/access.ts";
-import type { Preconditions } from "../service/preconditions.ts";
+import { type Preconditions, representationTag } from "../service/preconditions.ts";
 import type { FlowService, FlowView } from "../service/types.ts";
 import { type BodyLimits, readJsonBody, readOptionalJsonBody } from "./body.ts";
 import { idempotent } from "./idempotency.ts";
 import type { LiveUpdatesHandler } from "./live-updates.ts";
+import { requestLocale, varyOnLanguage } from "./locale.ts";
 import { methodNotAllowed } from "./problem.ts";
 import {
   flowDescription,
@@ -46,37 +48,51 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     const { store } = service;
     const caller = callerOf(c);
     const guarded = definition.access !== "capability";
-    return idempotent(c.req.raw, name, { store, limits, now: at, guarded }, async (id) => {
-      const started = await service.start(name, { now: at, id, caller });
-      const { flowSecret } = started;
-      return {
-        status: 201,
-        headers: {
-          ...jsonHeaders,
-          etag: started.etag,
-          location: flowPath(base, started.record, started.flowId),
-        },
-        body: JSON.stringify({
-          ...flowRepresentation(started, base),
-          ...(flowSecret === undefined ? {} : { flowSecret }),
-        }),
-      };
-    });
+    const locale = textLocaleOf(c);
+    const response = await idempotent(
+      c.req.raw,
+      name,
+      { store, limits, now: at, guarded },
+      async (id) => {
+        const started = await service.start(name, { now: at, id, caller });
+        const { flowSecret } = started;
+        return {
+          status: 201,
+          headers: {
+            ...jsonHeaders,
+            ...languageHeaders(locale),
+            etag: representationTag(started.etag, locale),
+            location: flowPath(base, started.record, started.flowId),
+          },
+          body: JSON.stringify({
+            ...flowRepresentation(started, base, locale),
+            ...(flowSecret === undefined ? {} : { flowSecret }),
+          }),
+        };
+      },
+    );
+    varyOnLanguage(response.headers);
+    return response;
   });
 
   app.get("/:flow", (c) => {
     const definition = service.registry.latest(c.req.param("flow"));
     if (!definition) throw unknownFlow(c.req.param("flow"));
-    return c.json(flowDescription(definition, base), 200, { "cache-control": "no-cache" });
+    const locale = localeOf(c);
+    return json(c, locale, flowDescription(definition, base, locale), {
+      "cache-control": "no-cache",
+    });
   });
 
   app.get("/:flow/:id", async (c) => {
-    const input = { now: now(), preconditions: preconditionsOf(c), caller: callerOf(c) };
+    const locale = localeOf(c);
+    const input = { now: now(), preconditions: preconditionsOf(c, locale), caller: callerOf(c) };
     const { flow, id } = c.req.param();
     const found = await offeringRecovery(c, service.read(flow, id, input));
-    if (found.notModified) return notModified(found.etag);
-    return json(c, flowRepresentation(found, base), {
-      etag: found.etag,
+    const etag = representationTag(found.etag, locale);
+    if (found.notModified) return notModified(etag);
+    return json(c, locale, flowRepresentation(found, base, locale), {
+      etag,
       ...movedTo(base, found, id),
     });
   });
@@ -85,19 +101,23 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     // No body is needed; one that is sent is held to the limits of every other (413, 415, 400).
     await readOptionalJsonBody(c.req.raw, limits);
     const { flow, id } = c.req.param();
-    const input = { now: now(), preconditions: preconditionsOf(c), caller: callerOf(c) };
+    const locale = textLocaleOf(c);
+    const input = { now: now(), preconditions: preconditionsOf(c, locale), caller: callerOf(c) };
     const recovered = await service.recover(flow, id, input);
     const moved =
       recovered.flowId === id
         ? {}
         : { location: flowPath(base, recovered.record, recovered.flowId) };
-    return json(c, flowRepresentation(recovered, base), { etag: recovered.etag, ...moved });
+    return json(c, locale, flowRepresentation(recovered, base, locale), {
+      etag: representationTag(recovered.etag, locale),
+      ...moved,
+    });
   });
 
   app.get("/:flow/:id/history", async (c) => {
     const { flow, id } = c.req.param();
     const events = await service.history(flow, id, { caller: callerOf(c) });
-    return json(c, historyRepresentation(flow, id, events), {});
+    return json(c, localeOf(c), historyRepresentation(flow, id, events), {});
   });
 
   app.get("/:flow/:id/events", (c) => {
@@ -113,17 +133,20 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
   });
 
   app.delete("/:flow/:id", async (c) => {
-    const input = { now: now(), preconditions: preconditionsOf(c), caller: callerOf(c) };
+    const preconditions = preconditionsOf(c, localeOf(c));
+    const input = { now: now(), preconditions, caller: callerOf(c) };
     await service.erase(c.req.param("flow"), c.req.param("id"), input);
     return c.body(null, 204, { "cache-control": "no-store" });
   });
 
   app.get("/:flow/:id/step/:step", async (c) => {
     const { flow, id, step } = c.req.param();
-    const input = { now: now(), preconditions: preconditionsOf(c), caller: callerOf(c) };
+    const locale = localeOf(c);
+    const input = { now: now(), preconditions: preconditionsOf(c, locale), caller: callerOf(c) };
     const found = await offeringRecovery(c, service.readStep(flow, id, step, input));
-    if (found.notModified) return notModified(found.etag);
-    return json(c, stepRepresentation(found, base), { etag: found.etag });
+    const etag = representationTag(found.etag, locale);
+    if (found.notModified) return notModified(etag);
+    return json(c, locale, stepRepresentation(found, base, locale), { etag });
   });
 
   app.put("/:flow/:id/step/:step", async (c) => {
@@ -133,18 +156,23 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     }
     const body = await readJsonBody(c.req.raw, limits);
     const { flow, id, step } = c.req.param();
+    const locale = textLocaleOf(c);
     const saved = await offeringRecovery(
       c,
       service.submit(flow, id, step, body, {
         now: now(),
-        preconditions: preconditionsOf(c),
+        preconditions: preconditionsOf(c, locale),
         caller: callerOf(c),
+        locale,
       }),
     );
     // The address changes in token mode, where the flow id is the sealed record.
     const moved =
       saved.flowId === id ? {} : { location: flowPath(base, saved.record, saved.flowId) };
-    return json(c, flowRepresentation(saved, base), { etag: saved.etag, ...moved });
+    return json(c, locale, flowRepresentation(saved, base, locale), {
+      etag: representationTag(saved.etag, locale),
+      ...moved,
+    });
   });
 
   app.all("/:flow", (c) => notAllowed(c, "GET, HEAD, POST"));
@@ -171,6 +199,27 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
     }
   }
 
+  /**
+   * The language to answer in: among Waymark's and those the flow's newest definition
+   * translates into (the answer's own version may be older; its texts fall back to
+   * those as written).
+   */
+  function localeOf(c: Context): string {
+    return requestLocale(c.req.raw, service.registry.latest(c.req.param("flow") ?? ""));
+  }
+
+  /**
+   * {@link localeOf} for a write, whose answer holds the flow's texts. Its `messages`
+   * function, if it has one, runs now: one that throws fails the request before it
+   * writes, not after.
+   */
+  function textLocaleOf(c: Context): string {
+    const locale = localeOf(c);
+    const definition = service.registry.latest(c.req.param("flow") ?? "");
+    if (definition) checkMessages(definition, locale);
+    return locale;
+  }
+
   function notAllowed(c: Context, allow: string): never {
     const name = c.req.param("flow") ?? "";
     if (!service.registry.latest(name)) throw unknownFlow(name);
@@ -180,9 +229,16 @@ export function flowRoutes(options: FlowRoutesOptions): Hono {
   return app;
 }
 
-/** The request's conditional headers, for the one evaluation in the use cases. */
-function preconditionsOf(c: Context): Preconditions {
-  return { ifMatch: c.req.header("if-match"), ifNoneMatch: c.req.header("if-none-match") };
+/**
+ * The request's conditional headers, for the one evaluation in the use cases, and the
+ * language of the answer, whose entity tag `If-None-Match` is compared with.
+ */
+function preconditionsOf(c: Context, language: string): Preconditions {
+  return {
+    ifMatch: c.req.header("if-match"),
+    ifNoneMatch: c.req.header("if-none-match"),
+    language,
+  };
 }
 
 /**
@@ -198,10 +254,20 @@ function callerOf(c: Context): Caller {
 
 const jsonHeaders = { "content-type": "application/json", "cache-control": "no-store" };
 
-function json(c: Context, body: unknown, headers: Record<string, string>): Response {
+/** What says which language an answer is in, and that the request's language chose it. */
+function languageHeaders(locale: string): Record<string, string> {
+  return { "content-language": locale, vary: "Accept-Language" };
+}
+
+function json(
+  c: Context,
+  locale: string,
+  body: unknown,
+  headers: Record<string, string>,
+): Response {
   return textResponse(c.req.raw, JSON.stringify(body), {
     status: 200,
-    headers: { ...jsonHeaders, ...headers },
+    headers: { ...jsonHeaders, ...languageHeaders(locale), ...headers },
   });
 }
 
@@ -216,5 +282,9 @@ function movedTo(base: string, found: FlowView, id: string): Record<string, stri
 }
 
 function notModified(tag: string): Response {
-  return new Response(null, { status: 304, headers: { etag: tag, "cache-control": "no-store" } });
+  // RFC 9110 §15.4.5: a 304 sends the Vary the 200 would have.
+  return new Response(null, {
+    status: 304,
+    headers: { etag: tag, "cache-control": "no-store", vary: "Accept-Language" },
+  });
 }

@@ -21,3 +21,21 @@ export function requestLocale(
   ];
   return negotiateLocale(request.headers.get("accept-language"), available);
 }
+
+/**
+ * Adds `Accept-Language` to a response's `Vary` (RFC 9110 §12.5.5), keeping what is
+ * there (CORS's `Origin`, say): the answer was chosen by the request's language.
+ *
+ * @example varyOnLanguage(response.headers) // Vary: Origin → Vary: Origin, Accept-Language
+ */
+export function varyOnLanguage(headers: Headers): void {
+  const vary = headers.get("vary");
+  if (vary === null || vary.trim() === "") {
+    headers.set("vary", "Accept-Language");
+    return;
+  }
+  const names = vary.split(",").map((name) => name.trim().toLowerCase());
+  if (!names.includes("accept-language") && !names.includes("*")) {
+    headers.set("vary", `${vary}, Accept-Language`);
+  }
+}

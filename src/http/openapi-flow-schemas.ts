@@ -1,3 +1,6 @@
+import { flowLocales, flowText } from "../flow/messages.ts";
+import type { FlowDefinition } from "../flow/types.ts";
+import { shippedLocales } from "../i18n/catalogue.ts";
 import type { Contract, FlowFacts, Schema, StepFacts } from "./openapi-flows.ts";
 import { choice, constant, integer, object, ref, timestamp } from "./openapi-schemas.ts";
 import { embedStepSchema, savedStepSchema } from "./openapi-step-schema.ts";
@@ -6,6 +9,11 @@ import { embedStepSchema, savedStepSchema } from "./openapi-step-schema.ts";
 export function flowSchemas(contract: Contract, flow: FlowFacts): Schema {
   const { names, versions, newest } = flow;
   const every = versions.flatMap((version) => version.steps);
+  const translated = translations(versions);
+  const stepTitles = (definitions: readonly FlowDefinition[]) =>
+    definitions.flatMap((version) =>
+      version.steps.flatMap((step) => translated(version, step.title)),
+    );
   const stepCounts = versions.map((version) => version.steps.length);
   const href: Schema = {
     type: "string",
@@ -18,7 +26,7 @@ export function flowSchemas(contract: Contract, flow: FlowFacts): Schema {
       {
         flowId: ref("FlowId"),
         flow: constant(flow.name),
-        title: choice(versions.map((version) => version.title)),
+        title: choice(versions.flatMap((version) => translated(version, version.title))),
         definitionVersion: integer(
           versions[0]?.version ?? 1,
           newest.version,
@@ -93,7 +101,7 @@ export function flowSchemas(contract: Contract, flow: FlowFacts): Schema {
       {
         number: integer(1, Math.max(...stepCounts), "1-based position in the definition"),
         name: choice(every.map((step) => step.name)),
-        title: choice(every.map((step) => step.title)),
+        title: choice(stepTitles(versions)),
         status: ref("StepStatus"),
         href,
       },
@@ -104,7 +112,7 @@ export function flowSchemas(contract: Contract, flow: FlowFacts): Schema {
       {
         number: integer(1, Math.max(...stepCounts)),
         name: choice(every.map((step) => step.name)),
-        title: choice(every.map((step) => step.title)),
+        title: choice(stepTitles(versions)),
         href,
         schema: ref("JsonSchema"),
         errors: migrationErrors(contract),
@@ -126,7 +134,15 @@ export function flowSchemas(contract: Contract, flow: FlowFacts): Schema {
     [names.description]: object(
       {
         flow: constant(flow.name),
-        title: constant(newest.title),
+        title: choice(translated(newest, newest.title)),
+        ...(newest.description === undefined
+          ? {}
+          : {
+              description: choice(
+                translated(newest, newest.description),
+                "What the flow is for, in the answer's language",
+              ),
+            }),
         definitionVersion: integer(
           newest.version,
           newest.version,
@@ -155,14 +171,23 @@ export function flowSchemas(contract: Contract, flow: FlowFacts): Schema {
           "`start`: where to start a flow",
         ),
       },
-      ["flow", "title", "definitionVersion", "ttlMs", "access", "steps", "links"],
+      [
+        "flow",
+        "title",
+        ...(newest.description === undefined ? [] : ["description"]),
+        "definitionVersion",
+        "ttlMs",
+        "access",
+        "steps",
+        "links",
+      ],
       `The ${newest.title} flow described, without starting one`,
     ),
     [names.described]: object(
       {
         number: integer(1, newest.steps.length),
         name: choice(newest.steps.map((step) => step.name)),
-        title: choice(newest.steps.map((step) => step.title)),
+        title: choice(stepTitles([newest])),
         conditional: {
           type: "boolean",
           description: "The step applies to some flows only, decided by earlier answers",
@@ -173,15 +198,48 @@ export function flowSchemas(contract: Contract, flow: FlowFacts): Schema {
       "One step of the description",
     ),
   };
-  for (const facts of flow.steps) Object.assign(schemas, stepSchemas(contract, flow, facts));
+  for (const facts of flow.steps) {
+    Object.assign(schemas, stepSchemas(contract, flow, facts, translated));
+  }
   return schemas;
 }
 
+/**
+ * A definition's text in every language an answer may be in: as written, and as its
+ * `messages` translate it into Waymark's languages and those of any version's
+ * `messages`. A `messages` function that throws adds nothing (such a request is a 500).
+ */
+function translations(
+  versions: readonly FlowDefinition[],
+): (definition: FlowDefinition, text: string) => string[] {
+  const languages = [...new Set([...shippedLocales, ...versions.flatMap(flowLocales)])];
+  return (definition, text) => [
+    text,
+    ...languages.flatMap((language) => {
+      try {
+        return [flowText(definition, language, text)];
+      } catch {
+        return [];
+      }
+    }),
+  ];
+}
+
 /** What a step takes, what it saves, and its representation. */
-function stepSchemas(contract: Contract, flow: FlowFacts, facts: StepFacts): Schema {
+function stepSchemas(
+  contract: Contract,
+  flow: FlowFacts,
+  facts: StepFacts,
+  translated: (definition: FlowDefinition, text: string) => string[],
+): Schema {
   const { step } = facts;
   const same = flow.versions.flatMap((version) =>
     version.steps.filter((other) => other.name === step.name),
+  );
+  const titles = flow.versions.flatMap((version) =>
+    version.steps
+      .filter((other) => other.name === step.name)
+      .flatMap((other) => translated(version, other.title)),
   );
   const numbers = same.map((other) => other.number);
   const schemas: Schema = {
@@ -199,7 +257,7 @@ function stepSchemas(contract: Contract, flow: FlowFacts, facts: StepFacts): Sch
       flowId: ref("FlowId"),
       number: integer(Math.min(...numbers), Math.max(...numbers)),
       name: constant(step.name),
-      title: choice(same.map((other) => other.title)),
+      title: choice(titles),
       status: ref("StepStatus"),
       data: {
         anyOf: [ref(facts.saved), { type: "null" }, { type: "object" }],

@@ -242,15 +242,19 @@ export function operation(
       };
       break;
   }
-  const { id, summary, text, responses, ...rest } = shape;
+  const { id, summary, text, responses, parameters: own = [], ...rest } = shape;
   const codes = problemCodes(kind, flow, step, contract);
   return {
     operationId: unique(id, ids),
     summary,
     description: `${text}\n\n${accessText(flow, kind, open)}`,
     tags: [flow.name],
+    parameters: [...(own as Schema[]), { $ref: "#/components/parameters/AcceptLanguage" }],
     ...rest,
-    responses: { ...(responses as Schema), ...problemResponses(codes, contract) },
+    responses: {
+      ...withContentLanguage(responses as Schema, headers.contentLanguage),
+      ...problemResponses(codes, contract),
+    },
     // Public by design (a description, a secret flow's start): declared anonymous, `[{}]`.
     // A capability flow's other operations declare nothing: their credential is the path.
     ...(open
@@ -261,6 +265,20 @@ export function operation(
         ? { security }
         : {}),
   };
+}
+
+/** The JSON answers among `responses`, each with the `Content-Language` it carries. */
+function withContentLanguage(responses: Schema, contentLanguage: Schema): Schema {
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, response]) => {
+      const { content, headers: given } = response as { content?: Schema; headers?: Schema };
+      if (!content?.["application/json"]) return [status, response];
+      return [
+        status,
+        { ...(response as Schema), headers: { ...given, "Content-Language": contentLanguage } },
+      ];
+    }),
+  );
 }
 
 function conditionalText(safe: boolean): string {
@@ -289,68 +307,4 @@ function accessText(flow: FlowFacts, kind: OperationKind, open: boolean): string
   return flow.access === "secret"
     ? "Send the `flowSecret` from the start as `Authorization: Bearer {flowSecret}`. A missing or wrong one answers 404, exactly as an unknown flow id does."
     : "The host app's authentication decides (the flow's authorize policy). A refused caller gets 404, exactly as an unknown flow or flow id would.";
-}
-
-/** The request parameters operations refer to. */
-export function parameters(contract: Contract): Schema {
-  const entityTags = {
-    type: "string",
-    maxLength: 16_384,
-    pattern: '^\\s*(?:\\*|(?:W/)?"[^"]*"(?:\\s*,\\s*(?:W/)?"[^"]*")*)\\s*$',
-  };
-  const ifMatch = (required: boolean) => ({
-    name: "If-Match",
-    in: "header",
-    required,
-    description:
-      "Entity tags from earlier responses' `ETag`, or `*`: act only if one matches the flow's current ETag (strong comparison), else 412",
-    schema: entityTags,
-  });
-  return {
-    FlowId: {
-      name: "flowId",
-      in: "path",
-      required: true,
-      description: contract.token
-        ? "The flow's token, from `Location` or `flowId` of the latest answer"
-        : "The flow's id, from `Location` or `flowId`",
-      schema: ref("FlowId"),
-    },
-    IfMatch: ifMatch(false),
-    ...(contract.requireIfMatch ? { IfMatchRequired: ifMatch(true) } : {}),
-    IfNoneMatch: {
-      name: "If-None-Match",
-      in: "header",
-      required: false,
-      description:
-        "Entity tags, or `*`: a read answers 304 if one matches (weak comparison); a write answers 412",
-      schema: entityTags,
-    },
-    ...(contract.token
-      ? {}
-      : {
-          LastEventId: {
-            name: "Last-Event-ID",
-            in: "header",
-            required: false,
-            description:
-              "The flow version of the last event received (`EventSource` sends it when it reconnects): the current state is sent unless it is that version",
-            schema: { type: "string", maxLength: 15, pattern: "^[0-9]{1,15}$" },
-          },
-        }),
-    IdempotencyKey: {
-      name: "Idempotency-Key",
-      in: "header",
-      required: false,
-      description: contract.token
-        ? "Refused in token mode (400 `idempotency-key-unsupported`): there is nowhere to remember it"
-        : "1 to 255 printable ASCII characters (a UUID is ideal): a retry with the same key and body answers the first response, for 24 hours",
-      schema: {
-        type: "string",
-        minLength: 1,
-        maxLength: 255,
-        pattern: "^[!-~](?:[ -~]{0,253}[!-~])?$",
-      },
-    },
-  };
 }

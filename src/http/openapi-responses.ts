@@ -1,4 +1,5 @@
 import type { ErrorCode } from "../errors.ts";
+import { shippedLocales } from "../i18n/catalogue.ts";
 import type { Contract, FlowFacts, Schema, StepFacts } from "./openapi-flows.ts";
 import { integer, ref } from "./openapi-schemas.ts";
 import { problemStatus, problemType } from "./problem.ts";
@@ -185,6 +186,11 @@ export function problemResponses(codes: readonly ErrorCode[], contract: Contract
         false,
       );
     }
+    own["Content-Language"] = header(
+      "The language of `title` and `detail`: `en`, `de` or `ar`, chosen by `Accept-Language`; absent when the server answered before the request reached the API",
+      { type: "string", enum: [...shippedLocales] },
+      false,
+    );
     const lines = found.map((code) => `- \`${code}\`: ${causes[code]}`);
     responses[String(status)] = {
       description: `${reasons[status] ?? "Error"}, as application/problem+json:\n\n${lines.join("\n")}`,
@@ -271,16 +277,23 @@ function retryAfter(required: boolean): Schema {
   );
 }
 
+/** The language an entity tag may end with: `-de`, `-pt-BR`. */
+const languageSuffix = "(?:-[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8}){0,3})?";
+
 /** The response headers the flow routes send, by name. */
 export function responseHeaders(contract: Contract) {
   return {
     etag: header(
       contract.token
-        ? "The strong entity tag of this state of the flow, from its token: send it back in `If-Match` to write only to this state, or in `If-None-Match` to read only if it changed"
-        : 'The strong entity tag of this state of the flow (`"v{version}"`): send it back in `If-Match` to write only to this version, or in `If-None-Match` to read only if it changed',
+        ? "The strong entity tag of this state of the flow in this language, from its token, with `-{language}` appended unless the answer is in English: send it back in `If-Match` to write only to this state (a tag of any language of the state matches), or in `If-None-Match` to read only if this language's representation changed"
+        : 'The strong entity tag of this state of the flow in this language: `"v{version}"` in English, `"v{version}-{language}"` in another (`"v3-de"`). Send it back in `If-Match` to write only to this version (a tag of any language of the version matches), or in `If-None-Match` to read only if this language\'s representation changed',
       contract.token
-        ? { type: "string", maxLength: 66, pattern: '^"t[A-Za-z0-9_-]{1,64}"$' }
-        : { type: "string", maxLength: 18, pattern: '^"v[1-9][0-9]{0,15}"$' },
+        ? { type: "string", maxLength: 102, pattern: `^"t[A-Za-z0-9_-]{1,64}${languageSuffix}"$` }
+        : { type: "string", maxLength: 54, pattern: `^"v[1-9][0-9]{0,15}${languageSuffix}"$` },
+    ),
+    contentLanguage: header(
+      "The language of the answer's texts (RFC 9110 §8.5), chosen by `Accept-Language`: `en`, `de`, `ar`, or one the flow translates into. Answers vary by it (`Vary: Accept-Language`)",
+      { type: "string", maxLength: 35, pattern: "^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$" },
     ),
     location: (required: boolean, description: string) =>
       header(

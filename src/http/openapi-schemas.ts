@@ -1,8 +1,9 @@
-import { errorCodes, WaymarkError } from "../errors.ts";
+import { fieldErrorCodes } from "../contract/problem.ts";
+import { errorCodes } from "../errors.ts";
 import { flowEventTypes } from "../flow/events.ts";
 import type { Contract, FlowFacts, Schema } from "./openapi-flows.ts";
 import { storableText } from "./openapi-step-schema.ts";
-import { problemDocument, problemType } from "./problem.ts";
+import { problemTitles, problemType } from "./problem.ts";
 import { maxHistoryEvents } from "./representation.ts";
 
 /** A reference to a component schema. */
@@ -71,8 +72,8 @@ export function sharedSchemas(contract: Contract, flows: readonly FlowFacts[]): 
           examples: [problemType("flow-expired")],
         },
         title: choice(
-          errorCodes.map((code) => problemDocument(new WaymarkError(code, "")).title as string),
-          "The cause, for people: the same for every problem of a type",
+          errorCodes.flatMap(problemTitles),
+          "The cause, for people: the same for every problem of a type in one language (`Content-Language`)",
         ),
         status: integer(400, 599, "The HTTP status of the response"),
         detail: {
@@ -108,7 +109,16 @@ export function sharedSchemas(contract: Contract, flows: readonly FlowFacts[]): 
           description: "`definition-error`: the flow whose code failed",
         },
         hook: choice(
-          ["when", "check", "schema", "beforeComplete", "onComplete", "authorize", "migrate"],
+          [
+            "when",
+            "check",
+            "schema",
+            "beforeComplete",
+            "onComplete",
+            "authorize",
+            "migrate",
+            "messages",
+          ],
           "`definition-error`: the code that failed",
         ),
         fromVersion: integer(
@@ -161,7 +171,37 @@ export function sharedSchemas(contract: Contract, flows: readonly FlowFacts[]): 
           type: "string",
           maxLength: 10_000,
           pattern: storableText,
-          description: "What is wrong, for people: from the step's schema or its rules",
+          description:
+            "What is wrong, for people, in the language the request asked for (`Accept-Language`): the flow's own text (translated by its `messages`), or Waymark's for the code; never a schema library's default text",
+        },
+        code: choice(
+          fieldErrorCodes,
+          "Why, the same in every language: `required` (no value; an empty field is a missing one), `invalid_type` (`expected`), `too_small` / `too_big` (`minimum` / `maximum`, `inclusive`, `origin`: `string` counts characters, `array` items, `number` the value), `invalid_format` (`format`: `email`, `date`, `uri`, `regex`, …), `invalid_value` (`values`, when listed), `not_multiple_of` (`divisor`), `invalid_union`, `unknown_key`, `invalid_text` (U+0000 or a lone surrogate), `custom` (the flow's own rule). Sent with every `invalid-step-data` error",
+        ),
+        params: {
+          type: "object",
+          maxProperties: 16,
+          additionalProperties: {
+            anyOf: [
+              { type: "string", maxLength: 1_000, pattern: storableText },
+              { type: "number" },
+              { type: "boolean" },
+              {
+                type: "array",
+                maxItems: 1_000,
+                items: {
+                  anyOf: [
+                    { type: "string", maxLength: 1_000, pattern: storableText },
+                    { type: "number" },
+                    { type: "boolean" },
+                    { type: "null" },
+                  ],
+                },
+              },
+            ],
+          },
+          description:
+            'What the code\'s rule asked for, by name (`{ minimum: 1, inclusive: true, origin: "string" }`), for a client that writes its own message; `{}` when the code takes none',
         },
       },
       ["path", "message"],

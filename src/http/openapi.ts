@@ -13,7 +13,8 @@ import {
   type StepFacts,
   unique,
 } from "./openapi-flows.ts";
-import { operation, parameters } from "./openapi-operations.ts";
+import { operation } from "./openapi-operations.ts";
+import { parameters } from "./openapi-parameters.ts";
 import type { OperationKind } from "./openapi-responses.ts";
 import { sharedSchemas } from "./openapi-schemas.ts";
 import type { RateLimitOptions } from "./rate-limit.ts";

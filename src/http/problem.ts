@@ -1,56 +1,50 @@
 import { type ErrorCode, WaymarkError } from "../errors.ts";
+import { shippedLocaleOf, shippedLocales, translate } from "../i18n/catalogue.ts";
+import { problemMessages } from "../i18n/problem-messages.ts";
+import { requestLocale, varyOnLanguage } from "./locale.ts";
 import { textResponse } from "./text-response.ts";
 
-/** The one table from error code to HTTP status and problem title. */
-const problems: Readonly<Record<ErrorCode, { status: number; title: string }>> = {
-  "bad-request": { status: 400, title: "Bad request" },
-  "invalid-json": { status: 400, title: "The request body is not valid JSON" },
-  "invalid-idempotency-key": { status: 400, title: "The Idempotency-Key is not valid" },
-  "idempotency-key-unsupported": {
-    status: 400,
-    title: "Idempotency-Key is not supported without a store",
-  },
-  "unknown-flow": { status: 404, title: "No such flow" },
-  "flow-not-found": { status: 404, title: "Flow not found" },
-  "invalid-flow-token": { status: 404, title: "The flow token cannot be opened" },
-  "step-not-found": { status: 404, title: "No such step" },
-  "history-unavailable": { status: 404, title: "This flow's history is not served" },
-  "live-updates-unavailable": { status: 404, title: "This flow's live updates are not served" },
-  "route-not-found": { status: 404, title: "Not found" },
-  "method-not-allowed": { status: 405, title: "Method not allowed" },
-  "request-timeout": { status: 408, title: "The request did not arrive in time" },
-  "step-out-of-order": { status: 409, title: "An earlier step must be done first" },
-  "step-not-applicable": { status: 409, title: "This step does not apply to the flow" },
-  "flow-completed": { status: 409, title: "The flow is completed" },
-  "concurrent-update": { status: 409, title: "The flow kept changing; try again" },
-  "idempotency-key-in-flight": {
-    status: 409,
-    title: "A request with this Idempotency-Key is still in progress",
-  },
-  "flow-expired": { status: 410, title: "The flow has expired" },
-  "definition-retired": { status: 410, title: "The flow's definition is no longer served" },
-  "precondition-failed": { status: 412, title: "The flow has changed since you read it" },
-  "body-too-large": { status: 413, title: "The request body is too large" },
-  "unsupported-media-type": { status: 415, title: "Send application/json" },
-  "expectation-failed": { status: 417, title: "The expectation cannot be met" },
-  "invalid-step-data": { status: 422, title: "The step data is invalid" },
-  "token-too-large": { status: 422, title: "The flow would not fit in its token" },
-  "idempotency-key-reused": {
-    status: 422,
-    title: "This Idempotency-Key was used for a different request",
-  },
-  "precondition-required": { status: 428, title: "If-Match is required" },
-  "rate-limited": { status: 429, title: "Too many requests" },
-  "headers-too-large": { status: 431, title: "The request headers are too large" },
-  "store-unavailable": { status: 503, title: "The store is unavailable" },
-  "delivery-unavailable": {
-    status: 503,
-    title: "The flow's completion could not be delivered",
-  },
-  "funnel-unavailable": { status: 404, title: "This store cannot compute funnels" },
-  "too-many-streams": { status: 503, title: "Too many live update streams are open" },
-  "definition-error": { status: 500, title: "The flow definition failed" },
-  "internal-error": { status: 500, title: "Internal server error" },
+/**
+ * The one table from error code to HTTP status. Each code's title, in every language
+ * Waymark ships, is in `problemMessages` (src/i18n/problem-messages.ts).
+ */
+const statuses: Readonly<Record<ErrorCode, number>> = {
+  "bad-request": 400,
+  "invalid-json": 400,
+  "invalid-idempotency-key": 400,
+  "idempotency-key-unsupported": 400,
+  "unknown-flow": 404,
+  "flow-not-found": 404,
+  "invalid-flow-token": 404,
+  "step-not-found": 404,
+  "history-unavailable": 404,
+  "live-updates-unavailable": 404,
+  "route-not-found": 404,
+  "method-not-allowed": 405,
+  "request-timeout": 408,
+  "step-out-of-order": 409,
+  "step-not-applicable": 409,
+  "flow-completed": 409,
+  "concurrent-update": 409,
+  "idempotency-key-in-flight": 409,
+  "flow-expired": 410,
+  "definition-retired": 410,
+  "precondition-failed": 412,
+  "body-too-large": 413,
+  "unsupported-media-type": 415,
+  "expectation-failed": 417,
+  "invalid-step-data": 422,
+  "token-too-large": 422,
+  "idempotency-key-reused": 422,
+  "precondition-required": 428,
+  "rate-limited": 429,
+  "headers-too-large": 431,
+  "store-unavailable": 503,
+  "delivery-unavailable": 503,
+  "funnel-unavailable": 404,
+  "too-many-streams": 503,
+  "definition-error": 500,
+  "internal-error": 500,
 };
 
 /**
@@ -74,7 +68,7 @@ export function routeNotFound(): WaymarkError {
 
 /** The HTTP status an error code maps to. */
 export function problemStatus(code: ErrorCode): number {
-  return problems[code].status;
+  return statuses[code];
 }
 
 /**
@@ -85,27 +79,63 @@ export function problemStatus(code: ErrorCode): number {
  * @example isRefusal("too-many-streams") // true
  */
 export function isRefusal(code: ErrorCode): boolean {
-  return problems[code].status === 503;
+  return statuses[code] === 503;
 }
 
-/** The RFC 9457 problem document of an error. */
-export function problemDocument(error: WaymarkError): Record<string, unknown> {
-  const { status, title } = problems[error.code];
+/**
+ * The RFC 9457 problem document of an error, its `title` and `detail` in `locale` (one of
+ * `shippedLocales`; English otherwise). English keeps the detail the error was raised
+ * with; another language has its catalogue's detail for the code, filled from the
+ * error's extensions.
+ *
+ * @example problemDocument(new WaymarkError("flow-completed", "This flow is completed and read-only"), "de").title // "Der Ablauf ist abgeschlossen"
+ */
+export function problemDocument(error: WaymarkError, locale = "en"): Record<string, unknown> {
   const body: Record<string, unknown> = {
     ...error.extensions,
     type: problemType(error.code),
-    title,
-    status,
-    detail: error.message,
+    title: translate(problemMessages, locale, error.code),
+    status: statuses[error.code],
+    detail: localizedDetail(error, locale),
   };
   if (error.errors.length > 0) body.errors = error.errors;
   return body;
 }
 
 /**
+ * Every title a problem of `code` may carry: one per shipped language, English first.
+ *
+ * @example problemTitles("route-not-found") // ["Not found", "Nicht gefunden", "غير موجود"]
+ */
+export function problemTitles(code: ErrorCode): string[] {
+  return [...new Set(shippedLocales.map((locale) => translate(problemMessages, locale, code)))];
+}
+
+function localizedDetail(error: WaymarkError, locale: string): string {
+  const language = shippedLocaleOf(locale);
+  if (language === undefined || language === "en") return error.message;
+  const values: Record<string, string | number | boolean> = {
+    recoverable: error.extensions.recoverableUntil === undefined ? "no" : "yes",
+  };
+  for (const [name, value] of Object.entries(error.extensions)) {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+      values[name] = value;
+    }
+  }
+  try {
+    return translate(problemMessages, language, `${error.code}.detail`, values);
+  } catch {
+    // A detail whose placeholder this error lacks: the title says what happened.
+    return translate(problemMessages, language, error.code);
+  }
+}
+
+/**
  * Turns anything thrown into an `application/problem+json` response. Errors that are
  * not a `WaymarkError` become a 500 without their message (it may hold data). `request`,
- * when given, is the one being answered (see `textResponse`).
+ * when given, is the one being answered (see `textResponse`): its `Accept-Language`
+ * chooses the language of `title` and `detail` among those Waymark ships, sent as
+ * `Content-Language`, with `Vary: Accept-Language`; without it the problem is in English.
  */
 export function problemResponse(
   thrown: unknown,
@@ -116,11 +146,17 @@ export function problemResponse(
     thrown instanceof WaymarkError
       ? thrown
       : new WaymarkError("internal-error", "The server failed to handle this request");
-  const response = textResponse(request, JSON.stringify(problemDocument(error)), {
+  const locale = request ? requestLocale(request) : "en";
+  const response = textResponse(request, JSON.stringify(problemDocument(error, locale)), {
     status: problemStatus(error.code),
-    headers: { "content-type": "application/problem+json", "cache-control": "no-store" },
+    headers: {
+      "content-type": "application/problem+json",
+      "cache-control": "no-store",
+      "content-language": locale,
+    },
   });
   for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  if (request) varyOnLanguage(response.headers);
   if (isRefusal(error.code) || error.code === "idempotency-key-in-flight") {
     response.headers.set("retry-after", String(error.retryAfterSeconds ?? 1));
   }

@@ -6,6 +6,7 @@ import type {
   StepRepresentation,
 } from "../contract/representation.ts";
 import type { FlowEvent } from "../flow/events.ts";
+import { localSchema, localText } from "../flow/localize.ts";
 import type { FlowDefinition, FlowRecord } from "../flow/types.ts";
 import { accessKind } from "../service/access.ts";
 import type { FlowView, StepView } from "../service/types.ts";
@@ -24,10 +25,19 @@ function stepPath(self: string, step: { number: number }): string {
 
 /**
  * The flow as clients see it: everything needed to drive it without knowing the
- * definition in advance. Links include `base`, where the handler is mounted.
+ * definition in advance. Links include `base`, where the handler is mounted. Its texts
+ * (the flow's and steps' titles, the current step's schema) are in `locale` where the
+ * flow's `messages` translate them.
+ *
+ * @throws WaymarkError `definition-error` when a `messages` function throws.
  */
-export function flowRepresentation(view: FlowView, base: string): FlowRepresentation {
+export function flowRepresentation(
+  view: FlowView,
+  base: string,
+  locale: string,
+): FlowRepresentation {
   const { definition, record, flowId, plan } = view;
+  const text = (written: string) => localText(definition, locale, written);
   const state = plan.find((step) => step.status === "current");
   const current = state ? definition.steps[state.number - 1] : undefined;
   const self = flowPath(base, record, flowId);
@@ -35,15 +45,15 @@ export function flowRepresentation(view: FlowView, base: string): FlowRepresenta
   const currentStep: CurrentStep | undefined = current && {
     number: current.number,
     name: current.name,
-    title: current.title,
+    title: text(current.title),
     href: stepPath(self, current),
-    schema: current.jsonSchema,
+    schema: localSchema(definition, current, locale),
     ...(returned ? { errors: [...returned.errors] } : {}),
   };
   return {
     flowId,
     flow: record.flow,
-    title: definition.title,
+    title: text(definition.title),
     definitionVersion: record.definitionVersion,
     ...(record.migratedFrom
       ? {
@@ -55,7 +65,7 @@ export function flowRepresentation(view: FlowView, base: string): FlowRepresenta
       : {}),
     version: record.version,
     status: current ? "in_progress" : "completed",
-    steps: plan.map((step) => ({ ...step, href: stepPath(self, step) })),
+    steps: plan.map((step) => ({ ...step, title: text(step.title), href: stepPath(self, step) })),
     ...(currentStep ? { currentStep } : {}),
     data: record.data as FlowRepresentation["data"],
     createdAt: iso(record.createdAt),
@@ -68,9 +78,18 @@ export function flowRepresentation(view: FlowView, base: string): FlowRepresenta
   };
 }
 
-/** One step: its status, saved data and JSON Schema, to prefill a form. */
-export function stepRepresentation(view: StepView, base: string): StepRepresentation {
-  const { record, step, flowId, plan } = view;
+/**
+ * One step: its status, saved data and JSON Schema, to prefill a form; its title and
+ * schema in `locale` where the flow's `messages` translate them.
+ *
+ * @throws WaymarkError `definition-error` when a `messages` function throws.
+ */
+export function stepRepresentation(
+  view: StepView,
+  base: string,
+  locale: string,
+): StepRepresentation {
+  const { definition, record, step, flowId, plan } = view;
   const self = flowPath(base, record, flowId);
   const status = plan[step.number - 1]?.status ?? "pending";
   const returned = status === "done" ? undefined : record.returnedSteps?.[step.name];
@@ -78,30 +97,41 @@ export function stepRepresentation(view: StepView, base: string): StepRepresenta
     flowId,
     number: step.number,
     name: step.name,
-    title: step.title,
+    title: localText(definition, locale, step.title),
     status,
     data: (returned?.data ?? record.data[step.name] ?? null) as Record<string, unknown> | null,
     ...(returned ? { errors: [...returned.errors] } : {}),
-    schema: step.jsonSchema,
+    schema: localSchema(definition, step, locale),
     href: stepPath(self, step),
     links: { flow: { href: self } },
   };
 }
 
-/** A flow described from its newest definition, for `GET /{flow}`. */
-export function flowDescription(definition: FlowDefinition, base: string): FlowDescription {
+/**
+ * A flow described from its newest definition, for `GET /{flow}`, its texts in `locale`
+ * where the flow's `messages` translate them.
+ *
+ * @throws WaymarkError `definition-error` when a `messages` function throws.
+ */
+export function flowDescription(
+  definition: FlowDefinition,
+  base: string,
+  locale: string,
+): FlowDescription {
+  const text = (written: string) => localText(definition, locale, written);
   return {
     flow: definition.name,
-    title: definition.title,
+    title: text(definition.title),
+    ...(definition.description === undefined ? {} : { description: text(definition.description) }),
     definitionVersion: definition.version,
     ttlMs: definition.ttlMs,
     access: accessKind(definition),
     steps: definition.steps.map((step) => ({
       number: step.number,
       name: step.name,
-      title: step.title,
+      title: text(step.title),
       conditional: step.when !== undefined,
-      schema: step.jsonSchema,
+      schema: localSchema(definition, step, locale),
     })),
     links: { start: { href: `${base}/${definition.name}`, method: "POST" } },
   };

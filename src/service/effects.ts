@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { COMPLETION_HANDLER, handlerDestination } from "../delivery/destinations.ts";
 import { WaymarkError } from "../errors.ts";
 import { type EventDraft, type FlowEvent, sealEvents } from "../flow/events.ts";
+import { authoredFieldErrors } from "../flow/field-errors.ts";
 import type { FlowRegistry } from "../flow/registry.ts";
 import type { DefinedStep, FlowDefinition, FlowRecord } from "../flow/types.ts";
 import { asFieldErrors, runUserCode } from "../flow/user-code.ts";
@@ -150,14 +151,15 @@ export function tombstoneKey(flowKey: string): string {
  * Asks the definition's `beforeComplete` whether the flow may complete with `record`'s
  * data.
  *
- * @throws WaymarkError `invalid-step-data` (422) on `step`, with the errors it returned;
+ * @throws WaymarkError `invalid-step-data` (422) on `step`, with the errors it returned,
+ * completed with codes and worded in `locale` (see `authoredFieldErrors`);
  * `definition-error` when it throws.
  */
 export async function vetoCompletion(
   definition: FlowDefinition,
   record: FlowRecord,
   step: DefinedStep,
-  now: Date,
+  { now, locale }: { now: Date; locale: string },
 ): Promise<void> {
   const { beforeComplete } = definition;
   if (!beforeComplete) return;
@@ -174,7 +176,7 @@ export async function vetoCompletion(
   const errors = runUserCode(site, () => asFieldErrors(answer));
   if (errors.length > 0) {
     throw new WaymarkError("invalid-step-data", `The data for step "${step.name}" is invalid`, {
-      errors,
+      errors: authoredFieldErrors(errors, definition, locale),
     });
   }
 }

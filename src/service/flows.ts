@@ -297,7 +297,7 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
       return { ...found, notModified: isNotModified(preconditions, found.etag) };
     },
 
-    async submit(flow, flowId, ref, body, { now, preconditions, caller }) {
+    async submit(flow, flowId, ref, body, { now, preconditions, caller, locale = "en" }) {
       /** Load, apply, compare-and-set: undefined when another write got there first. */
       async function attempt(): Promise<SubmitOutcome | undefined> {
         const loaded = await load(flow, flowId, "submit", caller);
@@ -307,7 +307,8 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
         // A migration and the step it lets through are one write.
         const { definition, record, moved, returned } = await serve(loaded, now);
         const step = stepOf(definition, ref);
-        const result = await submitStep(definition, record, step, unwrap(step, body), now);
+        const data = unwrap(step, body);
+        const result = await submitStep(definition, record, step, data, now, locale);
         if (!result.ok) {
           if (result.error.code === "invalid-step-data") {
             await countRejection(definition, step, result.error, now);
@@ -318,7 +319,9 @@ export function createFlowService(options: FlowServiceOptions): FlowService {
           return { ...view(definition, record, flowId), changed: false };
         }
         const next = result.changed ? result.record : record;
-        if (result.changed && result.completed) await vetoCompletion(definition, next, step, now);
+        if (result.changed && result.completed) {
+          await vetoCompletion(definition, next, step, { now, locale });
+        }
         const drafts = [
           ...(moved ? [migrated(loaded, returned)] : []),
           ...(result.changed ? submissionEvents(definition, record, next, step.name) : []),

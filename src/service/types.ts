@@ -192,13 +192,14 @@ export interface FlowService {
    * @throws WaymarkError as {@link FlowService.readStep}, and `precondition-failed`,
    * `step-out-of-order`, `step-not-applicable`, `flow-completed`, `invalid-step-data`,
    * `token-too-large`, `concurrent-update`, `definition-error`, `store-unavailable`.
+   * Field errors are worded in `input.locale` (a BCP 47 tag; `"en"` when not given).
    */
   submit(
     flow: string,
     flowId: string,
     step: string,
     body: unknown,
-    input: { now: Date; preconditions?: Preconditions; caller?: Caller },
+    input: { now: Date; preconditions?: Preconditions; caller?: Caller; locale?: string },
   ): Promise<SubmitOutcome>;
   /**
    * Brings an expired flow back with its data, while it can be recovered (within its

@@ -38,7 +38,11 @@ export function newRow(now: number): Row {
 export function submitPersonalInfo(row: Row, body: unknown, now: number): Row | undefined {
   const parsed = personalInfo.schema.safeParse(body);
   if (!parsed.success) return undefined;
-  const issues = personalInfo.check?.(parsed.data, { now: new Date(now), flow: row.data });
+  const issues = personalInfo.check?.(parsed.data, {
+    now: new Date(now),
+    flow: row.data,
+    locale: "en",
+  });
   if (issues?.length) return undefined;
   return {
     ...row,
