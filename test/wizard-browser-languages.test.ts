@@ -107,6 +107,12 @@ describe("web wizard in other languages", () => {
             "Ändern",
             "Ändern",
           ]);
+          // The step titles are the server's, in the language the page asked for.
+          expect(
+            await page
+              .locator(".review .change")
+              .evaluateAll((buttons) => buttons.map((b) => b.getAttribute("aria-label"))),
+          ).toEqual(["Persönliche Angaben ändern", "Vertragsdetails ändern"]);
         }
         seen.push(screen);
       },
@@ -167,6 +173,8 @@ describe("web wizard in other languages", () => {
     expect(await page.getByRole("navigation", { name: "Sprache" }).count()).toBe(1);
     expect(await page.locator('[name="firstName"]').inputValue()).toBe("Ada");
     expect(await position(page)).toMatch(/^Schritt 1 von/);
+    // The step is read again in German: its title is the flow's translation.
+    await page.getByRole("heading", { level: 2, name: "Persönliche Angaben" }).waitFor();
 
     await button(page, "العربية").click();
     await button(page, "متابعة").waitFor();

@@ -34,11 +34,7 @@ setPageLocale(chosenLocale());
  * The typed client. Every request asks for the page's language, so the server's titles,
  * field errors and problems come back in it.
  */
-export const client = createClient({
-  baseUrl: apiBase,
-  flow: flowName,
-  headers: () => ({ "accept-language": pageLocale() }),
-});
+export const client = createClient({ baseUrl: apiBase, flow: flowName, language: pageLocale() });
 
 /** The flow's title as the page was served, for screens shown before the flow is read. */
 export function flowTitle(): string {
@@ -121,6 +117,7 @@ function languageSwitcher(): HTMLElement {
       // Kept for this page only.
     }
     setPageLocale(locale);
+    client.setLanguage(locale);
     nav.setAttribute("aria-label", t("language"));
     buttons.forEach((button, index) => {
       button.setAttribute("aria-pressed", String(shippedLocales[index] === locale));
