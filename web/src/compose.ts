@@ -8,6 +8,8 @@ import { variantsControl } from "./union-control.ts";
 export interface Context {
   /** An id unique on the page, derived from `seed` (a path, or a row's own key). */
   id(seed: string): string;
+  /** An input name unique on the page: `base`, else `base-2`, `base-3`… */
+  name(base: string): string;
   /** Says something through the page's polite live region. */
   announce(message: string): void;
 }
@@ -40,7 +42,7 @@ export function buildField(
     case "variants":
       return variantsControl(field, value, at, seed, context);
     default:
-      return buildControl(field, value, context.id(seed), at);
+      return buildControl(field, value, context.id(seed), at, context.name(field.name || "item"));
   }
 }
 

@@ -26,14 +26,21 @@ export interface Control {
 }
 
 /** What every control has besides its own parts: its field, position, and no children. */
-type Base = Pick<Control, "field" | "at" | "children">;
+type Base = Pick<Control, "field" | "at" | "children"> & { name: string };
 
 /**
  * Builds the control for a single-value field (not a group, list or variants),
- * prefilled with `value`; `at` says where its value goes in the step data.
+ * prefilled with `value`; `at` says where its value goes in the step data, `name` is the
+ * inputs' `name` (unique on the page: radio buttons of one name are one group).
  */
-export function buildControl(field: Field, value: unknown, id: string, at: () => string): Control {
-  const base: Base = { field, at, children: () => [] };
+export function buildControl(
+  field: Field,
+  value: unknown,
+  id: string,
+  at: () => string,
+  name: string = field.name,
+): Control {
+  const base: Base = { field, at, name, children: () => [] };
   switch (field.control) {
     case "checkbox":
       return checkbox(base, value, id);
@@ -56,10 +63,12 @@ export function empty(field: Field): null | undefined {
 function checkbox(base: Base, value: unknown, id: string): Control {
   const field = base.field;
   const error = errorLine(id);
-  const input = h("input", { ...common(field, id), type: "checkbox", checked: value === true });
+  const input = h("input", { ...common(base, id), type: "checkbox", checked: value === true });
   const row = h("div", { class: "check" }, input, h("label", { for: id }, ...labelText(field)));
   return {
-    ...base,
+    field,
+    at: base.at,
+    children: base.children,
     element: block(field, id, error, row),
     target: input,
     // Unticked and optional reads as "not given", so an untouched optional group stays out.
@@ -78,9 +87,7 @@ function radios(base: Base, value: unknown, id: string): Control {
     : [...field.choices, { value: undefined, label: t("noAnswer") }];
   const buttons = choices.map((choice, index) =>
     h("input", {
-      ...common(field, id),
-      // Unique, so that the same field in two rows of a list is two groups.
-      name: id,
+      ...common(base, id),
       id: index === 0 ? id : `${id}--${index}`,
       type: "radio",
       value: String(index),
@@ -107,7 +114,9 @@ function radios(base: Base, value: unknown, id: string): Control {
     ),
   );
   return {
-    ...base,
+    field,
+    at: base.at,
+    children: base.children,
     element: fieldset,
     target: buttons[0] ?? fieldset,
     read: () => {
@@ -124,14 +133,16 @@ function select(base: Base, value: unknown, id: string): Control {
   const error = errorLine(id);
   const list = h(
     "select",
-    common(field, id),
+    common(base, id),
     h("option", { value: "" }, field.required ? t("choose") : t("noAnswer")),
     ...field.choices.map((choice, index) =>
       h("option", { value: String(index), selected: sameValue(choice.value, value) }, choice.label),
     ),
   );
   return {
-    ...base,
+    field,
+    at: base.at,
+    children: base.children,
     element: block(field, id, error, list, label(field, id)),
     target: list,
     read: () => (list.value === "" ? empty(field) : field.choices[Number(list.value)]?.value),
@@ -146,7 +157,9 @@ function unsupported(base: Base, value: unknown, id: string): Control {
   const error = errorLine(id);
   const note = h("p", { id, tabindex: -1 }, t("cannotEdit", { label: field.label }));
   return {
-    ...base,
+    field,
+    at: base.at,
+    children: base.children,
     element: block(field, id, error, note),
     target: note,
     read: () => value,
@@ -161,9 +174,9 @@ function textual(base: Base, value: unknown, id: string): Control {
   const text = typeof value === "string" || typeof value === "number" ? String(value) : undefined;
   const input =
     field.control === "textarea"
-      ? h("textarea", { ...common(field, id), maxlength: field.maxLength, rows: 5 }, text ?? "")
+      ? h("textarea", { ...common(base, id), maxlength: field.maxLength, rows: 5 }, text ?? "")
       : h("input", {
-          ...common(field, id),
+          ...common(base, id),
           type: field.control,
           value: text,
           maxlength: field.maxLength,
@@ -178,7 +191,9 @@ function textual(base: Base, value: unknown, id: string): Control {
             : {}),
         });
   return {
-    ...base,
+    field,
+    at: base.at,
+    children: base.children,
     element: block(field, id, error, input, label(field, id)),
     target: input,
     read: () => {
@@ -191,12 +206,12 @@ function textual(base: Base, value: unknown, id: string): Control {
   };
 }
 
-function common(field: Field, id: string) {
+function common(base: Base, id: string) {
   return {
     id,
-    name: field.name,
-    required: field.required,
-    "aria-describedby": field.hint ? `${id}--hint` : undefined,
+    name: base.name,
+    required: base.field.required,
+    "aria-describedby": base.field.hint ? `${id}--hint` : undefined,
   };
 }
 

@@ -32,6 +32,7 @@ export function renderFields(
   values: Readonly<Record<string, unknown>> | null,
 ): StepFields {
   const ids = new Set<string>();
+  const names = new Set<string>();
   const context: Context = {
     // Ids never hold "--": the hints, errors and radio buttons derived from them add it.
     id(seed) {
@@ -40,6 +41,12 @@ export function renderFields(
       for (let n = 2; ids.has(id); n++) id = `${base}-${n}`;
       ids.add(id);
       return id;
+    },
+    name(base) {
+      let name = base;
+      for (let n = 2; names.has(name); n++) name = `${base}-${n}`;
+      names.add(name);
+      return name;
     },
     announce(message) {
       const status = document.getElementById("status");

@@ -21,6 +21,7 @@ export function variantsControl(
   context: Context,
 ): Control {
   const id = context.id(seed);
+  const name = context.name(field.name || "variant");
   const error = errorLine(id);
   const savedIndex = variantOf(field, value);
   const options: { label: string; variant: Variant | undefined }[] = field.variants.map(
@@ -30,7 +31,7 @@ export function variantsControl(
   const buttons = options.map((_option, index) =>
     h("input", {
       type: "radio",
-      name: id,
+      name,
       id: index === 0 ? id : `${id}--${index}`,
       value: String(index),
       required: field.required,
