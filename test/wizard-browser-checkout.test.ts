@@ -115,6 +115,17 @@ describe("web wizard: checkout with lists and variants", () => {
     await page.keyboard.press("Enter");
     await step("Delivery address");
 
+    // Back opens the payment as saved: its variant chosen and filled in.
+    await tabTo(page, button("Back"));
+    await page.keyboard.press("Enter");
+    await step("Payment");
+    expect(await page.getByRole("radio", { name: "Invoice" }).isChecked()).toBe(true);
+    expect(await textbox("Company name").inputValue()).toBe("Analytical Engines Ltd");
+    expect(await textbox("Name on the card").count()).toBe(0);
+    await tabTo(page, button("Continue"));
+    await page.keyboard.press("Enter");
+    await step("Delivery address");
+
     for (const [name, value] of [
       ["Name", "Ada Lovelace"],
       ["Street", "12 St James's Square"],
