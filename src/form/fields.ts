@@ -1,3 +1,4 @@
+import { autocompleteOf } from "./autocomplete.ts";
 import {
   allowsNull,
   isNull,
@@ -87,35 +88,6 @@ const maxRadios = 5;
 /** Strings allowed to be longer than this get a multi-line box. */
 const textareaFrom = 500;
 
-/** What browsers can fill in for common field names (keys without case or separators). */
-const autocompleteByName: Readonly<Record<string, string>> = {
-  name: "name",
-  fullname: "name",
-  cardholder: "cc-name",
-  cardnumber: "cc-number",
-  expiry: "cc-exp",
-  firstname: "given-name",
-  givenname: "given-name",
-  lastname: "family-name",
-  familyname: "family-name",
-  surname: "family-name",
-  email: "email",
-  billingemail: "email",
-  phone: "tel",
-  telephone: "tel",
-  dateofbirth: "bday",
-  birthdate: "bday",
-  company: "organization",
-  companyname: "organization",
-  organization: "organization",
-  jobtitle: "organization-title",
-  street: "street-address",
-  country: "country-name",
-  city: "address-level2",
-  postalcode: "postal-code",
-  zip: "postal-code",
-};
-
 /**
  * A step's whole form: a group of the object's properties, or, for a step whose schema is
  * a `oneOf`/`anyOf` of objects (a discriminated union), the choice between them. Its
@@ -170,7 +142,7 @@ function fieldAt(
     minimum: bound(schema.minimum, schema.exclusiveMinimum, type === "integer" ? 1 : 0),
     maximum: bound(schema.maximum, schema.exclusiveMaximum, type === "integer" ? -1 : 0),
     maxLength: numberOf(schema.maxLength),
-    autocomplete: autocompleteByName[name.replace(/[-_]/g, "").toLowerCase()],
+    autocomplete: autocompleteOf(name),
     unsupported: undefined,
   };
   const unsupported = (reason: string): Field => ({ ...field, unsupported: reason });

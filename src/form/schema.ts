@@ -2,12 +2,20 @@ import type { JsonSchema } from "../contract/representation.ts";
 
 export type { JsonSchema };
 
-/** A JSON object: not null, not an array. */
+/**
+ * A JSON object: not null, not an array.
+ *
+ * @example isObject({ a: 1 }) // true; isObject([1]) // false
+ */
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Compares JSON values, which enumerations and `const` allow to be anything. */
+/**
+ * Compares JSON values, which enumerations and `const` allow to be anything.
+ *
+ * @example sameValue({ a: [1] }, { a: [1] }) // true
+ */
 export function sameValue(a: unknown, b: unknown): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
