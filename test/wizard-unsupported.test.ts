@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createWaymark } from "waymark";
 import { createSqliteStore } from "waymark/store/sqlite";
-import type { WizardAssets } from "waymark/wizard";
+import { unsupportedFields, type WizardAssets } from "waymark/wizard";
 import { onboarding } from "../examples/onboarding/flow.ts";
 import { trip } from "./fixtures/unsupported-fields-flow.ts";
 import { startServer } from "./support/processes.ts";
@@ -49,6 +49,10 @@ describe("the wizard's start-up report of fields it cannot edit", () => {
         },
       },
     ]);
+  });
+
+  it("gives the same list to users, from waymark/wizard", () => {
+    expect(unsupportedFields(trip).map((field) => field.path)).toEqual(["/at", "/labels"]);
   });
 
   it("says nothing without the wizard", () => {
