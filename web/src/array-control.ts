@@ -31,7 +31,10 @@ export function listControl(
   seed: string,
   context: Context,
 ): Control {
-  const item = field.item as Field;
+  const given = field.item;
+  // The model gives every list its row; a field without one is not a list.
+  if (!given) throw new TypeError(`${field.path} is a list without a row schema`);
+  const item: Field = given;
   const id = context.id(seed);
   const error = errorLine(id);
   const itemName = item.label === "" ? t("item") : item.label;
