@@ -1,6 +1,7 @@
 /**
- * Takes the README's screenshot of the web wizard (docs/wizard.png): the onboarding's
- * contract step with the server's error beside an empty field. Needs Debian's Chromium.
+ * Takes the README's screenshots of the web wizard: the onboarding's contract step with
+ * the server's error beside an empty field (docs/wizard.png), and the checkout's cart
+ * with two rows (docs/checkout.png). Needs Debian's Chromium.
  *
  *   npm run screenshot
  */
@@ -9,10 +10,11 @@ import { createWaymark } from "waymark";
 import { startServer } from "waymark/server";
 import { createSqliteStore } from "waymark/store/sqlite";
 import { loadWizard } from "waymark/wizard";
+import { checkout } from "../examples/checkout/flow.ts";
 import { onboarding } from "../examples/onboarding/flow.ts";
 
 const store = createSqliteStore({ path: ":memory:" });
-const waymark = createWaymark({ flows: [onboarding], store, wizard: await loadWizard() });
+const waymark = createWaymark({ flows: [onboarding, checkout], store, wizard: await loadWizard() });
 const silent = { info() {}, warn() {}, error() {} };
 const server = await startServer({ waymark, store, port: 0, host: "127.0.0.1", logger: silent });
 const browser = await chromium.launch({
@@ -21,7 +23,7 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage({ viewport: { width: 900, height: 900 }, locale: "en-GB" });
-  await page.goto(server.url);
+  await page.goto(`${server.url}/wizard/onboarding`);
   await page.getByRole("button", { name: "Start" }).click();
   await page.getByRole("textbox", { name: "First name" }).fill("Ada");
   await page.getByRole("textbox", { name: "Last name" }).fill("Lovelace");
@@ -35,6 +37,24 @@ try {
   await page.getByRole("textbox", { name: "Role" }).focus();
   await page.screenshot({ path: "docs/wizard.png", fullPage: true });
   process.stdout.write("wrote docs/wizard.png\n");
+
+  const cart = await browser.newPage({ viewport: { width: 900, height: 900 }, locale: "en-GB" });
+  await cart.goto(`${server.url}/wizard/checkout`);
+  await cart.getByRole("button", { name: "Start" }).click();
+  const row = (number: number) => cart.getByRole("group", { name: `Item ${number}`, exact: true });
+  await row(1)
+    .getByRole("combobox", { name: "Product" })
+    .selectOption({ label: "Green tea, 100 g" });
+  await row(1).getByRole("spinbutton", { name: "Quantity" }).fill("2");
+  await cart.getByRole("button", { name: "Add Item" }).click();
+  await row(2)
+    .getByRole("combobox", { name: "Product" })
+    .selectOption({ label: "Glass teapot, 1 l" });
+  await row(2).getByRole("spinbutton", { name: "Quantity" }).fill("1");
+  await cart.getByRole("textbox", { name: "Gift note" }).fill("Happy birthday, Ada!");
+  await cart.getByRole("button", { name: "Move Item 2 up" }).focus();
+  await cart.screenshot({ path: "docs/checkout.png", fullPage: true });
+  process.stdout.write("wrote docs/checkout.png\n");
 } finally {
   await browser.close();
   await server.close();

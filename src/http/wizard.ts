@@ -1,5 +1,7 @@
 import { Hono } from "hono";
 import type { FlowRegistry } from "../flow/registry.ts";
+import { unsupportedFields } from "../form/index.ts";
+import type { Logger } from "./app.ts";
 import { methodNotAllowed } from "./problem.ts";
 import { escapeHtml, htmlPage, serveStatic } from "./static-file.ts";
 import type { WizardAssets } from "./wizard-assets.ts";
@@ -50,6 +52,25 @@ export function wizardRoutes(registry: FlowRegistry, assets: WizardAssets, base:
     throw methodNotAllowed("GET, HEAD");
   });
   return app;
+}
+
+/**
+ * Logs a warning for each field of the served flows (their latest versions) that the
+ * wizard's form cannot edit: `{ flow, step, path, reason }`, path a JSON Pointer into the
+ * step data. Called once, when the wizard is set up.
+ *
+ * @example warnUnsupportedFields(registry, logger)
+ * // warn { flow: "trip", step: "route", path: "/at", reason: "a list whose positions differ (prefixItems)" }
+ */
+export function warnUnsupportedFields(registry: FlowRegistry, logger: Logger): void {
+  const warn = logger.warn ?? logger.error;
+  for (const name of registry.names) {
+    const flow = registry.latest(name);
+    if (!flow) continue;
+    for (const field of unsupportedFields(flow)) {
+      warn.call(logger, { ...field }, "the wizard cannot edit this field");
+    }
+  }
 }
 
 interface Titled {

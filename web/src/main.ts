@@ -1,7 +1,7 @@
 import { createClient, type Result } from "../../src/client/index.ts";
+import { formOf, readable, sameValue } from "../../src/form/index.ts";
 import { addressInUrl, fragmentOf, unfinishedFlow } from "./address.ts";
 import type { CurrentStep, FieldError, Flow, FlowDescription, FlowHandle, Problem } from "./api.ts";
-import { fieldsOf, readable, sameValue } from "./fields.ts";
 import { formStillApplies, liveUpdates } from "./live.ts";
 import {
   changedFormNotice,
@@ -15,7 +15,7 @@ import {
   updatedElsewhereNotice,
 } from "./messages.ts";
 import { doneScreen, type Screen, type StepScreen, type StepView, stepScreen } from "./screens.ts";
-import { summaryRows } from "./summary.ts";
+import { summaryEntries } from "./summary.ts";
 
 /*
  * The wizard: a client of the REST API, through the typed client, and nothing else. The
@@ -381,7 +381,7 @@ async function summary(shown: FlowHandle, flow: Flow): Promise<Screen> {
     const schema = fetched?.ok
       ? fetched.value.schema
       : { properties: Object.fromEntries(Object.keys(data).map((key) => [key, {}])) };
-    return { title: step.title, rows: summaryRows(fieldsOf(schema), data, locale) };
+    return { title: step.title, entries: summaryEntries(formOf(schema), data, locale) };
   });
   return doneScreen(flow, sections, locale, () => void start());
 }

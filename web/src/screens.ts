@@ -1,9 +1,9 @@
+import { formOf } from "../../src/form/index.ts";
 import type { FieldError, Flow, Step } from "./api.ts";
 import { h } from "./dom.ts";
-import { fieldsOf } from "./fields.ts";
-import { type ErrorEntry, renderFields, type StepFields } from "./form.ts";
+import { type ErrorEntry, hasRequired, renderFields, type StepFields } from "./form.ts";
 import { progress } from "./progress.ts";
-import type { SummaryRow } from "./summary.ts";
+import { type SummaryEntry, summaryList } from "./summary.ts";
 
 /** What the page shows: its title, its content, and where focus goes after a change. */
 export interface Screen {
@@ -45,7 +45,7 @@ export interface StepScreenOptions {
 /** One done step in the completion summary. */
 export interface SummarySection {
   title: string;
-  rows: readonly SummaryRow[];
+  entries: readonly SummaryEntry[];
 }
 
 /** The completed flow: what was submitted, step by step. */
@@ -72,13 +72,7 @@ export function doneScreen(
             "div",
             { class: "summary" },
             h("h3", {}, section.title),
-            h(
-              "dl",
-              { lang: locale },
-              ...section.rows.map((row) =>
-                h("div", { class: "row" }, h("dt", {}, row.label), h("dd", {}, row.value)),
-              ),
-            ),
+            summaryList(section.entries, locale),
           ),
         ),
       ),
@@ -89,8 +83,8 @@ export function doneScreen(
 
 /** A step's form, with progress, errors, Back and the link to continue later. */
 export function stepScreen(flow: Flow, step: StepView, options: StepScreenOptions): StepScreen {
-  const fieldList = fieldsOf(step.schema);
-  const fields = renderFields(fieldList, step.data);
+  const model = formOf(step.schema);
+  const fields = renderFields(model, step.data);
   const applicable = flow.steps.filter((candidate) => candidate.status !== "skipped");
   const position = applicable.findIndex((candidate) => candidate.number === step.number) + 1;
   const isLast = applicable.at(-1)?.number === step.number;
@@ -123,8 +117,7 @@ export function stepScreen(flow: Flow, step: StepView, options: StepScreenOption
         options.onSubmit();
       },
     },
-    fieldList.some((field) => field.required) &&
-      h("p", { class: "hint" }, "Fields marked * are required."),
+    hasRequired(model) && h("p", { class: "hint" }, "Fields marked * are required."),
     fields.element,
     h(
       "div",
