@@ -1,8 +1,8 @@
 /**
- * Takes the README's screenshots of the web wizard: docs/wizard.png, the onboarding's
- * contract step with the server's error beside an empty field, and docs/onboarding-ar.png,
- * the same flow in Arabic (right to left) at its contract step, with the progress list.
- * Needs Debian's Chromium.
+ * Takes the README's screenshots of the web wizard: the onboarding's contract step with
+ * the server's error beside an empty field (docs/wizard.png), the same step in Arabic,
+ * right to left, with the progress list (docs/onboarding-ar.png), and the checkout's cart
+ * with two rows (docs/checkout.png). Needs Debian's Chromium.
  *
  *   npm run screenshot
  */
@@ -11,10 +11,11 @@ import { createWaymark } from "waymark";
 import { startServer } from "waymark/server";
 import { createSqliteStore } from "waymark/store/sqlite";
 import { loadWizard } from "waymark/wizard";
+import { checkout } from "../examples/checkout/flow.ts";
 import { onboarding } from "../examples/onboarding/flow.ts";
 
 const store = createSqliteStore({ path: ":memory:" });
-const waymark = createWaymark({ flows: [onboarding], store, wizard: await loadWizard() });
+const waymark = createWaymark({ flows: [onboarding, checkout], store, wizard: await loadWizard() });
 const silent = { info() {}, warn() {}, error() {} };
 const server = await startServer({ waymark, store, port: 0, host: "127.0.0.1", logger: silent });
 const browser = await chromium.launch({
@@ -23,7 +24,7 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage({ viewport: { width: 900, height: 900 }, locale: "en-GB" });
-  await page.goto(server.url);
+  await page.goto(`${server.url}/wizard/onboarding`);
   await page.getByRole("button", { name: "Start" }).click();
   await page.getByRole("textbox", { name: "First name" }).fill("Ada");
   await page.getByRole("textbox", { name: "Last name" }).fill("Lovelace");
@@ -41,7 +42,7 @@ try {
   // Arabic: the browser's language picks the page's; fields are found by name, since
   // their labels are the flow's own texts, translated where the flow translates them.
   const arabic = await browser.newPage({ viewport: { width: 900, height: 900 }, locale: "ar" });
-  await arabic.goto(server.url);
+  await arabic.goto(`${server.url}/wizard/onboarding`);
   await arabic.getByRole("button", { name: "ابدأ" }).click();
   await arabic.locator('[name="firstName"]').fill("ليلى");
   await arabic.locator('[name="lastName"]').fill("الحسيني");
@@ -51,6 +52,24 @@ try {
   await arabic.locator('[name="contractType"]').first().waitFor();
   await arabic.screenshot({ path: "docs/onboarding-ar.png", fullPage: true });
   process.stdout.write("wrote docs/onboarding-ar.png\n");
+
+  const cart = await browser.newPage({ viewport: { width: 900, height: 900 }, locale: "en-GB" });
+  await cart.goto(`${server.url}/wizard/checkout`);
+  await cart.getByRole("button", { name: "Start" }).click();
+  const row = (number: number) => cart.getByRole("group", { name: `Item ${number}`, exact: true });
+  await row(1)
+    .getByRole("combobox", { name: "Product" })
+    .selectOption({ label: "Green tea, 100 g" });
+  await row(1).getByRole("spinbutton", { name: "Quantity" }).fill("2");
+  await cart.getByRole("button", { name: "Add Item" }).click();
+  await row(2)
+    .getByRole("combobox", { name: "Product" })
+    .selectOption({ label: "Glass teapot, 1 l" });
+  await row(2).getByRole("spinbutton", { name: "Quantity" }).fill("1");
+  await cart.getByRole("textbox", { name: "Gift note" }).fill("Happy birthday, Ada!");
+  await cart.getByRole("button", { name: "Move Item 2 up" }).focus();
+  await cart.screenshot({ path: "docs/checkout.png", fullPage: true });
+  process.stdout.write("wrote docs/checkout.png\n");
 } finally {
   await browser.close();
   await server.close();

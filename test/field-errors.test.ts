@@ -311,6 +311,36 @@ describe("a missing field's message", () => {
   });
 });
 
+describe("a refused choice", () => {
+  // Regression: a labelled enumeration (a union of literals) refused as a union is a wrong value.
+  it("is invalid_value with the allowed values, for a union of constants too", async () => {
+    const flow = defineFlow({ name: "choices", ttl: "1d" }).step({
+      name: "s",
+      schema: z.strictObject({
+        plain: z.enum(["a", "b"]),
+        labelled: z.union([
+          z.literal("laptop").meta({ title: "Laptop" }),
+          z.literal("mouse").meta({ title: "Mouse" }),
+        ]),
+        maybe: z.union([z.literal("x"), z.literal("y")]).nullable(),
+      }),
+    });
+    const [step] = flow.steps;
+    if (!step) throw new Error("the flow has its step");
+    const input = { plain: "c", labelled: "phone", maybe: "z" };
+    const result = await validateStep(flow, step, input, { now: new Date(), flow: {} });
+    expect(
+      result.ok
+        ? []
+        : result.error.errors.map(({ path, code, params }) => ({ path, code, params })),
+    ).toEqual([
+      { path: "/plain", code: "invalid_value", params: { values: ["a", "b"] } },
+      { path: "/labelled", code: "invalid_value", params: { values: ["laptop", "mouse"] } },
+      { path: "/maybe", code: "invalid_value", params: { values: ["x", "y"] } },
+    ]);
+  });
+});
+
 /** Schemas without a message of their author's, and data each refuses in many ways. */
 const shapes: Array<[string, StandardSchemaV1, JsonSchema | undefined, unknown[]]> = [
   [

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { checkout } from "../examples/checkout/flow.ts";
 import { onboarding } from "../examples/onboarding/flow.ts";
-import { type Field, fieldsOf, readable } from "../web/src/fields.ts";
-import { summaryRows } from "../web/src/summary.ts";
+import { type Field, fieldsOf, formOf, readable, unsupportedFields } from "../src/form/index.ts";
+import { summaryEntries } from "../web/src/summary.ts";
 import { fieldTypes } from "./fixtures/field-types-flow.ts";
 
 const byName = (fields: readonly Field[]) => Object.fromEntries(fields.map((f) => [f.name, f]));
@@ -68,7 +69,7 @@ describe("wizard: fields from JSON Schema", () => {
           when: { $ref: "#/$defs/day" },
           maybe: { type: ["null", "integer"] },
           colour: { enum: ["red", null, 3] },
-          tags: { type: "array", items: { type: "string" } },
+          pair: { type: "array", prefixItems: [{ type: "string" }, { type: "number" }] },
           "a/b~c": { type: "string" },
         },
       }),
@@ -79,7 +80,10 @@ describe("wizard: fields from JSON Schema", () => {
       { value: "red", label: "Red" },
       { value: 3, label: "3" },
     ]);
-    expect(fields.tags?.control).toBe("unsupported");
+    expect(fields.pair).toMatchObject({
+      control: "unsupported",
+      unsupported: "a list whose positions differ (prefixItems)",
+    });
     expect(fields["a/b~c"]?.path).toBe("/a~1b~0c");
   });
 
@@ -113,22 +117,196 @@ describe("wizard: fields from JSON Schema", () => {
   });
 
   it("summarises submitted values as people read them", () => {
-    const fields = fieldsOf(fieldTypes.steps[0]?.jsonSchema ?? {});
-    const rows = summaryRows(
-      fields,
+    const entries = summaryEntries(
+      formOf(fieldTypes.steps[0]?.jsonSchema ?? {}),
       { seats: 3, plan: "nonprofit", size: "s", newsletter: false, address: { city: "Lyon" } },
       "en-GB",
     );
-    expect(rows).toEqual([
+    expect(entries).toEqual([
       { label: "Seats", value: "3" },
       { label: "Plan", value: "Nonprofit" },
       { label: "Size", value: "Small" },
       { label: "Send me the newsletter", value: "No" },
-      { label: "Address › City", value: "Lyon" },
+      { label: "Address", fields: [{ label: "City", value: "Lyon" }] },
     ]);
-    const [personal] = onboarding.steps.map((step) => fieldsOf(step.jsonSchema));
-    expect(summaryRows(personal ?? [], { dateOfBirth: "1990-12-10" }, "en-GB")).toEqual([
+    const personal = formOf(onboarding.steps[0]?.jsonSchema ?? {});
+    expect(summaryEntries(personal, { dateOfBirth: "1990-12-10" }, "en-GB")).toEqual([
       { label: "Date of birth", value: "10 December 1990" },
+    ]);
+  });
+
+  it("reads lists of objects and of scalars with their bounds and row paths", () => {
+    const [cart] = checkout.steps.map((step) => formOf(step.jsonSchema));
+    const items = byName(cart?.children ?? []).items;
+    expect(items).toMatchObject({ control: "list", required: true, minItems: 1, maxItems: 20 });
+    expect(items?.item).toMatchObject({ control: "group", label: "Item", path: "/items/-" });
+    expect(items?.item?.children.map((f) => [f.path, f.label, f.control, f.required])).toEqual([
+      ["/items/-/sku", "Product", "select", true],
+      ["/items/-/qty", "Quantity", "number", true],
+    ]);
+    expect(items?.item?.children[0]?.choices[0]).toEqual({
+      value: "tea-green",
+      label: "Green tea, 100 g",
+    });
+    const tags = byName(
+      fieldsOf(z.toJSONSchema(z.object({ tags: z.array(z.email()).optional() }))),
+    ).tags;
+    expect(tags).toMatchObject({ control: "list", required: false, minItems: 0 });
+    expect(tags?.maxItems).toBeUndefined();
+    expect(tags?.item).toMatchObject({ control: "email", label: "", path: "/tags/-" });
+  });
+
+  it("reads a discriminated union as variants told apart by their const, as a step or a field", () => {
+    const payment = formOf(checkout.steps[1]?.jsonSchema ?? {});
+    expect(payment).toMatchObject({
+      control: "variants",
+      path: "",
+      label: "Payment method",
+      discriminator: "method",
+    });
+    expect(
+      payment.variants.map((v) => [v.label, v.tag, v.fields.map((f) => [f.path, f.required])]),
+    ).toEqual([
+      [
+        "Card",
+        "card",
+        [
+          ["/cardholder", true],
+          ["/cardNumber", true],
+          ["/expiry", true],
+        ],
+      ],
+      [
+        "Invoice",
+        "invoice",
+        [
+          ["/companyName", true],
+          ["/vatId", false],
+          ["/billingEmail", true],
+        ],
+      ],
+    ]);
+    const shipping = byName(
+      fieldsOf(
+        z.toJSONSchema(
+          z.object({
+            shipping: z.discriminatedUnion("kind", [
+              z.object({ kind: z.literal("pick-up") }),
+              z.object({ kind: z.literal("courier"), floor: z.int().optional() }),
+            ]),
+            contact: z.union([z.object({ email: z.email() }), z.object({ phone: z.string() })]),
+          }),
+        ),
+      ),
+    );
+    expect(shipping.shipping?.variants.map((v) => [v.label, v.fields.map((f) => f.path)])).toEqual([
+      ["Pick up", []],
+      ["Courier", ["/shipping/floor"]],
+    ]);
+    expect(shipping.contact).toMatchObject({ control: "variants", discriminator: undefined });
+    expect(shipping.contact?.variants.map((v) => v.label)).toEqual([undefined, undefined]);
+  });
+
+  it("reads nested objects, nullable fields and enumerations with labels", () => {
+    const fields = byName(
+      fieldsOf(
+        z.toJSONSchema(
+          z.object({
+            note: z.string().nullable(),
+            score: z.number().nullable().optional(),
+            office: z.object({ floor: z.int(), desk: z.object({ code: z.string() }) }).nullable(),
+            tone: z.union([z.literal("warm").meta({ title: "Warm white" }), z.literal("cold")]),
+          }),
+        ),
+      ),
+    );
+    expect(fields.note).toMatchObject({ control: "text", nullable: true, required: true });
+    expect(fields.score).toMatchObject({ control: "number", nullable: true, required: false });
+    expect(fields.office).toMatchObject({ control: "group", nullable: true });
+    expect(fields.office?.children[1]?.children[0]?.path).toBe("/office/desk/code");
+    expect(fields.tone?.choices).toEqual([
+      { value: "warm", label: "Warm white" },
+      { value: "cold", label: "Cold" },
+    ]);
+  });
+
+  it("reports what the form cannot edit, by flow, step and JSON Pointer", () => {
+    const odd = {
+      name: "odd",
+      steps: [
+        {
+          name: "first",
+          jsonSchema: z.toJSONSchema(
+            z.object({
+              at: z.tuple([z.number(), z.number()]),
+              labels: z.record(z.string(), z.string()),
+              rows: z.array(z.object({ either: z.union([z.string(), z.number()]) })),
+              fine: z.string(),
+            }),
+          ),
+        },
+      ],
+    };
+    expect(unsupportedFields(odd)).toEqual([
+      {
+        flow: "odd",
+        step: "first",
+        path: "/at",
+        reason: "a list whose positions differ (prefixItems)",
+      },
+      {
+        flow: "odd",
+        step: "first",
+        path: "/labels",
+        reason: "an object with free-form keys (additionalProperties)",
+      },
+      {
+        flow: "odd",
+        step: "first",
+        path: "/rows/-/either",
+        reason: "a choice between values of different kinds",
+      },
+    ]);
+    expect(unsupportedFields(checkout)).toEqual([]);
+    expect(unsupportedFields(onboarding)).toEqual([]);
+  });
+
+  it("summarises lists row by row and a chosen variant with its fields, never as JSON", () => {
+    const [cart, payment] = checkout.steps.map((step) => formOf(step.jsonSchema));
+    const items = [
+      { sku: "mug-white", qty: 2 },
+      { sku: "tea-green", qty: 1 },
+    ];
+    expect(summaryEntries(cart ?? formOf({}), { items }, "en")).toEqual([
+      {
+        label: "Items",
+        rows: [
+          {
+            label: "Item 1",
+            fields: [
+              { label: "Product", value: "White mug" },
+              { label: "Quantity", value: "2" },
+            ],
+          },
+          {
+            label: "Item 2",
+            fields: [
+              { label: "Product", value: "Green tea, 100 g" },
+              { label: "Quantity", value: "1" },
+            ],
+          },
+        ],
+      },
+    ]);
+    const invoice = { method: "invoice", companyName: "Acme", billingEmail: "ap@acme.test" };
+    expect(summaryEntries(payment ?? formOf({}), invoice, "en")).toEqual([
+      { label: "Payment method", value: "Invoice" },
+      { label: "Company name", value: "Acme" },
+      { label: "Billing email", value: "ap@acme.test" },
+    ]);
+    const untyped = formOf({ properties: { extra: {} } });
+    expect(summaryEntries(untyped, { extra: [{ a: true }] }, "en")).toEqual([
+      { label: "Extra", rows: [{ label: "Item 1", fields: [{ label: "A", value: "Yes" }] }] },
     ]);
   });
 });

@@ -11,6 +11,7 @@ import {
 import { isPlainObject, pointer } from "./json.ts";
 import { flowText } from "./messages.ts";
 import { fieldLabel, isChoice, isText, type SchemaPlace, schemaAt } from "./schema-at.ts";
+import { resolve, type Schema } from "./schema-keywords.ts";
 import type { FlowDefinition, JsonSchema } from "./types.ts";
 
 /** What turning a schema's issues into field errors needs to know. */
@@ -80,8 +81,14 @@ export async function schemaFieldErrors(
       const message = missingMessage(issue, answers, place, context);
       errors.push({ path, code: "required", params: {}, message });
     } else {
-      const params = withValues(issue, place);
-      errors.push({ path, code: issue.code, params, message: messageOf(issue, params, context) });
+      const refused = asChoice(issue, place, root);
+      const params = withValues(refused, place, root);
+      errors.push({
+        path,
+        code: refused.code,
+        params,
+        message: messageOf(refused, params, context),
+      });
     }
   }
   return errors;
@@ -183,9 +190,36 @@ function messageOf(issue: ClassifiedIssue, params: FieldErrorParams, context: Is
 }
 
 /** An `invalid_value`'s allowed values from the JSON Schema, when the issue listed none. */
-function withValues(issue: ClassifiedIssue, place: SchemaPlace): FieldErrorParams {
+/**
+ * A union of constants (an enumeration with labels: `z.union([z.literal("a").meta({ title
+ * }), …])`) refused as a union is a value that is not one of them: `invalid_value`.
+ */
+function asChoice(issue: ClassifiedIssue, place: SchemaPlace, root: JsonSchema): ClassifiedIssue {
+  if (issue.code !== "invalid_union") return issue;
+  const options = optionsOf(place, root);
+  const constants = options.length > 0 && options.every((option) => Object.hasOwn(option, "const"));
+  return constants ? { ...issue, code: "invalid_value", params: {} } : issue;
+}
+
+/** The schemas at a place, each union (a nullable one too) replaced by its variants, `null` left out. */
+function optionsOf(place: SchemaPlace, root: JsonSchema): Schema[] {
+  const flatten = (schema: Schema, depth: number): Schema[] => {
+    const variants = schema.anyOf ?? schema.oneOf;
+    if (!Array.isArray(variants) || depth > 8) return [schema];
+    return variants.flatMap((variant) => flatten(resolve(variant, root), depth + 1));
+  };
+  return place.schemas
+    .flatMap((schema) => flatten(schema, 0))
+    .filter((schema) => schema.type !== "null");
+}
+
+function withValues(
+  issue: ClassifiedIssue,
+  place: SchemaPlace,
+  root: JsonSchema,
+): FieldErrorParams {
   if (issue.code !== "invalid_value" || issue.params.values !== undefined) return issue.params;
-  const values = place.schemas.flatMap((schema) =>
+  const values = optionsOf(place, root).flatMap((schema) =>
     Object.hasOwn(schema, "const") ? [schema.const] : Array.isArray(schema.enum) ? schema.enum : [],
   );
   const scalars = values.filter(

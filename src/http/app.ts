@@ -35,7 +35,7 @@ import {
   routeNotFound,
 } from "./problem.ts";
 import { type ConnectionInfo, type RateLimitOptions, rateLimit } from "./rate-limit.ts";
-import { wizardRoutes } from "./wizard.ts";
+import { warnUnsupportedFields, wizardRoutes } from "./wizard.ts";
 import type { WizardAssets } from "./wizard-assets.ts";
 
 /** The subset of a logger (pino's shape) that Waymark writes to. */
@@ -99,7 +99,9 @@ export interface HandlerOptions {
   now?: (() => Date) | undefined;
   /**
    * Serve the web wizard at `/` and `/wizard/{flow}`, built by `loadWizard()` from
-   * `waymark/wizard`. Without it only the API is served.
+   * `waymark/wizard`. Without it only the API is served. With it and a `logger`, each
+   * field of the latest flow versions that the wizard's form cannot edit is logged once
+   * as a warning (see `unsupportedFields` in `src/form/`).
    */
   wizard?: WizardAssets | undefined;
   /**
@@ -338,7 +340,10 @@ export function createWaymark(options: WaymarkOptions): Waymark {
   // as flows.
   const document = () => createOpenApiDocument({ ...options, ...options.openapi, basePath: base });
   app.route("/", apiDocsRoutes({ document, base, docs: options.docs ?? false }));
-  if (options.wizard) app.route("/", wizardRoutes(service.registry, options.wizard, base));
+  if (options.wizard) {
+    app.route("/", wizardRoutes(service.registry, options.wizard, base));
+    if (logger) warnUnsupportedFields(service.registry, logger);
+  }
   // A reserved name is never a flow: under one, whatever its feature (metrics, docs, the
   // wizard, operator pages) does not serve, being off or not there, is no address.
   const reserved: MiddlewareHandler = async (c, next) => {

@@ -60,3 +60,10 @@ async function bundleSources(): Promise<[string, string]> {
   if (script === undefined) throw new Error("the wizard's bundle came out empty");
   return [script, await readFile(new URL("styles.css", web), "utf8")];
 }
+
+/** The fields a flow's wizard cannot edit: the list `waymark serve` logs at start-up. */
+export {
+  type FormDefinition,
+  type UnsupportedField,
+  unsupportedFields,
+} from "../form/unsupported.ts";

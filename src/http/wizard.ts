@@ -2,7 +2,9 @@ import { Hono } from "hono";
 import { flowText } from "../flow/messages.ts";
 import type { FlowRegistry } from "../flow/registry.ts";
 import type { FlowDefinition } from "../flow/types.ts";
+import { unsupportedFields } from "../form/index.ts";
 import { defineCatalogue, directionOf, translate } from "../i18n/catalogue.ts";
+import type { Logger } from "./app.ts";
 import { requestLocale } from "./locale.ts";
 import { methodNotAllowed } from "./problem.ts";
 import { escapeHtml, serveStatic } from "./static-file.ts";
@@ -89,6 +91,25 @@ export function wizardRoutes(registry: FlowRegistry, assets: WizardAssets, base:
     throw methodNotAllowed("GET, HEAD");
   });
   return app;
+}
+
+/**
+ * Logs a warning for each field of the served flows (their latest versions) that the
+ * wizard's form cannot edit: `{ flow, step, path, reason }`, path a JSON Pointer into the
+ * step data. Called once, when the wizard is set up.
+ *
+ * @example warnUnsupportedFields(registry, logger)
+ * // warn { flow: "trip", step: "route", path: "/at", reason: "a list whose positions differ (prefixItems)" }
+ */
+export function warnUnsupportedFields(registry: FlowRegistry, logger: Logger): void {
+  const warn = logger.warn ?? logger.error;
+  for (const name of registry.names) {
+    const flow = registry.latest(name);
+    if (!flow) continue;
+    for (const field of unsupportedFields(flow)) {
+      warn.call(logger, { ...field }, "the wizard cannot edit this field");
+    }
+  }
 }
 
 /** What a page shows of a flow: its name, and its title and description translated. */

@@ -1,10 +1,16 @@
+import { type Field, sameValue } from "../../src/form/index.ts";
 import { h } from "./dom.ts";
-import { type Field, sameValue } from "./fields.ts";
+import { formMessages } from "./i18n/form-messages.ts";
+import { translator } from "./i18n/locale.ts";
+
+const t = translator(formMessages);
 
 /** One field on the form: its block of label, hint, error line and inputs. */
 export interface Control {
   field: Field;
   element: HTMLElement;
+  /** The JSON Pointer of its value now: a list's rows move. */
+  at(): string;
   /** What gets focus when the person follows the error's link. */
   target: HTMLElement;
   /** The value to send, or `undefined` to leave the field out. */
@@ -15,30 +21,54 @@ export interface Control {
    */
   unreadable(): string | undefined;
   setError(message: string | undefined): void;
+  /** The controls inside this one: a group's fields, a list's rows, a variant's fields. */
+  children(): readonly Control[];
 }
 
-/** Builds the control for a field that is not a group, prefilled with `value`. */
-export function buildControl(field: Field, value: unknown, id: string): Control {
+/** What every control has besides its own parts: its field, position, and no children. */
+type Base = Pick<Control, "field" | "at" | "children"> & { name: string };
+
+/**
+ * Builds the control for a single-value field (not a group, list or variants),
+ * prefilled with `value`; `at` says where its value goes in the step data, `name` is the
+ * inputs' `name` (unique on the page: radio buttons of one name are one group).
+ */
+export function buildControl(
+  field: Field,
+  value: unknown,
+  id: string,
+  at: () => string,
+  name: string = field.name,
+): Control {
+  const base: Base = { field, at, name, children: () => [] };
   switch (field.control) {
     case "checkbox":
-      return checkbox(field, value, id);
+      return checkbox(base, value, id);
     case "radios":
-      return radios(field, value, id);
+      return radios(base, value, id);
     case "select":
-      return select(field, value, id);
+      return select(base, value, id);
     case "unsupported":
-      return unsupported(field, value, id);
+      return unsupported(base, value, id);
     default:
-      return textual(field, value, id);
+      return textual(base, value, id);
   }
 }
 
-function checkbox(field: Field, value: unknown, id: string): Control {
+/** What an empty field sends: nothing, or null when it is required and allows null. */
+export function empty(field: Field): null | undefined {
+  return field.required && field.nullable ? null : undefined;
+}
+
+function checkbox(base: Base, value: unknown, id: string): Control {
+  const field = base.field;
   const error = errorLine(id);
-  const input = h("input", { ...common(field, id), type: "checkbox", checked: value === true });
+  const input = h("input", { ...common(base, id), type: "checkbox", checked: value === true });
   const row = h("div", { class: "check" }, input, h("label", { for: id }, ...labelText(field)));
   return {
     field,
+    at: base.at,
+    children: base.children,
     element: block(field, id, error, row),
     target: input,
     // Unticked and optional reads as "not given", so an untouched optional group stays out.
@@ -49,14 +79,15 @@ function checkbox(field: Field, value: unknown, id: string): Control {
 }
 
 /** Radio buttons; an optional field gets a "No answer" button, since a choice can't be unticked. */
-function radios(field: Field, value: unknown, id: string): Control {
+function radios(base: Base, value: unknown, id: string): Control {
+  const field = base.field;
   const error = errorLine(id);
   const choices = field.required
     ? field.choices
-    : [...field.choices, { value: undefined, label: "No answer" }];
+    : [...field.choices, { value: undefined, label: t("noAnswer") }];
   const buttons = choices.map((choice, index) =>
     h("input", {
-      ...common(field, id),
+      ...common(base, id),
       id: index === 0 ? id : `${id}--${index}`,
       type: "radio",
       value: String(index),
@@ -84,40 +115,51 @@ function radios(field: Field, value: unknown, id: string): Control {
   );
   return {
     field,
+    at: base.at,
+    children: base.children,
     element: fieldset,
     target: buttons[0] ?? fieldset,
-    read: () => choices[buttons.findIndex((button) => button.checked)]?.value,
+    read: () => {
+      const index = buttons.findIndex((button) => button.checked);
+      return index === -1 ? empty(field) : choices[index]?.value;
+    },
     unreadable: () => undefined,
     setError: (message) => error.set(message, buttons),
   };
 }
 
-function select(field: Field, value: unknown, id: string): Control {
+function select(base: Base, value: unknown, id: string): Control {
+  const field = base.field;
   const error = errorLine(id);
   const list = h(
     "select",
-    common(field, id),
-    h("option", { value: "" }, field.required ? "Choose…" : "No answer"),
+    common(base, id),
+    h("option", { value: "" }, field.required ? t("choose") : t("noAnswer")),
     ...field.choices.map((choice, index) =>
       h("option", { value: String(index), selected: sameValue(choice.value, value) }, choice.label),
     ),
   );
   return {
     field,
+    at: base.at,
+    children: base.children,
     element: block(field, id, error, list, label(field, id)),
     target: list,
-    read: () => (list.value === "" ? undefined : field.choices[Number(list.value)]?.value),
+    read: () => (list.value === "" ? empty(field) : field.choices[Number(list.value)]?.value),
     unreadable: () => undefined,
     setError: (message) => error.set(message, [list]),
   };
 }
 
 /** A field the form cannot edit: its saved value goes back as it came. */
-function unsupported(field: Field, value: unknown, id: string): Control {
+function unsupported(base: Base, value: unknown, id: string): Control {
+  const field = base.field;
   const error = errorLine(id);
-  const note = h("p", { id, tabindex: -1 }, `${field.label}: this form cannot edit this field.`);
+  const note = h("p", { id, tabindex: -1 }, t("cannotEdit", { label: field.label }));
   return {
     field,
+    at: base.at,
+    children: base.children,
     element: block(field, id, error, note),
     target: note,
     read: () => value,
@@ -126,14 +168,15 @@ function unsupported(field: Field, value: unknown, id: string): Control {
   };
 }
 
-function textual(field: Field, value: unknown, id: string): Control {
+function textual(base: Base, value: unknown, id: string): Control {
+  const field = base.field;
   const error = errorLine(id);
   const text = typeof value === "string" || typeof value === "number" ? String(value) : undefined;
   const input =
     field.control === "textarea"
-      ? h("textarea", { ...common(field, id), maxlength: field.maxLength, rows: 5 }, text ?? "")
+      ? h("textarea", { ...common(base, id), maxlength: field.maxLength, rows: 5 }, text ?? "")
       : h("input", {
-          ...common(field, id),
+          ...common(base, id),
           type: field.control,
           value: text,
           maxlength: field.maxLength,
@@ -149,24 +192,26 @@ function textual(field: Field, value: unknown, id: string): Control {
         });
   return {
     field,
+    at: base.at,
+    children: base.children,
     element: block(field, id, error, input, label(field, id)),
     target: input,
     read: () => {
-      if (input.value === "") return undefined;
+      if (input.value === "") return empty(field);
       return field.control === "number" ? Number(input.value) : input.value;
     },
     unreadable: () =>
-      input instanceof HTMLInputElement && input.validity.badInput ? "Enter a number" : undefined,
+      input instanceof HTMLInputElement && input.validity.badInput ? t("enterNumber") : undefined,
     setError: (message) => error.set(message, [input]),
   };
 }
 
-function common(field: Field, id: string) {
+function common(base: Base, id: string) {
   return {
     id,
-    name: field.name,
-    required: field.required,
-    "aria-describedby": field.hint ? `${id}--hint` : undefined,
+    name: base.name,
+    required: base.field.required,
+    "aria-describedby": base.field.hint ? `${id}--hint` : undefined,
   };
 }
 
@@ -191,11 +236,16 @@ function label(field: Field, id: string): HTMLElement {
   return h("label", { for: id }, ...labelText(field));
 }
 
-/** The label, and a star for a required field (its input carries `required` for assistive tech). */
+/**
+ * The label, and a star for a required field (its input carries `required` for assistive
+ * tech). A list's row (no name) is numbered instead, in its `.label-text`.
+ */
 export function labelText(field: Field): (string | HTMLElement)[] {
+  const text = h("span", { class: "label-text" }, field.label);
+  if (field.name === "") return [text];
   return field.required
-    ? [field.label, h("span", { class: "required", "aria-hidden": "true" }, " *")]
-    : [field.label, h("span", { class: "optional" }, " (optional)")];
+    ? [text, h("span", { class: "required", "aria-hidden": "true" }, " *")]
+    : [text, h("span", { class: "optional" }, ` ${t("optional")}`)];
 }
 
 /** The schema's `description` under the label, referenced by the inputs' aria-describedby. */
@@ -219,7 +269,7 @@ export function errorLine(id: string): ErrorLine {
       element.replaceChildren(
         ...(message === undefined
           ? []
-          : [h("span", { class: "visually-hidden" }, "Error: "), message]),
+          : [h("span", { class: "visually-hidden" }, `${t("errorPrefix")} `), message]),
       );
       for (const input of inputs) {
         const described = (input.getAttribute("aria-describedby") ?? "")

@@ -1,7 +1,7 @@
+import { type Field, isObject } from "../../src/form/index.ts";
 import type { FieldError } from "./api.ts";
-import { buildControl, type Control, errorLine, hint, labelText } from "./controls.ts";
-import { h } from "./dom.ts";
-import { type Field, isObject } from "./fields.ts";
+import { buildField, type Context, fieldBlock } from "./compose.ts";
+import type { Control } from "./controls.ts";
 
 /** An error to list in the summary above the form, linked to its field when it has one. */
 export interface ErrorEntry {
@@ -22,93 +22,73 @@ export interface StepFields {
 }
 
 /**
- * Builds the inputs for `fields`, prefilled from `values` (a step's saved data).
+ * Builds the inputs for a step's form (see `formOf`), prefilled from `values` (the
+ * step's saved data).
  *
- * @example const form = renderFields(fieldsOf(step.schema), step.data); formElement.append(form.element);
+ * @example const form = renderFields(formOf(step.schema), step.data); formElement.append(form.element);
  */
 export function renderFields(
-  fields: readonly Field[],
+  form: Field,
   values: Readonly<Record<string, unknown>> | null,
 ): StepFields {
-  const controls = new Map<string, Control>();
   const ids = new Set<string>();
-  // Ids never hold "--": the hints, errors and radio buttons derived from them add it.
-  const uniqueId = (path: string) => {
-    const base = `field${path.replace(/[^A-Za-z0-9]+/g, "-")}`;
-    let id = base;
-    for (let n = 2; ids.has(id); n++) id = `${base}-${n}`;
-    ids.add(id);
-    return id;
+  const names = new Set<string>();
+  const context: Context = {
+    // Ids never hold "--": the hints, errors and radio buttons derived from them add it.
+    id(seed) {
+      const base = `field${seed.replace(/[^A-Za-z0-9]+/g, "-")}`;
+      let id = base;
+      for (let n = 2; ids.has(id); n++) id = `${base}-${n}`;
+      ids.add(id);
+      return id;
+    },
+    name(base) {
+      let name = base;
+      for (let n = 2; names.has(name); n++) name = `${base}-${n}`;
+      names.add(name);
+      return name;
+    },
+    announce(message) {
+      const status = document.getElementById("status");
+      if (status) status.textContent = message;
+    },
   };
+  const root = () => "";
+  const saved = values ?? {};
+  const top: { element: HTMLElement; read(): unknown; controls(): readonly Control[] } =
+    form.control === "group"
+      ? (() => {
+          const block = fieldBlock(form.children, saved, root, "", context);
+          return { element: block.container, read: block.read, controls: () => block.controls };
+        })()
+      : (() => {
+          const control = buildField(form, saved, root, "", context);
+          return { element: control.element, read: control.read, controls: () => [control] };
+        })();
+  const all = () => top.controls().flatMap(descendants);
 
-  function build(list: readonly Field[], saved: Readonly<Record<string, unknown>>) {
-    const container = h("div", { class: "fields" });
-    const members: Control[] = [];
-    for (const field of list) {
-      const value = saved[field.name];
-      const control =
-        field.control === "group"
-          ? group(field, isObject(value) ? value : {})
-          : buildControl(field, value, uniqueId(field.path));
-      controls.set(field.path, control);
-      members.push(control);
-      container.append(control.element);
-    }
-    const read = () => {
-      const data: Record<string, unknown> = {};
-      for (const control of members) {
-        const value = control.read();
-        if (value !== undefined) data[control.field.name] = value;
-      }
-      return data;
-    };
-    return { container, read };
-  }
-
-  /** A nested object: a fieldset of its own fields, left out when optional and untouched. */
-  function group(field: Field, saved: Readonly<Record<string, unknown>>): Control {
-    const inner = build(field.children, saved);
-    const id = uniqueId(field.path);
-    const error = errorLine(id);
-    const fieldset = h(
-      "fieldset",
-      { class: "field group", id, tabindex: -1 },
-      h("legend", {}, ...labelText(field)),
-      hint(field, id),
-      error.element,
-      inner.container,
-    );
-    return {
-      field,
-      element: fieldset,
-      target: fieldset,
-      read: () => {
-        const data = inner.read();
-        return Object.keys(data).length > 0 || field.required ? data : undefined;
-      },
-      unreadable: () => undefined,
-      setError: (message) => error.set(message, [fieldset]),
-    };
-  }
-
-  const root = build(fields, values ?? {});
   return {
-    element: root.container,
-    read: root.read,
+    element: top.element,
+    read: () => {
+      const data = top.read();
+      return isObject(data) ? data : {};
+    },
     unreadable() {
-      return [...controls.values()].flatMap((control) => {
+      return all().flatMap((control) => {
         const message = control.unreadable();
-        return message === undefined ? [] : [{ path: control.field.path, message }];
+        return message === undefined ? [] : [{ path: control.at(), message }];
       });
     },
     showErrors(errors) {
+      const controls = all();
+      const byPath = new Map(controls.map((control) => [control.at(), control]));
       const byControl = new Map<Control | undefined, string[]>();
       for (const error of errors) {
-        const control = controlAt(controls, error.path);
+        const control = controlAt(byPath, error.path);
         byControl.set(control, [...(byControl.get(control) ?? []), error.message]);
       }
       const entries: ErrorEntry[] = [];
-      for (const control of controls.values()) {
+      for (const control of controls) {
         const messages = byControl.get(control);
         if (!messages) continue;
         const message = messages.join(". ");
@@ -121,16 +101,26 @@ export function renderFields(
       return entries;
     },
     clearErrors() {
-      for (const control of controls.values()) control.setError(undefined);
+      for (const control of all()) control.setError(undefined);
     },
   };
 }
 
+/** Whether the form has a field to mark as required. */
+export function hasRequired(form: Field): boolean {
+  if (form.control !== "group") return form.required;
+  return form.children.some((field) => field.required);
+}
+
+/** The control and every control inside it, in form order. */
+function descendants(control: Control): Control[] {
+  return [control, ...control.children().flatMap(descendants)];
+}
+
 /** The control for a JSON Pointer, or for its nearest ancestor (`/tags/0` → `/tags`). */
 function controlAt(controls: ReadonlyMap<string, Control>, path: string): Control | undefined {
-  for (let at = path; at !== ""; at = at.slice(0, at.lastIndexOf("/"))) {
+  for (let at = path; ; at = at.slice(0, at.lastIndexOf("/"))) {
     const control = controls.get(at);
-    if (control) return control;
+    if (control || at === "") return control;
   }
-  return undefined;
 }

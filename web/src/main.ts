@@ -1,8 +1,8 @@
 import type { Result } from "../../src/client/index.ts";
+import { sameValue } from "../../src/form/index.ts";
 import { addressInUrl, fragmentOf, unfinishedFlow } from "./address.ts";
 import type { FlowDescription, FlowHandle, Problem } from "./api.ts";
 import { type Draft, display, type Shown } from "./display.ts";
-import { sameValue } from "./fields.ts";
 import { t } from "./i18n/screen-messages.ts";
 import { formStillApplies, liveUpdates } from "./live.ts";
 import { startScreen } from "./messages.ts";

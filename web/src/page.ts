@@ -1,7 +1,7 @@
 import { createClient } from "../../src/client/index.ts";
+import { readable } from "../../src/form/index.ts";
 import { type ShippedLocale, shippedLocaleOf, shippedLocales } from "../../src/i18n/catalogue.ts";
 import { h } from "./dom.ts";
-import { readable } from "./fields.ts";
 import { browserLocale, pageLocale, setPageLocale } from "./i18n/locale.ts";
 import { t } from "./i18n/screen-messages.ts";
 import type { Screen } from "./screens.ts";

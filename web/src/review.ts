@@ -1,9 +1,8 @@
 import type { JsonSchema } from "./api.ts";
 import { h } from "./dom.ts";
-import { fieldsOf } from "./fields.ts";
 import { formatLocale } from "./i18n/format.ts";
 import { t } from "./i18n/screen-messages.ts";
-import { summaryRows } from "./summary.ts";
+import { stepSummary } from "./summary.ts";
 
 /** One done step's answers, as the review and the completion summary show them. */
 export interface AnswerSection {
@@ -14,20 +13,14 @@ export interface AnswerSection {
 }
 
 /**
- * A step's saved answers as a list a person reads, labelled from the step's schema and
- * written in the page's language. The one place that turns answers into rows.
+ * A step's saved answers as a list a person reads (nested for objects and lists),
+ * labelled from the step's schema and written in the page's language. The one place
+ * that turns answers into what the review and the summary show.
  *
  * @example answers(step.schema, flow.data["personal-info"])
  */
 export function answers(schema: JsonSchema, data: Readonly<Record<string, unknown>>): HTMLElement {
-  const rows = summaryRows(fieldsOf(schema), data, formatLocale());
-  return h(
-    "dl",
-    {},
-    ...rows.map((row) =>
-      h("div", { class: "row" }, h("dt", {}, row.label), h("dd", {}, row.value)),
-    ),
-  );
+  return stepSummary(schema, data, formatLocale());
 }
 
 /** The completion summary's sections: each done step's title over its answers. */

@@ -1,7 +1,7 @@
+import { formOf } from "../../src/form/index.ts";
 import type { FieldError, Flow, Step } from "./api.ts";
 import { h } from "./dom.ts";
-import { fieldsOf } from "./fields.ts";
-import { type ErrorEntry, renderFields, type StepFields } from "./form.ts";
+import { type ErrorEntry, hasRequired, renderFields, type StepFields } from "./form.ts";
 import { dateTime } from "./i18n/format.ts";
 import { t } from "./i18n/screen-messages.ts";
 import { position, progress } from "./progress.ts";
@@ -71,8 +71,8 @@ export function doneScreen(
 
 /** A step's form, with progress, errors, Back and the link to continue later. */
 export function stepScreen(flow: Flow, step: StepView, options: StepScreenOptions): StepScreen {
-  const fieldList = fieldsOf(step.schema);
-  const fields = renderFields(fieldList, step.data);
+  const model = formOf(step.schema);
+  const fields = renderFields(model, step.data);
   const isLast =
     flow.steps.filter((candidate) => candidate.status !== "skipped").at(-1)?.number === step.number;
   const hasNotice = options.notice !== undefined;
@@ -104,7 +104,7 @@ export function stepScreen(flow: Flow, step: StepView, options: StepScreenOption
         options.onSubmit();
       },
     },
-    fieldList.some((field) => field.required) && h("p", { class: "hint" }, t("requiredHint")),
+    hasRequired(model) && h("p", { class: "hint" }, t("requiredHint")),
     fields.element,
     h(
       "div",

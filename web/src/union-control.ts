@@ -1,0 +1,107 @@
+import { type Field, sameValue, type Variant } from "../../src/form/index.ts";
+import { type Context, type FieldBlock, fieldBlock } from "./compose.ts";
+import { type Control, errorLine, hint, labelText } from "./controls.ts";
+import { h } from "./dom.ts";
+import { formMessages } from "./i18n/form-messages.ts";
+import { translator } from "./i18n/locale.ts";
+
+const t = translator(formMessages);
+
+/**
+ * A `oneOf`/`anyOf` of objects: radio buttons to choose the variant, then that variant's
+ * fields below them. The discriminator is sent with the fields, never shown as one.
+ * Switching variants builds the new one's fields afresh: nothing typed for one variant
+ * is sent with another. Saved data opens its own variant, filled in.
+ */
+export function variantsControl(
+  field: Field,
+  value: unknown,
+  at: () => string,
+  seed: string,
+  context: Context,
+): Control {
+  const id = context.id(seed);
+  const name = context.name(field.name || "variant");
+  const error = errorLine(id);
+  const savedIndex = variantOf(field, value);
+  const options: { label: string; variant: Variant | undefined }[] = field.variants.map(
+    (variant, index) => ({ label: variant.label ?? t("option", { number: index + 1 }), variant }),
+  );
+  if (!field.required) options.push({ label: t("noAnswer"), variant: undefined });
+  const buttons = options.map((_option, index) =>
+    h("input", {
+      type: "radio",
+      name,
+      id: index === 0 ? id : `${id}--${index}`,
+      value: String(index),
+      required: field.required,
+      checked: index === savedIndex,
+      "aria-describedby": field.hint === undefined ? undefined : `${id}--hint`,
+      onchange: () => choose(index),
+    }),
+  );
+  const slot = h("div", { class: "variant" });
+  const legend = field.label === "" ? t("chooseOne") : field.label;
+  const fieldset = h(
+    "fieldset",
+    { class: "field variants" },
+    h("legend", {}, ...labelText({ ...field, label: legend })),
+    hint(field, id),
+    error.element,
+    h(
+      "div",
+      { class: "choices" },
+      ...buttons.map((button, index) =>
+        h(
+          "div",
+          { class: "check" },
+          button,
+          h("label", { for: button.id }, options[index]?.label ?? ""),
+        ),
+      ),
+    ),
+    slot,
+  );
+  let chosen: { variant: Variant; block: FieldBlock } | undefined;
+
+  function choose(index: number, saved?: unknown): void {
+    const variant = options[index]?.variant;
+    chosen = variant && {
+      variant,
+      block: fieldBlock(variant.fields, saved, at, `${seed}/v${index}`, context),
+    };
+    slot.replaceChildren(...(chosen ? [chosen.block.container] : []));
+  }
+  if (savedIndex !== undefined) choose(savedIndex, value);
+
+  return {
+    field,
+    at,
+    element: fieldset,
+    target: buttons[0] ?? fieldset,
+    read: () => {
+      if (!chosen) return field.required ? {} : undefined;
+      const data = chosen.block.read();
+      return field.discriminator === undefined
+        ? data
+        : { [field.discriminator]: chosen.variant.tag, ...data };
+    },
+    unreadable: () => undefined,
+    setError: (message) => error.set(message, buttons),
+    children: () => chosen?.block.controls ?? [],
+  };
+}
+
+/** The variant saved data belongs to: by its discriminator, else the first whose fields hold all its keys. */
+function variantOf(field: Field, value: unknown): number | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const data = value as Record<string, unknown>;
+  const index = field.variants.findIndex((variant) => {
+    if (field.discriminator !== undefined) {
+      return sameValue(variant.tag, data[field.discriminator]);
+    }
+    const names = new Set(variant.fields.map((child) => child.name));
+    return Object.keys(data).every((key) => names.has(key));
+  });
+  return index === -1 ? undefined : index;
+}
