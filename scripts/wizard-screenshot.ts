@@ -1,6 +1,7 @@
 /**
  * Takes the README's screenshots of the web wizard: the onboarding's contract step with
- * the server's error beside an empty field (docs/wizard.png), and the checkout's cart
+ * the server's error beside an empty field (docs/wizard.png), the same step in Arabic,
+ * right to left, with the progress list (docs/onboarding-ar.png), and the checkout's cart
  * with two rows (docs/checkout.png). Needs Debian's Chromium.
  *
  *   npm run screenshot
@@ -37,6 +38,20 @@ try {
   await page.getByRole("textbox", { name: "Role" }).focus();
   await page.screenshot({ path: "docs/wizard.png", fullPage: true });
   process.stdout.write("wrote docs/wizard.png\n");
+
+  // Arabic: the browser's language picks the page's; fields are found by name, since
+  // their labels are the flow's own texts, translated where the flow translates them.
+  const arabic = await browser.newPage({ viewport: { width: 900, height: 900 }, locale: "ar" });
+  await arabic.goto(`${server.url}/wizard/onboarding`);
+  await arabic.getByRole("button", { name: "ابدأ" }).click();
+  await arabic.locator('[name="firstName"]').fill("ليلى");
+  await arabic.locator('[name="lastName"]').fill("الحسيني");
+  await arabic.locator('[name="email"]').fill("layla@example.com");
+  await arabic.locator('[name="dateOfBirth"]').fill("1990-12-10");
+  await arabic.getByRole("button", { name: "متابعة" }).click();
+  await arabic.locator('[name="contractType"]').first().waitFor();
+  await arabic.screenshot({ path: "docs/onboarding-ar.png", fullPage: true });
+  process.stdout.write("wrote docs/onboarding-ar.png\n");
 
   const cart = await browser.newPage({ viewport: { width: 900, height: 900 }, locale: "en-GB" });
   await cart.goto(`${server.url}/wizard/checkout`);

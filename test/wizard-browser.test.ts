@@ -37,7 +37,7 @@ describe("web wizard", () => {
     };
   }
 
-  it("an employee completes the onboarding from /, and the company step is skipped", async () => {
+  it("an employee completes the onboarding from /, and the company step, undecided at first, is skipped", async () => {
     const wizard = onboardingWizard(page);
     await page.goto(server.url);
     await wizard.start();
@@ -324,6 +324,11 @@ describe("web wizard", () => {
       throw new Error(`Tab never reached ${name}`);
     };
     await page.goto(server.url);
+    // The language switcher comes first, one button per language.
+    for (const language of ["English", "Deutsch", "العربية"]) {
+      await page.keyboard.press("Tab");
+      expect(await focused()).toMatchObject({ text: language, outline: "solid" });
+    }
     await page.keyboard.press("Tab");
     expect(await focused()).toMatchObject({ text: "Start", outline: "solid" });
     await page.keyboard.press("Enter");
@@ -359,6 +364,11 @@ describe("web wizard", () => {
     await page.keyboard.press("Enter");
     await wizard.expectStep("Review and accept");
 
+    // The review's Change buttons, one per done step, come before the form.
+    for (let section = 0; section < 3; section++) {
+      await page.keyboard.press("Tab");
+      expect(await focused()).toMatchObject({ text: "Change", outline: "solid" });
+    }
     await page.keyboard.press("Tab");
     expect(await focused()).toMatchObject({ name: "acceptTerms", outline: "solid" });
     await page.keyboard.press("Space");

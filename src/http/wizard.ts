@@ -1,9 +1,13 @@
 import { Hono } from "hono";
+import { flowText } from "../flow/messages.ts";
 import type { FlowRegistry } from "../flow/registry.ts";
+import type { FlowDefinition } from "../flow/types.ts";
 import { unsupportedFields } from "../form/index.ts";
+import { defineCatalogue, directionOf, translate } from "../i18n/catalogue.ts";
 import type { Logger } from "./app.ts";
+import { requestLocale } from "./locale.ts";
 import { methodNotAllowed } from "./problem.ts";
-import { escapeHtml, htmlPage, serveStatic } from "./static-file.ts";
+import { escapeHtml, serveStatic } from "./static-file.ts";
 import type { WizardAssets } from "./wizard-assets.ts";
 
 /**
@@ -18,7 +22,39 @@ const pageHeaders = {
   // The flow id is in the URL's fragment, which browsers never send; this covers the rest.
   "referrer-policy": "no-referrer",
   "x-content-type-options": "nosniff",
+  // Each page is written in the language the request asks for.
+  vary: "accept-language",
 };
+
+/** What the server's own pages say; the wizard's script says the rest. */
+const pageMessages = defineCatalogue({
+  en: {
+    flows: "Flows",
+    flowsHeading: "Choose what to fill in",
+    noScript: "This form needs JavaScript. The API it uses is documented in the README.",
+    notFound: "Not found",
+    notFoundHeading: "There is no flow at this address",
+    allFlows: "See the flows this server has",
+  },
+  de: {
+    flows: "Vorgänge",
+    flowsHeading: "Wählen Sie, was Sie ausfüllen möchten",
+    noScript:
+      "Dieses Formular benötigt JavaScript. Die API, die es verwendet, ist in der README beschrieben.",
+    notFound: "Nicht gefunden",
+    notFoundHeading: "Unter dieser Adresse gibt es keinen Vorgang",
+    allFlows: "Die Vorgänge dieses Servers ansehen",
+  },
+  ar: {
+    flows: "النماذج",
+    flowsHeading: "اختر ما تريد تعبئته",
+    noScript:
+      "يحتاج هذا النموذج إلى JavaScript. الواجهة البرمجية التي يستخدمها موثّقة في ملف README.",
+    notFound: "غير موجود",
+    notFoundHeading: "لا يوجد نموذج على هذا العنوان",
+    allFlows: "اعرض نماذج هذا الخادم",
+  },
+});
 
 /**
  * The web wizard's routes: `/` (the only flow's wizard, or a list when there are several),
@@ -32,14 +68,17 @@ export function wizardRoutes(registry: FlowRegistry, assets: WizardAssets, base:
 
   app.get("/", (c) => {
     const only = flows.length === 1 ? flows[0] : undefined;
-    return c.body(only ? wizardPage(only, root) : indexPage(flows, root), 200, pageHeaders);
+    const locale = requestLocale(c.req.raw, only);
+    const html = only ? wizardPage(only, root, locale) : indexPage(flows, root, locale);
+    return c.body(html, 200, pageHeaders);
   });
   app.get("/wizard/assets/wizard.js", (c) => serveStatic(c.req.raw, assets.script));
   app.get("/wizard/assets/wizard.css", (c) => serveStatic(c.req.raw, assets.style));
   app.get("/wizard/:flow", (c) => {
     const flow = registry.latest(c.req.param("flow"));
-    if (!flow) return c.body(notFoundPage(root), 404, pageHeaders);
-    return c.body(wizardPage(flow, root), 200, pageHeaders);
+    const locale = requestLocale(c.req.raw, flow);
+    if (!flow) return c.body(notFoundPage(root, locale), 404, pageHeaders);
+    return c.body(wizardPage(flow, root, locale), 200, pageHeaders);
   });
   app.all("/", () => {
     throw methodNotAllowed("GET, HEAD");
@@ -73,50 +112,71 @@ export function warnUnsupportedFields(registry: FlowRegistry, logger: Logger): v
   }
 }
 
-interface Titled {
-  name: string;
-  title: string;
-}
+/** What a page shows of a flow: its name, and its title and description translated. */
+type Shown = Pick<FlowDefinition, "name" | "title" | "description" | "messages">;
 
 /** The wizard's shell; `root` is where the API is mounted, ending in `/`. */
-function wizardPage(flow: Titled, root: string): string {
+function wizardPage(flow: Shown, root: string, locale: string): string {
+  const title = flowText(flow, locale, flow.title);
   return page(
-    flow.title,
+    locale,
+    title,
     `<meta name="waymark-flow" content="${escapeHtml(flow.name)}">
-<meta name="waymark-title" content="${escapeHtml(flow.title)}">
+<meta name="waymark-title" content="${escapeHtml(title)}">
 <meta name="waymark-api" content="${root}">
 <link rel="stylesheet" href="${root}wizard/assets/wizard.css">
 <script type="module" src="${root}wizard/assets/wizard.js"></script>`,
-    `<main id="app"><h1>${escapeHtml(flow.title)}</h1><noscript><p>This form needs JavaScript. The API it uses is documented in the README.</p></noscript></main>`,
+    `<main id="app"><h1>${escapeHtml(title)}</h1><noscript><p>${escapeHtml(say(locale, "noScript"))}</p></noscript></main>`,
   );
 }
 
-function indexPage(flows: readonly Titled[], root: string): string {
+/** The flows this server has, each its title linking to its wizard, its description below. */
+function indexPage(flows: readonly Shown[], root: string, locale: string): string {
   const items = flows
-    .map(
-      (flow) =>
-        `<li><a href="${root}wizard/${escapeHtml(flow.name)}">${escapeHtml(flow.title)}</a></li>`,
-    )
+    .map((flow) => {
+      const description = flow.description
+        ? `<p>${escapeHtml(flowText(flow, locale, flow.description))}</p>`
+        : "";
+      const title = escapeHtml(flowText(flow, locale, flow.title));
+      return `<li><a href="${root}wizard/${escapeHtml(flow.name)}">${title}</a>${description}</li>`;
+    })
     .join("");
   return page(
-    "Flows",
+    locale,
+    say(locale, "flows"),
     `<link rel="stylesheet" href="${root}wizard/assets/wizard.css">`,
-    `<main><h1>Flows</h1><ul>${items}</ul></main>`,
+    `<main><h1>${escapeHtml(say(locale, "flowsHeading"))}</h1><ul class="flows">${items}</ul></main>`,
   );
 }
 
-function notFoundPage(root: string): string {
+function notFoundPage(root: string, locale: string): string {
   return page(
-    "Not found",
+    locale,
+    say(locale, "notFound"),
     `<link rel="stylesheet" href="${root}wizard/assets/wizard.css">`,
-    `<main><h1>There is no flow at this address</h1><p><a href="${root}">See the flows this server has</a></p></main>`,
+    `<main><h1>${escapeHtml(say(locale, "notFoundHeading"))}</h1><p><a href="${root}">${escapeHtml(say(locale, "allFlows"))}</a></p></main>`,
   );
 }
 
-function page(title: string, head: string, body: string): string {
-  return htmlPage(
-    title,
-    head,
-    `${body}\n<p id="status" class="visually-hidden" aria-live="polite"></p>`,
-  );
+function say(locale: string, key: keyof typeof pageMessages.en): string {
+  return translate(pageMessages, locale, key);
+}
+
+/** A page in `locale`, `lang` and `dir` set; `head` and `body` are markup, `title` is text. */
+function page(locale: string, title: string, head: string, body: string): string {
+  return `<!doctype html>
+<html lang="${escapeHtml(locale)}" dir="${directionOf(locale)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<link rel="icon" href="data:,">
+${head}
+</head>
+<body>
+${body}
+<p id="status" class="visually-hidden" aria-live="polite"></p>
+</body>
+</html>
+`;
 }

@@ -1,5 +1,7 @@
 import type { FlowDescription } from "./api.ts";
 import { h } from "./dom.ts";
+import { dateTime, duration } from "./i18n/format.ts";
+import { t } from "./i18n/screen-messages.ts";
 import { stepsAhead } from "./progress.ts";
 import type { Screen } from "./screens.ts";
 
@@ -13,7 +15,9 @@ export interface StartScreen extends Screen {
 /**
  * The first screen: nothing is created until the person presses Start. With a flow left
  * unfinished in this browser, it offers to continue that one first. Below the buttons,
- * so that nothing above them moves, it lists the steps ahead from the flow's description.
+ * so that nothing above them moves, it shows the flow's description (`GET /{flow}`),
+ * the steps ahead and how long answers are kept; the heading takes the title the
+ * description gives in the page's language.
  */
 export function startScreen(
   flowTitle: string,
@@ -25,56 +29,40 @@ export function startScreen(
     ? message(
         flowTitle,
         flowTitle,
-        "You have started this before in this browser. Continue where you left off, or start again from the beginning.",
+        t("resumeLead"),
         slot,
-        { label: "Continue where you left off", action: onResume },
-        { label: "Start again", action: onStart },
+        { label: t("continueWhereLeft"), action: onResume },
+        { label: t("startAgain"), action: onStart },
       )
-    : message(
-        flowTitle,
-        flowTitle,
-        "Your answers are saved after each step, so you can stop at any time and continue later from the same link.",
-        slot,
-        { label: "Start", action: onStart },
-      );
+    : message(flowTitle, flowTitle, t("startLead"), slot, { label: t("start"), action: onStart });
   return {
     ...screen,
     showAhead(description) {
-      if (description.steps.length === 0) return;
+      if (description.title !== flowTitle) {
+        screen.focus.textContent = description.title;
+        document.title = description.title;
+      }
       slot.replaceChildren(
-        stepsAhead(description.steps),
-        h(
-          "p",
-          { class: "hint" },
-          `Answers are kept for ${duration(description.ttlMs)} after the last change.`,
-        ),
+        ...(description.description
+          ? [h("p", { class: "description" }, description.description)]
+          : []),
+        ...(description.steps.length > 0
+          ? [
+              stepsAhead(description.steps),
+              h("p", { class: "hint" }, t("keptFor", { duration: duration(description.ttlMs) })),
+            ]
+          : []),
       );
     },
   };
 }
 
-/** A time to live in words, in the largest unit that states it exactly: "7 days", "90 minutes". */
-function duration(ms: number): string {
-  const units = [
-    ["day", 86_400_000],
-    ["hour", 3_600_000],
-    ["minute", 60_000],
-    ["second", 1_000],
-  ] as const;
-  const [unit, size] = units.find(([, size]) => ms >= size && ms % size === 0) ?? ["second", 1_000];
-  const format = new Intl.NumberFormat("en", { style: "unit", unit, unitDisplay: "long" });
-  return format.format(Math.round(ms / size));
-}
-
 /** For a link to a flow that is unknown, malformed or expired. */
 export function goneScreen(flowTitle: string, onStart: () => void): Screen {
-  return message(
-    `Link not valid – ${flowTitle}`,
-    "This link has expired or is not valid",
-    "Answers are kept for a limited time after their last change, and a link only works when it is complete. You can start again from the beginning.",
-    undefined,
-    { label: "Start again", action: onStart },
-  );
+  return message(t("goneTitle", { flow: flowTitle }), t("goneHeading"), t("goneText"), undefined, {
+    label: t("startAgain"),
+    action: onStart,
+  });
 }
 
 /**
@@ -84,35 +72,26 @@ export function goneScreen(flowTitle: string, onStart: () => void): Screen {
 export function expiredScreen(
   flowTitle: string,
   until: Date | undefined,
-  locale: string,
   onContinue: () => void,
   onStart: () => void,
 ): Screen {
-  const kept = until
-    ? `Your answers are kept until ${new Intl.DateTimeFormat(locale, { dateStyle: "long", timeStyle: "short" }).format(until)}.`
-    : "Your answers are still kept.";
+  const kept = until ? t("keptUntil", { until: dateTime(until) }) : t("stillKept");
   return message(
-    `Session expired – ${flowTitle}`,
-    "Your session has expired",
-    `Nothing was saved for a while, so this flow was put aside. ${kept} You can continue where you left off, or start again from the beginning.`,
+    t("expiredTitle", { flow: flowTitle }),
+    t("expiredHeading"),
+    t("expiredText", { kept }),
     undefined,
-    { label: "Continue where you left off", action: onContinue },
-    { label: "Start again", action: onStart },
+    { label: t("continueWhereLeft"), action: onContinue },
+    { label: t("startAgain"), action: onStart },
   );
 }
 
 /** For a flow that could not be read: the link may still be good, so it is kept. */
 export function failureScreen(flowTitle: string, reason: string, onRetry: () => void): Screen {
-  return message(
-    `Not available – ${flowTitle}`,
-    "We can’t show this flow right now",
-    reason,
-    undefined,
-    {
-      label: "Try again",
-      action: onRetry,
-    },
-  );
+  return message(t("failureTitle", { flow: flowTitle }), t("failureHeading"), reason, undefined, {
+    label: t("tryAgain"),
+    action: onRetry,
+  });
 }
 
 interface Choice {
@@ -151,22 +130,3 @@ function message(
     ],
   };
 }
-
-// Notices above a step's form, and what the live region says around a recovery.
-
-/** Above a step a new version of the flow sent back: its errors are shown beside the fields. */
-export const changedFormNotice =
-  "This form has changed since you started. Please check the highlighted answers.";
-
-/** Above the step that was being saved when the flow expired, filled with what was typed. */
-export const keptAnswersNotice =
-  "Your session is back. What you had typed on this step is still here but not saved yet: check it and continue.";
-
-/** Said while an expired flow is being brought back. */
-export const recoveringStatus = "Bringing your answers back…";
-
-/** Said once it is back. */
-export const recoveredStatus = "Your answers are back";
-
-/** Said, and shown above the new screen, when another window or device moved the flow on. */
-export const updatedElsewhereNotice = "Updated in another window.";

@@ -2,8 +2,10 @@ import { formOf } from "../../src/form/index.ts";
 import type { FieldError, Flow, Step } from "./api.ts";
 import { h } from "./dom.ts";
 import { type ErrorEntry, hasRequired, renderFields, type StepFields } from "./form.ts";
-import { progress } from "./progress.ts";
-import { type SummaryEntry, summaryList } from "./summary.ts";
+import { dateTime } from "./i18n/format.ts";
+import { t } from "./i18n/screen-messages.ts";
+import { position, progress } from "./progress.ts";
+import { type AnswerSection, summarySections } from "./review.ts";
 
 /** What the page shows: its title, its content, and where focus goes after a change. */
 export interface Screen {
@@ -34,30 +36,23 @@ export interface StepScreenOptions {
   resumeUrl: string;
   /** True once a write gave the flow a new id (token mode): older links open older answers. */
   linkMoves: boolean;
-  /** The locale dates are written in. */
-  locale: string;
+  /** On the final step: the review of every answer, shown above the form. */
+  review: HTMLElement | undefined;
   onSubmit(): void;
   /** Absent when no done step comes before this one. */
   onBack: (() => void) | undefined;
   onCopy(input: HTMLInputElement): void;
 }
 
-/** One done step in the completion summary. */
-export interface SummarySection {
-  title: string;
-  entries: readonly SummaryEntry[];
-}
-
 /** The completed flow: what was submitted, step by step. */
 export function doneScreen(
   flow: Flow,
-  sections: readonly SummarySection[],
-  locale: string,
+  sections: readonly AnswerSection[],
   onStart: () => void,
 ): Screen {
-  const heading = h("h2", { id: "done-title", tabindex: -1 }, "All done");
+  const heading = h("h2", { id: "done-title", tabindex: -1 }, t("allDone"));
   return {
-    title: `Done – ${flow.title}`,
+    title: t("doneTitle", { flow: flow.title }),
     focus: heading,
     nodes: [
       h("h1", {}, flow.title),
@@ -66,17 +61,10 @@ export function doneScreen(
         "section",
         { class: "panel", "aria-labelledby": "done-title" },
         heading,
-        h("p", { class: "lead" }, "Thank you. This is what you submitted:"),
-        ...sections.map((section) =>
-          h(
-            "div",
-            { class: "summary" },
-            h("h3", {}, section.title),
-            summaryList(section.entries, locale),
-          ),
-        ),
+        h("p", { class: "lead" }, t("doneLead")),
+        ...summarySections(sections),
       ),
-      h("button", { type: "button", class: "secondary", onclick: onStart }, "Start a new one"),
+      h("button", { type: "button", class: "secondary", onclick: onStart }, t("startNew")),
     ],
   };
 }
@@ -85,9 +73,8 @@ export function doneScreen(
 export function stepScreen(flow: Flow, step: StepView, options: StepScreenOptions): StepScreen {
   const model = formOf(step.schema);
   const fields = renderFields(model, step.data);
-  const applicable = flow.steps.filter((candidate) => candidate.status !== "skipped");
-  const position = applicable.findIndex((candidate) => candidate.number === step.number) + 1;
-  const isLast = applicable.at(-1)?.number === step.number;
+  const isLast =
+    flow.steps.filter((candidate) => candidate.status !== "skipped").at(-1)?.number === step.number;
   const hasNotice = options.notice !== undefined;
   const opening = options.errors ?? [];
   const opensWithErrors = opening.length > 0;
@@ -105,7 +92,7 @@ export function stepScreen(flow: Flow, step: StepView, options: StepScreenOption
     hidden: true,
     "aria-describedby": opensWithErrors && hasNotice ? "notice" : undefined,
   });
-  const submit = h("button", { type: "submit", class: "primary" }, isLast ? "Finish" : "Continue");
+  const submit = h("button", { type: "submit", class: "primary" }, t(isLast ? "finish" : "next"));
   const form = h(
     "form",
     {
@@ -117,13 +104,13 @@ export function stepScreen(flow: Flow, step: StepView, options: StepScreenOption
         options.onSubmit();
       },
     },
-    hasRequired(model) && h("p", { class: "hint" }, "Fields marked * are required."),
+    hasRequired(model) && h("p", { class: "hint" }, t("requiredHint")),
     fields.element,
     h(
       "div",
       { class: "actions" },
       options.onBack &&
-        h("button", { type: "button", class: "secondary", onclick: options.onBack }, "Back"),
+        h("button", { type: "button", class: "secondary", onclick: options.onBack }, t("back")),
       submit,
     ),
   );
@@ -131,7 +118,7 @@ export function stepScreen(flow: Flow, step: StepView, options: StepScreenOption
   /** Fills the summary above the form, each entry linked to its field when it has one. */
   function list(entries: readonly ErrorEntry[]): void {
     summary.replaceChildren(
-      h("h3", {}, "There is a problem"),
+      h("h3", {}, t("problem")),
       h(
         "ul",
         {},
@@ -156,7 +143,7 @@ export function stepScreen(flow: Flow, step: StepView, options: StepScreenOption
   if (opensWithErrors) list(fields.showErrors(opening));
 
   return {
-    title: `${step.title} – ${flow.title}`,
+    title: t("stepTitle", { step: step.title, flow: flow.title }),
     focus: opensWithErrors ? summary : heading,
     fields,
     nodes: [
@@ -165,10 +152,11 @@ export function stepScreen(flow: Flow, step: StepView, options: StepScreenOption
       h(
         "section",
         { class: "panel", "aria-labelledby": "step-title" },
-        h("p", { class: "position" }, `Step ${position} of ${applicable.length}`),
+        h("p", { class: "position" }, position(flow.steps, step.number)),
         heading,
         hasNotice && h("p", { class: "notice", id: "notice" }, options.notice ?? ""),
         summary,
+        options.review,
         form,
       ),
       continueLater(flow, options),
@@ -184,38 +172,29 @@ export function stepScreen(flow: Flow, step: StepView, options: StepScreenOption
   };
 }
 
+/**
+ * The link to come back with, and until when it works. It says the answers are saved
+ * only once a step is done: before that there is nothing saved to speak of.
+ */
 function continueLater(flow: Flow, options: StepScreenOptions): HTMLElement {
   const input = h("input", {
     id: "resume-link",
     type: "url",
+    // A URL reads left to right in any language: in Arabic, too, it starts at the left.
+    dir: "ltr",
     readonly: true,
     value: options.resumeUrl,
     "aria-describedby": "resume-warning",
   });
+  const until = h("time", { datetime: flow.expiresAt }, dateTime(new Date(flow.expiresAt)));
+  const saved = flow.steps.some((step) => step.status === "done");
   return h(
     "aside",
     { class: "later", "aria-labelledby": "later-title" },
-    h("h2", { id: "later-title" }, "Continue later"),
-    h(
-      "p",
-      {},
-      "Your answers so far are saved. Bookmark this page or keep this link to come back until ",
-      h(
-        "time",
-        { datetime: flow.expiresAt, lang: options.locale },
-        new Intl.DateTimeFormat(options.locale, { dateStyle: "long", timeStyle: "short" }).format(
-          new Date(flow.expiresAt),
-        ),
-      ),
-      ".",
-    ),
-    options.linkMoves &&
-      h(
-        "p",
-        { class: "notice" },
-        "This link changes after every step, and an older link opens your older answers: copy it again before you leave.",
-      ),
-    h("label", { for: "resume-link" }, "Link to continue later"),
+    h("h2", { id: "later-title" }, t("laterHeading")),
+    h("p", {}, ...around(t(saved ? "laterSaved" : "laterUnsaved", { until: slot }), until)),
+    options.linkMoves && h("p", { class: "notice" }, t("linkMoves")),
+    h("label", { for: "resume-link" }, t("laterLabel")),
     h(
       "div",
       { class: "copy" },
@@ -223,13 +202,18 @@ function continueLater(flow: Flow, options: StepScreenOptions): HTMLElement {
       h(
         "button",
         { type: "button", class: "secondary", onclick: () => options.onCopy(input) },
-        "Copy link",
+        t("copyLink"),
       ),
     ),
-    h(
-      "p",
-      { class: "hint", id: "resume-warning" },
-      "Anyone with this link can see and change your answers.",
-    ),
+    h("p", { class: "hint", id: "resume-warning" }, t("laterWarning")),
   );
+}
+
+/** Stands for an element inside a translated sentence; a private-use character no text holds. */
+const slot = "\uE000";
+
+/** A translated sentence with `node` where it says {@link slot}. */
+function around(text: string, node: Node): (string | Node)[] {
+  const [before = "", ...after] = text.split(slot);
+  return [before, node, after.join("")];
 }
