@@ -4,7 +4,11 @@ import { errorCodes } from "../src/errors.ts";
 import { flowText } from "../src/flow/messages.ts";
 import type { FlowDefinition } from "../src/flow/types.ts";
 import { missingTranslations, translate } from "../src/i18n/catalogue.ts";
+import { fieldMessages } from "../src/i18n/field-messages.ts";
+import { pageMessages } from "../src/i18n/page-messages.ts";
 import { problemMessages } from "../src/i18n/problem-messages.ts";
+import { formMessages } from "../web/src/i18n/form-messages.ts";
+import { screenMessages } from "../web/src/i18n/screen-messages.ts";
 
 /** Every `title` and `description` string of a JSON Schema, at any depth. */
 function schemaTexts(schema: unknown, into: string[] = []): string[] {
@@ -103,5 +107,32 @@ describe("translations are complete", () => {
       const stale = Object.keys(messages[locale] ?? {}).filter((text) => !texts.has(text));
       expect(stale, `${locale} translates texts the flow lacks`).toEqual([]);
     }
+  });
+
+  it("lists what each shipped language lacks, catalogue by catalogue: nothing", () => {
+    const missing = [
+      { name: "problems", ...missingTranslations(problemMessages) },
+      { name: "field errors", ...missingTranslations(fieldMessages) },
+      { name: "server pages", ...missingTranslations(pageMessages) },
+      { name: "wizard screens", ...missingTranslations(screenMessages) },
+      { name: "wizard forms", ...missingTranslations(formMessages) },
+    ];
+    // Printed, so a failing run names each key that falls back to English.
+    console.info(
+      missing
+        .map(
+          ({ name, de, ar }) => `${name}: de lacks [${de.join(", ")}], ar lacks [${ar.join(", ")}]`,
+        )
+        .join("\n"),
+    );
+    expect(missing).toEqual(missing.map(({ name }) => ({ name, de: [], ar: [] })));
+  });
+
+  it("falls back to English for a key a language lacks, and for a language not shipped", () => {
+    const partial = { en: { hello: "Hello {name}" }, de: {}, ar: { hello: "مرحبًا {name}" } };
+    expect(translate(partial, "de", "hello", { name: "Ada" })).toBe("Hello Ada");
+    expect(translate(partial, "ar-EG", "hello", { name: "Ada" })).toBe("مرحبًا Ada");
+    expect(translate(partial, "fr", "hello", { name: "Ada" })).toBe("Hello Ada");
+    expect(missingTranslations(partial)).toEqual({ de: ["hello"], ar: [] });
   });
 });

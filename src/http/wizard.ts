@@ -3,7 +3,8 @@ import { flowText } from "../flow/messages.ts";
 import type { FlowRegistry } from "../flow/registry.ts";
 import type { FlowDefinition } from "../flow/types.ts";
 import { unsupportedFields } from "../form/index.ts";
-import { defineCatalogue, directionOf, translate } from "../i18n/catalogue.ts";
+import { directionOf, translate } from "../i18n/catalogue.ts";
+import { pageMessages } from "../i18n/page-messages.ts";
 import type { Logger } from "./app.ts";
 import { requestLocale } from "./locale.ts";
 import { methodNotAllowed } from "./problem.ts";
@@ -25,36 +26,6 @@ const pageHeaders = {
   // Each page is written in the language the request asks for.
   vary: "accept-language",
 };
-
-/** What the server's own pages say; the wizard's script says the rest. */
-const pageMessages = defineCatalogue({
-  en: {
-    flows: "Flows",
-    flowsHeading: "Choose what to fill in",
-    noScript: "This form needs JavaScript. The API it uses is documented in the README.",
-    notFound: "Not found",
-    notFoundHeading: "There is no flow at this address",
-    allFlows: "See the flows this server has",
-  },
-  de: {
-    flows: "Vorgänge",
-    flowsHeading: "Wählen Sie, was Sie ausfüllen möchten",
-    noScript:
-      "Dieses Formular benötigt JavaScript. Die API, die es verwendet, ist in der README beschrieben.",
-    notFound: "Nicht gefunden",
-    notFoundHeading: "Unter dieser Adresse gibt es keinen Vorgang",
-    allFlows: "Die Vorgänge dieses Servers ansehen",
-  },
-  ar: {
-    flows: "النماذج",
-    flowsHeading: "اختر ما تريد تعبئته",
-    noScript:
-      "يحتاج هذا النموذج إلى JavaScript. الواجهة البرمجية التي يستخدمها موثّقة في ملف README.",
-    notFound: "غير موجود",
-    notFoundHeading: "لا يوجد نموذج على هذا العنوان",
-    allFlows: "اعرض نماذج هذا الخادم",
-  },
-});
 
 /**
  * The web wizard's routes: `/` (the only flow's wizard, or a list when there are several),
