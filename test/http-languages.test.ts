@@ -277,4 +277,88 @@ describe("a flow's messages", () => {
     armed.throws = true;
     expect((await call("DELETE", path)).status).toBe(204);
   });
+
+  // Regression: a text such as "constructor" was read off the map's prototype, giving
+  // "function Object() { [native code] }" as a German label.
+  it("translates only a map's own texts, and ignores what a messages function returns that is not text", async () => {
+    const flow = defineFlow({
+      name: "protos",
+      ttl: "1h",
+      messages: (locale) =>
+        (locale === "de" ? { Name: 42, toString: "nope" } : undefined) as unknown as Record<
+          string,
+          string
+        >,
+    }).step({
+      name: "only",
+      schema: z.strictObject({
+        constructor: z.string().trim().min(1).meta({ title: "constructor" }),
+        name: z.string().meta({ title: "Name" }),
+      }),
+    });
+    const objectFlow = defineFlow({
+      name: "protos-map",
+      ttl: "1h",
+      messages: { de: { Name: "Name (de)" } },
+    }).step({
+      name: "only",
+      schema: z.strictObject({
+        constructor: z.string().trim().min(1).meta({ title: "constructor" }),
+      }),
+    });
+    const waymark = createWaymark({ flows: [flow, objectFlow], store: createMemoryStore() });
+    for (const name of ["protos", "protos-map"]) {
+      const started = await waymark.fetch(
+        new Request(`${origin}/${name}`, { method: "POST", headers: de }),
+      );
+      const body = (await started.json()) as FlowView;
+      const schema = body.currentStep?.schema as { properties: Record<string, Schema> };
+      const properties = new Map(Object.entries(schema.properties));
+      expect(properties.get("constructor")?.title).toBe("constructor");
+      if (name === "protos") expect(properties.get("name")?.title).toBe("Name");
+      const refused = await waymark.fetch(
+        new Request(`${origin}/${name}/${body.flowId}/step/1`, {
+          method: "PUT",
+          headers: { ...de, "content-type": "application/json" },
+          body: JSON.stringify({}),
+        }),
+      );
+      const problem = await expectProblem(refused, 422, "invalid-step-data");
+      expect(JSON.stringify(problem.errors)).not.toContain("native code");
+    }
+  });
+});
+
+describe("steps shown undecided", () => {
+  // Regression: showing the plan ran `when` on a Proxy after the write; a `when` that
+  // copies its data (structuredClone cannot copy a Proxy) answered 500 for a saved write.
+  it("keep working with a when that copies its data", async () => {
+    const flow = defineFlow({ name: "copies", ttl: "1h" })
+      .step({ name: "kind", schema: z.strictObject({ kind: z.enum(["a", "b"]) }) })
+      .step({
+        name: "extra",
+        schema: z.strictObject({ note: z.string() }),
+        when: (data) => structuredClone(data).kind?.kind === "b",
+      })
+      .step({ name: "last", schema: z.strictObject({ ok: z.boolean() }) });
+    const waymark = createWaymark({ flows: [flow], store: createMemoryStore() });
+    const call = (method: string, path: string, body?: unknown) =>
+      waymark.fetch(
+        new Request(`${origin}${path}`, {
+          method,
+          headers: { "content-type": "application/json" },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }),
+      );
+    const started = await call("POST", "/copies");
+    expect(started.status).toBe(201);
+    const { flowId, steps } = (await started.json()) as FlowView & {
+      steps: { status: string }[];
+    };
+    // Untraceable, so shown as the plan has it.
+    expect(steps.map((step) => step.status)).toEqual(["current", "skipped", "pending"]);
+    const written = await call("PUT", `/copies/${flowId}/step/1`, { kind: "b" });
+    expect(written.status).toBe(200);
+    expect((await call("GET", `/copies/${flowId}`)).status).toBe(200);
+  });
 });

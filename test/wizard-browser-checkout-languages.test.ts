@@ -31,6 +31,7 @@ describe("web wizard: the checkout in German and Arabic", () => {
       lang: document.documentElement.lang,
       dir: document.documentElement.dir,
       fits: document.documentElement.scrollWidth <= document.documentElement.clientWidth,
+      // biome-ignore lint/performance/useDomNodeTextContent: only what is rendered, line by line
       lines: document.body.innerText.split("\n").map((line) => line.trim()),
     }));
     expect({ lang: shown.lang, dir: shown.dir, fits: shown.fits }).toEqual({
@@ -109,7 +110,7 @@ describe("web wizard: the checkout in German and Arabic", () => {
       await page.getByRole("button", { name: ui("finish"), exact: true }).click();
       await heading(ui("allDone"));
       await checkScreen(page, lang, dir);
-      const summary = await page.locator("main").innerText();
+      const summary = await page.locator("main").textContent();
       expect(summary).toContain(flowText("Green tea, 100 g"));
       expect(summary).toContain(flowText("Invoice"));
       expect(summary).toContain("Analytical Engines Ltd");

@@ -293,12 +293,15 @@ export interface Client<Flow extends FlowDefinition = FlowDefinition> {
   resume(flowId: string, options?: ResumeOptions): FlowHandle<Flow>;
   /** Describes the flow without starting one (`GET /{flow}`): its steps, their schemas, its access mode. */
   describe(): Promise<Result<FlowDescription>>;
-  /** The `Accept-Language` the client sends (see {@link ClientOptions.language}). */
+  /**
+   * The `Accept-Language` the client sends (see {@link ClientOptions.language}).
+   * @example if (client.language !== pageLanguage) client.setLanguage(pageLanguage);
+   */
   readonly language: string | undefined;
   /**
    * Changes the language of every later request of this client and of its flow handles,
-   * when the person using it switches language; `undefined` stops sending
-   * `Accept-Language`. A handle's next `get()` then answers the flow in the new
+   * when the person using it switches language; `undefined` goes back to what
+   * `headers` sends, if anything. A handle's next `get()` then answers the flow in the new
    * language: the server's entity tag names the language, so the cached copy in the old
    * one is not reused.
    *

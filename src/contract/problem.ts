@@ -16,7 +16,10 @@
  */
 export type FieldErrorCode = (typeof fieldErrorCodes)[number];
 
-/** Every {@link FieldErrorCode}, in the order the list above explains them. */
+/**
+ * Every {@link FieldErrorCode}, in the order the list above explains them.
+ * @example if (fieldErrorCodes.includes(error.code)) show(translations[error.code]);
+ */
 export const fieldErrorCodes = [
   "required",
   "invalid_type",
@@ -31,7 +34,10 @@ export const fieldErrorCodes = [
   "custom",
 ] as const;
 
-/** A value in a field error's `params`. */
+/**
+ * A value in a field error's `params`: a number, text, flag, or a list of them.
+ * @example { minimum: 1, inclusive: true, origin: "array" }
+ */
 export type FieldErrorParam =
   | string
   | number

@@ -17,7 +17,7 @@ import type { FlowDefinition, JsonSchema } from "./types.ts";
 /** What turning a schema's issues into field errors needs to know. */
 export interface IssueContext {
   /** The flow, for translations of its own texts. */
-  definition: Pick<FlowDefinition, "messages">;
+  definition: Pick<FlowDefinition, "name" | "messages">;
   /** The step's JSON Schema: labels, choices, and which fields are required. */
   jsonSchema: JsonSchema;
   /** The submitted step data. */
@@ -107,7 +107,7 @@ export async function schemaFieldErrors(
  */
 export function authoredFieldErrors(
   errors: readonly FieldError[],
-  definition: Pick<FlowDefinition, "messages">,
+  definition: Pick<FlowDefinition, "name" | "messages">,
   locale: string,
 ): FieldError[] {
   return errors.map((error) => {
@@ -189,7 +189,6 @@ function messageOf(issue: ClassifiedIssue, params: FieldErrorParams, context: Is
     : flowText(context.definition, context.locale, own);
 }
 
-/** An `invalid_value`'s allowed values from the JSON Schema, when the issue listed none. */
 /**
  * A union of constants (an enumeration with labels: `z.union([z.literal("a").meta({ title
  * }), …])`) refused as a union is a value that is not one of them: `invalid_value`.

@@ -1,20 +1,7 @@
 import type { JsonSchema } from "../contract/representation.ts";
-import { flowText } from "./messages.ts";
+import { fallbacks, flowText } from "./messages.ts";
 import type { DefinedStep, FlowDefinition } from "./types.ts";
 import { runUserCode } from "./user-code.ts";
-
-/**
- * One of the flow's own texts (its title, description, a step title) in `locale`, as
- * its `messages` translate it, or as written.
- *
- * @throws WaymarkError `definition-error` (hook `messages`) when a `messages` function throws.
- * @example localText(onboarding, "de", onboarding.title) // "Onboarding"
- */
-export function localText(definition: FlowDefinition, locale: string, text: string): string {
-  return runUserCode({ flow: definition.name, hook: "messages" }, () =>
-    flowText(definition, locale, text),
-  );
-}
 
 /**
  * Runs a `messages` function for `locale` and each language it falls back to
@@ -28,9 +15,8 @@ export function localText(definition: FlowDefinition, locale: string, text: stri
 export function checkMessages(definition: FlowDefinition, locale: string): void {
   const { messages } = definition;
   if (typeof messages !== "function") return;
-  const parts = locale.split("-");
   runUserCode({ flow: definition.name, hook: "messages" }, () => {
-    for (let size = parts.length; size > 0; size--) messages(parts.slice(0, size).join("-"));
+    for (const tag of fallbacks(locale)) messages(tag);
   });
 }
 

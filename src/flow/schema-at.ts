@@ -63,7 +63,10 @@ export function isChoice(schemas: readonly Schema[], root: Schema, depth = 0): b
   });
 }
 
-/** Whether a field takes text: `type` says string, or its `const`/`enum` values are text. */
+/**
+ * Whether a field takes text: `type` says string, or its `const`/`enum` values are text.
+ * @example isText([{ type: "string", minLength: 1 }], root) // true
+ */
 export function isText(schemas: readonly Schema[], root: Schema, depth = 0): boolean {
   if (depth > 16) return false;
   return schemas.some((schema) => {

@@ -212,7 +212,9 @@ export interface AccessPolicy {
  * (English, say): per BCP 47 language tag, a map from that text to its translation, or
  * a function of the tag that returns such a map. A text without a translation is sent
  * as written. A request's `Accept-Language` chooses among the languages given here and
- * those Waymark ships (English, German, Arabic).
+ * those Waymark ships (English, German, Arabic). A function is asked only for the
+ * language so chosen, so with a function the choice is among Waymark's languages; give
+ * a map to offer others (`fr`, say).
  *
  * @example
  * messages: {

@@ -1,14 +1,14 @@
 import type { DefinedStep, FlowData, FlowDefinition, StepState } from "./types.ts";
-import { asBoolean, runUserCode } from "./user-code.ts";
 
 /**
  * The plan as clients are shown it. A step after the current one whose `when` reads the
  * data of a step that is not settled yet (not done, or not skipped before the current
  * step) is `undecided`, whatever `when` answers today: that answer can still change.
  * Every other status is the plan's. `when` runs once more per such step, on the same
- * data, so it must be a pure function of it (as the engine already assumes).
+ * data, watched by a `Proxy`; a `when` that cannot run on the proxy (one that calls
+ * `structuredClone(data)`, say) keeps the plan's status, since the plan itself already
+ * ran it on the data. So showing the plan never fails where planning did not.
  *
- * @throws WaymarkError `definition-error` when a `when` throws or answers a non-boolean
  * @example showPlan(onboarding, planSteps(onboarding, {}), {}).map((s) => s.status)
  * // ["current", "pending", "undecided", "pending"]
  */
@@ -20,6 +20,7 @@ export function showPlan(
   const current = plan.find((state) => state.status === "current");
   if (!current) return [...plan];
   const shown: StepState[] = [];
+  const names = definition.steps.map((step) => step.name);
   const settled = (name: string) => {
     const state = shown.find((candidate) => candidate.name === name);
     if (state) return state.status === "done" || state.status === "skipped";
@@ -32,14 +33,17 @@ export function showPlan(
       step?.when !== undefined &&
       state.number > current.number &&
       state.status !== "done" &&
-      readsOf(definition, step, data).some((name) => name !== step.name && !settled(name));
+      readsOf(step, data, names).some((name) => name !== step.name && !settled(name));
     shown.push(waits ? { ...state, status: "undecided" } : state);
   }
   return shown;
 }
 
-/** The steps whose data a step's `when` reads (by key, `in`, or listing the keys). */
-function readsOf(definition: FlowDefinition, step: DefinedStep, data: FlowData): string[] {
+/**
+ * The steps whose data a step's `when` reads (by key, `in`, or listing the keys); none
+ * when it fails on the proxy.
+ */
+function readsOf(step: DefinedStep, data: FlowData, steps: readonly string[]): string[] {
   const names = new Set<string>();
   let listed = false;
   const traced = new Proxy(data, {
@@ -60,8 +64,10 @@ function readsOf(definition: FlowDefinition, step: DefinedStep, data: FlowData):
       return Reflect.ownKeys(target);
     },
   });
-  const site = { flow: definition.name, step: step.name, hook: "when" } as const;
-  runUserCode(site, () => asBoolean(step.when?.(traced)));
-  const steps = definition.steps.map((candidate) => candidate.name);
-  return listed ? steps : steps.filter((name) => names.has(name));
+  try {
+    step.when?.(traced);
+  } catch {
+    return [];
+  }
+  return listed ? [...steps] : steps.filter((name) => names.has(name));
 }

@@ -6,7 +6,8 @@ import type {
   StepRepresentation,
 } from "../contract/representation.ts";
 import type { FlowEvent } from "../flow/events.ts";
-import { localSchema, localText } from "../flow/localize.ts";
+import { localSchema } from "../flow/localize.ts";
+import { flowText } from "../flow/messages.ts";
 import type { FlowDefinition, FlowRecord } from "../flow/types.ts";
 import { accessKind } from "../service/access.ts";
 import type { FlowView, StepView } from "../service/types.ts";
@@ -37,7 +38,7 @@ export function flowRepresentation(
   locale: string,
 ): FlowRepresentation {
   const { definition, record, flowId, plan } = view;
-  const text = (written: string) => localText(definition, locale, written);
+  const text = (written: string) => flowText(definition, locale, written);
   const state = plan.find((step) => step.status === "current");
   const current = state ? definition.steps[state.number - 1] : undefined;
   const self = flowPath(base, record, flowId);
@@ -97,7 +98,7 @@ export function stepRepresentation(
     flowId,
     number: step.number,
     name: step.name,
-    title: localText(definition, locale, step.title),
+    title: flowText(definition, locale, step.title),
     status,
     data: (returned?.data ?? record.data[step.name] ?? null) as Record<string, unknown> | null,
     ...(returned ? { errors: [...returned.errors] } : {}),
@@ -118,7 +119,7 @@ export function flowDescription(
   base: string,
   locale: string,
 ): FlowDescription {
-  const text = (written: string) => localText(definition, locale, written);
+  const text = (written: string) => flowText(definition, locale, written);
   return {
     flow: definition.name,
     title: text(definition.title),
