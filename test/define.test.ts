@@ -1,4 +1,6 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { toJsonSchema } from "@valibot/to-json-schema";
+import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { onboarding } from "../examples/onboarding/flow.ts";
@@ -305,6 +307,28 @@ describe("renamedFrom", () => {
     });
     expect(() => started.step({ name: "b", schema })).toThrow(
       'flow "demo": step 2 is named "b", which step 1 "a" says it was renamed from',
+    );
+  });
+});
+
+describe("a step's own jsonSchema and a messages function", () => {
+  // Regression: Valibot's JSON Schema type and a function returning `{}` for other
+  // languages did not compile, though both work.
+  it("takes a library's JSON Schema object and a function of the language, as typed", () => {
+    const payer = v.strictObject({ name: v.pipe(v.string(), v.minLength(1, "Enter a name")) });
+    const flow = defineFlow({
+      name: "pay",
+      ttl: "1d",
+      messages: (tag: string) => (tag === "de" ? { "Enter a name": "Namen eingeben" } : {}),
+    }).step({ name: "payer", schema: payer, jsonSchema: toJsonSchema(payer) });
+    expect(flow.steps[0]?.jsonSchema).toMatchObject({ type: "object", required: ["name"] });
+  });
+
+  it("refuses a jsonSchema that is not an object, naming the step", () => {
+    const schema = z.strictObject({ name: z.string() });
+    const broken = { name: "only", schema, jsonSchema: [] as unknown as object };
+    expect(() => defineFlow({ name: "bad", ttl: "1d" }).step(broken)).toThrow(
+      'flow "bad", step 1 "only": jsonSchema must be a JSON Schema object',
     );
   });
 });

@@ -354,9 +354,16 @@ const shapes: Array<[string, StandardSchemaV1, JsonSchema | undefined, unknown[]
       f: z.string().regex(/^x$/),
       g: z.uuid(),
       h: z.iso.datetime(),
+      // Formats Zod words as "Invalid {format}".
+      i: z.string().lowercase(),
+      j: z.hex(),
     }),
     undefined,
-    [{}, { a: "", b: 1.5, c: 1, d: "x", e: "x", f: "y", g: "x", h: "x" }, { a: "abcd", b: 7 }],
+    [
+      {},
+      { a: "", b: 1.5, c: 1, d: "x", e: "x", f: "y", g: "x", h: "x", i: "A", j: "xyz" },
+      { a: "abcd", b: 7 },
+    ],
   ],
   [
     "Zod choices and structures",

@@ -43,6 +43,30 @@ describe("HTTP: the web wizard's pages and assets", () => {
     expect(html).not.toContain("<types>");
   });
 
+  // Regression: a messages function that threw answered the pages with a 500, the list of
+  // every flow included.
+  it("opens the pages with a flow's texts as written when its messages function throws", async () => {
+    const fragile = defineFlow({
+      name: "fragile",
+      title: "Fragile",
+      ttl: "1h",
+      messages: (locale) => {
+        if (locale === "ar") throw new TypeError("no Arabic");
+        return undefined;
+      },
+    }).step({ name: "only", schema: z.strictObject({ name: z.string() }) });
+    const client = createHttpClient({ wizard, flows: [onboarding, fragile] });
+    const arabic = { headers: { "accept-language": "ar" } };
+    const list = await client.send("GET", "/", arabic);
+    expect(list.status).toBe(200);
+    const html = await list.text();
+    expect(html).toContain('<a href="/wizard/fragile">Fragile</a>');
+    expect(html).toContain("إجراءات الانضمام");
+    const page = await client.send("GET", "/wizard/fragile", arabic);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>Fragile</title>");
+  });
+
   it("under a basePath, serves the page at /api and /api/ with every link under /api", async () => {
     const client = createHttpClient({ wizard, basePath: "/api" });
     for (const path of ["/api", "/api/"]) {

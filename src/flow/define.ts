@@ -297,8 +297,16 @@ function settleStep(
   }
   // A step copied from an earlier definition with a new schema (`{ ...oldStep, schema }`)
   // brings the old schema's derived JSON Schema along: derive it again.
-  const origin = step.jsonSchema && derivedFrom.get(step.jsonSchema);
-  const given = origin === undefined || origin === step.schema ? step.jsonSchema : undefined;
+  // Any object type a library gives a JSON Schema is one here, once it is an object.
+  const stated = step.jsonSchema as JsonSchema | undefined;
+  if (
+    stated !== undefined &&
+    (typeof stated !== "object" || stated === null || Array.isArray(stated))
+  ) {
+    throw new Error(`${label}: jsonSchema must be a JSON Schema object`);
+  }
+  const origin = stated && derivedFrom.get(stated);
+  const given = origin === undefined || origin === step.schema ? stated : undefined;
   let jsonSchema: JsonSchema | undefined;
   try {
     jsonSchema = given ?? standardJsonSchema(step.schema);

@@ -81,8 +81,13 @@ export function classifyIssue(issue: StandardSchemaV1.Issue): ClassifiedIssue[] 
   const keys = (issue.path ?? []).map((segment) =>
     typeof segment === "object" ? segment.key : segment,
   );
+  // Zod 4 words a format its dictionary lacks as "Invalid {format}" ("Invalid hex",
+  // "Invalid lowercase"): a default too, known only with the issue's own format.
+  const zodFormatDefault =
+    loose.code === "invalid_format" && issue.message === `Invalid ${String(loose.format)}`;
+  const message = zodFormatDefault ? "" : issue.message;
   const found = (code: FieldErrorCode, params: FieldErrorParams = {}): ClassifiedIssue[] => [
-    { keys, code, params, message: issue.message },
+    { keys, code, params, message },
   ];
   if (loose.code === "unrecognized_keys" && Array.isArray(loose.keys)) {
     return loose.keys.map((key: unknown) => ({

@@ -68,10 +68,11 @@ export interface StepDefinition<
    */
   schema: Schema;
   /**
-   * The JSON Schema clients get to build a form. Optional when `schema` implements
-   * Standard JSON Schema (Zod 4 does).
+   * The JSON Schema (draft 2020-12) clients get to build a form, as an object: any
+   * library's type for it will do (`toJsonSchema(schema)` of `@valibot/to-json-schema`).
+   * Optional when `schema` implements Standard JSON Schema (Zod 4 does).
    */
-  jsonSchema?: JsonSchema | undefined;
+  jsonSchema?: JsonSchema | object | undefined;
   // Method syntax (not a property holding a function) keeps the parameters bivariant, so
   // a step typed against its flow's data is still a StepDefinition the engine can call.
   /**
@@ -224,7 +225,7 @@ export interface AccessPolicy {
  */
 export type FlowMessages =
   | Readonly<Record<string, Readonly<Record<string, string>>>>
-  | ((locale: string) => Readonly<Record<string, string>> | undefined);
+  | ((locale: string) => Readonly<Record<string, string | undefined>> | undefined);
 
 /**
  * The settings of a flow besides its steps: what `defineFlow` takes before `.step` adds

@@ -88,7 +88,7 @@ type Shown = Pick<FlowDefinition, "name" | "title" | "description" | "messages">
 
 /** The wizard's shell; `root` is where the API is mounted, ending in `/`. */
 function wizardPage(flow: Shown, root: string, locale: string): string {
-  const title = flowText(flow, locale, flow.title);
+  const title = pageText(flow, locale, flow.title);
   return page(
     locale,
     title,
@@ -106,9 +106,9 @@ function indexPage(flows: readonly Shown[], root: string, locale: string): strin
   const items = flows
     .map((flow) => {
       const description = flow.description
-        ? `<p>${escapeHtml(flowText(flow, locale, flow.description))}</p>`
+        ? `<p>${escapeHtml(pageText(flow, locale, flow.description))}</p>`
         : "";
-      const title = escapeHtml(flowText(flow, locale, flow.title));
+      const title = escapeHtml(pageText(flow, locale, flow.title));
       return `<li><a href="${root}wizard/${escapeHtml(flow.name)}">${title}</a>${description}</li>`;
     })
     .join("");
@@ -150,4 +150,17 @@ ${body}
 </body>
 </html>
 `;
+}
+
+/**
+ * A flow's text for a page: as its `messages` translate it, or as written when they
+ * fail. A page shell must open whatever a flow's translations do (the API reports their
+ * failure as `definition-error`), and one flow must not take the list of all down.
+ */
+function pageText(flow: Shown, locale: string, text: string): string {
+  try {
+    return flowText(flow, locale, text);
+  } catch {
+    return text;
+  }
 }
