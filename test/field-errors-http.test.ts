@@ -468,7 +468,8 @@ describe("field errors over HTTP: Valibot", () => {
       await api.refuse("valibot-order", { ...base, items: [{ qty: 1 }], delivery: {} }),
     ).toEqual([
       { path: "/items/0/sku", code: "required", params: {}, message: "Enter sku" },
-      { path: "/delivery/method", code: "required", params: {}, message: "Choose method" },
+      // The tag is named by its union: the person chooses a delivery, never sees "method".
+      { path: "/delivery/method", code: "required", params: {}, message: "Choose delivery" },
     ]);
     expect(await api.refuse("valibot-order", { ...base, delivery: { method: "drone" } })).toEqual([
       {

@@ -311,6 +311,41 @@ describe("a missing field's message", () => {
   });
 });
 
+describe("a missing variant", () => {
+  // Regression: a missing tag was named by its key ("Choose kind"), a word the person never sees.
+  it("is named by its union's title, or by the union's own key", async () => {
+    const variants = [
+      z.strictObject({ kind: z.literal("person"), name: z.string() }),
+      z.strictObject({ kind: z.literal("company"), vat: z.string() }),
+    ] as const;
+    const flow = defineFlow({ name: "payers", ttl: "1d" })
+      .step({
+        name: "titled",
+        schema: z.strictObject({
+          payer: z.discriminatedUnion("kind", [...variants]).meta({ title: "Billing party" }),
+        }),
+      })
+      .step({
+        name: "keyed",
+        schema: z.strictObject({ payer: z.discriminatedUnion("kind", [...variants]) }),
+      })
+      .step({
+        name: "whole",
+        schema: z.discriminatedUnion("kind", [...variants]).meta({ title: "Who pays" }),
+      });
+    const messages = [];
+    for (const [step, input] of [
+      [flow.steps[0], { payer: {} }],
+      [flow.steps[1], { payer: {} }],
+      [flow.steps[2], {}],
+    ] as const) {
+      const result = await validateStep(flow, step, input, { now: new Date(), flow: {} });
+      messages.push(...(result.ok ? [] : result.error.errors.map((error) => error.message)));
+    }
+    expect(messages).toEqual(["Choose billing party", "Choose payer", "Choose who pays"]);
+  });
+});
+
 describe("a refused choice", () => {
   // Regression: a labelled enumeration (a union of literals) refused as a union is a wrong value.
   it("is invalid_value with the allowed values, for a union of constants too", async () => {

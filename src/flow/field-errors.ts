@@ -175,11 +175,32 @@ function missingMessage(
     ownText(issue.message) ??
     here.map((answer) => ownText(answer.message)).find((text) => text !== undefined);
   if (own !== undefined) return flowText(context.definition, context.locale, own);
-  const title = fieldLabel(place.schemas, issue.keys);
+  const title = tagLabel(issue.keys, place, context) ?? fieldLabel(place.schemas, issue.keys);
   return builtInMessage("required", {}, context.locale, {
     label: flowText(context.definition, context.locale, title),
     choose: isChoice(place.schemas, context.jsonSchema),
   });
+}
+
+/**
+ * A discriminated union's tag is not a field the person sees: the choice is the union.
+ * A missing tag is named by the union's title, or by the union's own key.
+ */
+function tagLabel(
+  keys: readonly PropertyKey[],
+  place: SchemaPlace,
+  context: IssueContext,
+): string | undefined {
+  const tag =
+    place.schemas.length > 0 &&
+    place.schemas.every((schema) => Object.hasOwn(schema, "const") && schema.title === undefined);
+  if (!tag) return undefined;
+  const parentKeys = keys.slice(0, -1);
+  const parent = schemaAt(context.jsonSchema, parentKeys, context.input);
+  const union = parent.schemas.find((schema) => Array.isArray(schema.anyOf ?? schema.oneOf));
+  if (!union) return undefined;
+  if (typeof union.title === "string" && union.title.trim() !== "") return union.title;
+  return parentKeys.length > 0 ? fieldLabel(parent.schemas, parentKeys) : undefined;
 }
 
 function messageOf(issue: ClassifiedIssue, params: FieldErrorParams, context: IssueContext) {
