@@ -106,6 +106,12 @@ describe("web wizard: checkout with lists and variants", () => {
     expect(await page.getByRole("radio", { name: "Invoice" }).isChecked()).toBe(true);
     expect(await textbox("Name on the card").count()).toBe(0);
     await noViolations();
+    // Guards Card → Invoice → Card by arrow keys: what was typed for the card stays.
+    await page.keyboard.press("ArrowUp");
+    expect(await page.getByRole("radio", { name: "Card", exact: true }).isChecked()).toBe(true);
+    expect(await textbox("Name on the card").inputValue()).toBe("Ada Lovelace");
+    await page.keyboard.press("ArrowDown");
+    expect(await textbox("Name on the card").count()).toBe(0);
     await page.keyboard.press("Tab");
     expect(await hasFocus(textbox("Company name"))).toBe(true);
     await page.keyboard.type("Analytical Engines Ltd");

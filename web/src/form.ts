@@ -23,13 +23,15 @@ export interface StepFields {
 
 /**
  * Builds the inputs for a step's form (see `formOf`), prefilled from `values` (the
- * step's saved data).
+ * step's saved data); `announce` speaks through the page's live region (rows added,
+ * moved, removed).
  *
- * @example const form = renderFields(formOf(step.schema), step.data); formElement.append(form.element);
+ * @example const form = renderFields(formOf(step.schema), step.data, announce); formElement.append(form.element);
  */
 export function renderFields(
   form: Field,
   values: Readonly<Record<string, unknown>> | null,
+  announce: (message: string) => void,
 ): StepFields {
   const ids = new Set<string>();
   const names = new Set<string>();
@@ -48,13 +50,11 @@ export function renderFields(
       names.add(name);
       return name;
     },
-    announce(message) {
-      const status = document.getElementById("status");
-      if (status) status.textContent = message;
-    },
+    announce,
   };
   const root = () => "";
-  const saved = values ?? {};
+  // Nothing saved is `undefined`, not `{}`: an empty object would choose a variant.
+  const saved = values ?? undefined;
   const top: { element: HTMLElement; read(): unknown; controls(): readonly Control[] } =
     form.control === "group"
       ? (() => {

@@ -4,6 +4,7 @@ import { h } from "./dom.ts";
 import { type ErrorEntry, hasRequired, renderFields, type StepFields } from "./form.ts";
 import { dateTime } from "./i18n/format.ts";
 import { t } from "./i18n/screen-messages.ts";
+import { announce } from "./page.ts";
 import { position, progress } from "./progress.ts";
 import { type AnswerSection, summarySections } from "./review.ts";
 
@@ -72,7 +73,7 @@ export function doneScreen(
 /** A step's form, with progress, errors, Back and the link to continue later. */
 export function stepScreen(flow: Flow, step: StepView, options: StepScreenOptions): StepScreen {
   const model = formOf(step.schema);
-  const fields = renderFields(model, step.data);
+  const fields = renderFields(model, step.data, announce);
   const isLast =
     flow.steps.filter((candidate) => candidate.status !== "skipped").at(-1)?.number === step.number;
   const hasNotice = options.notice !== undefined;

@@ -5,6 +5,7 @@ import {
   type JsonSchema,
   readable,
   sameValue,
+  variantOf,
 } from "../../src/form/index.ts";
 import { h } from "./dom.ts";
 import { formMessages } from "./i18n/form-messages.ts";
@@ -111,13 +112,9 @@ function entryOf(field: Field, value: unknown, locale: string): SummaryEntry | u
       return { label, rows };
     }
     case "variants": {
-      const index = field.variants.findIndex((variant) =>
-        field.discriminator === undefined || !isObject(value)
-          ? false
-          : sameValue(variant.tag, value[field.discriminator]),
-      );
-      const variant = field.variants[index];
-      if (!variant) return plain(label, value, locale);
+      const index = variantOf(field, value);
+      const variant = index === undefined ? undefined : field.variants[index];
+      if (index === undefined || !variant) return plain(label, value, locale);
       return {
         label: label === "" ? t("chooseOne") : label,
         value: variant.label ?? t("option", { number: index + 1 }),
