@@ -154,6 +154,21 @@ describe("web wizard in other languages", () => {
     expect(errors).toEqual([]);
   });
 
+  it("writes step markers and the position line in the same digits (ar-EG)", async () => {
+    server = await startServer({ store: session.store });
+    const { page } = await browserIn("ar-EG");
+    await page.goto(server.url);
+    await button(page, "ابدأ").click();
+    await page.locator('[name="firstName"]').waitFor();
+    const marker = (await page.locator(".progress li .marker").first().textContent()) ?? "";
+    const line = (await position(page)) ?? "";
+    // Guards markers in the region's digits beside a position line in plain "ar" digits.
+    expect(marker).toBe(new Intl.NumberFormat("ar-EG").format(1));
+    expect(line).toContain(marker);
+    expect(/[0-9]/.test(line)).toBe(/[0-9]/.test(marker));
+    await page.context().close();
+  });
+
   it("the switcher changes the language in place, keeps what was typed, and is remembered", async () => {
     server = await startServer({ store: session.store });
     const { page } = session;
