@@ -190,4 +190,55 @@ describe("web wizard screens tell where the flow stands", () => {
       await arabic.close();
     }
   });
+  it("checkboxes: saved false comes back, an untouched optional group stays out, numbers in the page's locale", async () => {
+    server = await startServer({ store: session.store, flows: "test/fixtures/answers-flow.ts" });
+    await page.goto(server.url);
+    await page.getByRole("button", { name: "Start", exact: true }).click();
+    await page.getByRole("heading", { level: 2, name: "Preferences" }).waitFor();
+    const box = (name: string) => page.getByRole("checkbox", { name, exact: false });
+    // Guards the required mark on a required boolean that accepts false (WCAG 3.3.2).
+    expect(await box("Printed copy").getAttribute("required")).toBeNull();
+    expect(
+      await page
+        .locator(".field", { has: box("Printed copy") })
+        .locator(".required")
+        .count(),
+    ).toBe(0);
+    expect(await box("I accept the terms").getAttribute("required")).not.toBeNull();
+    expect(await box("Gift wrap").getAttribute("required")).toBeNull();
+    await box("Send updates").check();
+    await box("Send updates").uncheck();
+    await box("I accept the terms").check();
+    await page.locator(`[name="copies"]`).fill("1234");
+    await page.getByRole("button", { name: "Continue", exact: true }).click();
+    // Guards an untouched optional group being sent for its default false, then refused.
+    await page.getByRole("heading", { level: 2, name: "Confirm" }).waitFor();
+    const flowId = decodeURIComponent(new URL(page.url()).hash.slice(1));
+    const flow = (await (await fetch(`${server.url}/answers/${flowId}`)).json()) as {
+      data: Record<string, unknown>;
+    };
+    // Guards a touched optional checkbox reading as "not given" instead of false.
+    expect(flow.data.preferences).toEqual({
+      updates: false,
+      printed: false,
+      copies: 1234,
+      terms: true,
+    });
+    const lines = await reviewed();
+    expect(lines).toContain("Preferences › Send updates: No");
+    // Guards numbers shown with String(): the page's own Intl.NumberFormat writes them.
+    const copies = await page.evaluate(() =>
+      new Intl.NumberFormat(document.documentElement.lang).format(1234),
+    );
+    expect(lines).toContain(`Preferences › Copies: ${copies}`);
+    await page.getByRole("button", { name: "Back", exact: true }).click();
+    await page.getByRole("heading", { level: 2, name: "Preferences" }).waitFor();
+    await page.getByRole("button", { name: "Continue", exact: true }).click();
+    await page.getByRole("heading", { level: 2, name: "Confirm" }).waitFor();
+    // Guards a saved false coming back as "not given".
+    const again = (await (await fetch(`${server.url}/answers/${flowId}`)).json()) as {
+      data: Record<string, unknown>;
+    };
+    expect(again.data.preferences).toMatchObject({ updates: false });
+  });
 });

@@ -40,6 +40,8 @@ export function browserLocale(): ShippedLocale {
  * @example formatLocale() // "en-GB" on a British English browser showing English
  */
 export function formatLocale(): string {
+  // Outside a browser (the summary's unit tests) there is no navigator to ask.
+  if (typeof navigator === "undefined") return current;
   const languages = navigator.languages ?? [navigator.language];
   return languages.find((tag) => shippedLocaleOf(tag) === current) ?? current;
 }
