@@ -219,6 +219,20 @@ describe("web wizard: checkout with lists and variants", () => {
       "Error: Enter a quantity from 1 to 99",
     );
     expect(await quantity(1).getAttribute("aria-invalid")).toBeNull();
+    const borderWidth = (target: Locator) =>
+      target.evaluate((element) => getComputedStyle(element).borderInlineStartWidth);
+    // Guards the red border of a field's error spreading to the group (row) around it.
+    expect(await borderWidth(row(2).locator(".field.number"))).toBe("4px");
+    expect(await borderWidth(row(2))).not.toBe("4px");
+    // Guards `.rows { display: grid }` showing a list that is `hidden`.
+    expect(
+      await page.locator(".rows").evaluate((list: HTMLElement) => {
+        list.hidden = true;
+        const display = getComputedStyle(list).display;
+        list.hidden = false;
+        return display;
+      }),
+    ).toBe("none");
     await noViolations();
 
     for (let rows = 2; rows < 20; rows++) {
