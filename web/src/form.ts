@@ -18,6 +18,8 @@ export interface StepFields {
   unreadable(): FieldError[];
   /** Puts each error beside its field; returns them in form order for the summary. */
   showErrors(errors: readonly FieldError[]): ErrorEntry[];
+  /** The errors shown now (the last `showErrors` since `clearErrors`), to show again on a redraw. */
+  shownErrors(): readonly FieldError[];
   clearErrors(): void;
 }
 
@@ -66,6 +68,7 @@ export function renderFields(
           return { element: control.element, read: control.read, controls: () => [control] };
         })();
   const all = () => top.controls().flatMap(descendants);
+  let shown: readonly FieldError[] = [];
 
   return {
     element: top.element,
@@ -80,6 +83,7 @@ export function renderFields(
       });
     },
     showErrors(errors) {
+      shown = errors;
       const controls = all();
       const byPath = new Map(controls.map((control) => [control.at(), control]));
       const byControl = new Map<Control | undefined, string[]>();
@@ -100,7 +104,9 @@ export function renderFields(
       }
       return entries;
     },
+    shownErrors: () => shown,
     clearErrors() {
+      shown = [];
       for (const control of all()) control.setError(undefined);
     },
   };
