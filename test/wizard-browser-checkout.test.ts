@@ -243,6 +243,36 @@ describe("web wizard: checkout with lists and variants", () => {
     expect(await button("Add Item").count()).toBe(0);
   });
 
+  it("puts a refused row's error on that row, though rows moved while it was sent", async () => {
+    await startCart();
+    const quantity = (number: number) => row(number).getByRole("spinbutton", { name: "Quantity" });
+    for (const [number, qty] of [
+      [1, "3"],
+      [2, "0"],
+      [3, "1"],
+    ] as const) {
+      if (number > 1) await button("Add Item").click();
+      await row(number).getByRole("combobox", { name: "Product" }).selectOption({ index: 1 });
+      await quantity(number).fill(qty);
+    }
+    let answer: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    await page.route("**/*", async (route) => {
+      if (route.request().method() === "PUT") await held;
+      await route.continue();
+    });
+    await button("Continue").click();
+    await button("Remove Item 1").click();
+    answer();
+    await page.getByRole("alert").waitFor();
+    // Guards errors matched against rows as they are now, not as they were sent.
+    expect(await quantity(1).getAttribute("aria-invalid")).toBe("true");
+    expect(await quantity(2).getAttribute("aria-invalid")).toBeNull();
+    await page.unroute("**/*");
+  });
+
   it("shows too few and too many rows on the list, from the server", async () => {
     const other = await startServer({
       store: session.store.replace(".db", "-gifts.db"),

@@ -69,11 +69,17 @@ export function renderFields(
         })();
   const all = () => top.controls().flatMap(descendants);
   let shown: readonly FieldError[] = [];
+  /**
+   * Each control by the path its value was sent at, recorded by `read()`: rows may move
+   * or go while the request is out, and its errors name the paths as sent.
+   */
+  let sentAt: ReadonlyMap<string, Control> | undefined;
 
   return {
     element: top.element,
     read: () => {
       const data = top.read();
+      sentAt = new Map(all().map((control) => [control.at(), control]));
       return isObject(data) ? data : {};
     },
     unreadable() {
@@ -84,8 +90,13 @@ export function renderFields(
     },
     showErrors(errors) {
       shown = errors;
-      const controls = all();
-      const byPath = new Map(controls.map((control) => [control.at(), control]));
+      const now = all();
+      const byPath = sentAt ?? new Map(now.map((control) => [control.at(), control]));
+      // Form order; a control gone since it was sent comes last, its target off the page.
+      const controls = [
+        ...now,
+        ...[...byPath.values()].filter((control) => !now.includes(control)),
+      ];
       const byControl = new Map<Control | undefined, string[]>();
       for (const error of errors) {
         const control = controlAt(byPath, error.path);
@@ -96,7 +107,7 @@ export function renderFields(
         const messages = byControl.get(control);
         if (!messages) continue;
         const message = messages.join(". ");
-        control.setError(message);
+        if (now.includes(control)) control.setError(message);
         entries.push({ message, target: control.target });
       }
       for (const message of byControl.get(undefined) ?? []) {
@@ -107,6 +118,7 @@ export function renderFields(
     shownErrors: () => shown,
     clearErrors() {
       shown = [];
+      sentAt = undefined;
       for (const control of all()) control.setError(undefined);
     },
   };

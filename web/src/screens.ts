@@ -116,6 +116,12 @@ export function stepScreen(flow: Flow, step: StepView, options: StepScreenOption
     ),
   );
 
+  /** Where an error's link goes when its own field is gone. */
+  const nearest = (): HTMLElement =>
+    fields.element.querySelector<HTMLElement>('[aria-invalid="true"]') ??
+    fields.element.querySelector<HTMLElement>("input, select, textarea") ??
+    heading;
+
   /** Fills the summary above the form, each entry linked to its field when it has one. */
   function list(entries: readonly ErrorEntry[]): void {
     summary.replaceChildren(
@@ -131,7 +137,12 @@ export function stepScreen(flow: Flow, step: StepView, options: StepScreenOption
             target
               ? h(
                   "button",
-                  { type: "button", class: "link", onclick: () => target.focus() },
+                  {
+                    type: "button",
+                    class: "link",
+                    // A row or variant removed since: the first field marked, else the first input.
+                    onclick: () => (target.isConnected ? target : nearest()).focus(),
+                  },
                   entry.message,
                 )
               : entry.message,
