@@ -106,6 +106,12 @@ describe("web wizard: checkout with lists and variants", () => {
     expect(await page.getByRole("radio", { name: "Invoice" }).isChecked()).toBe(true);
     expect(await textbox("Name on the card").count()).toBe(0);
     await noViolations();
+    // Guards Card → Invoice → Card by arrow keys: what was typed for the card stays.
+    await page.keyboard.press("ArrowUp");
+    expect(await page.getByRole("radio", { name: "Card", exact: true }).isChecked()).toBe(true);
+    expect(await textbox("Name on the card").inputValue()).toBe("Ada Lovelace");
+    await page.keyboard.press("ArrowDown");
+    expect(await textbox("Name on the card").count()).toBe(0);
     await page.keyboard.press("Tab");
     expect(await hasFocus(textbox("Company name"))).toBe(true);
     await page.keyboard.type("Analytical Engines Ltd");
@@ -213,6 +219,20 @@ describe("web wizard: checkout with lists and variants", () => {
       "Error: Enter a quantity from 1 to 99",
     );
     expect(await quantity(1).getAttribute("aria-invalid")).toBeNull();
+    const borderWidth = (target: Locator) =>
+      target.evaluate((element) => getComputedStyle(element).borderInlineStartWidth);
+    // Guards the red border of a field's error spreading to the group (row) around it.
+    expect(await borderWidth(row(2).locator(".field.number"))).toBe("4px");
+    expect(await borderWidth(row(2))).not.toBe("4px");
+    // Guards `.rows { display: grid }` showing a list that is `hidden`.
+    expect(
+      await page.locator(".rows").evaluate((list: HTMLElement) => {
+        list.hidden = true;
+        const display = getComputedStyle(list).display;
+        list.hidden = false;
+        return display;
+      }),
+    ).toBe("none");
     await noViolations();
 
     for (let rows = 2; rows < 20; rows++) {
@@ -221,6 +241,36 @@ describe("web wizard: checkout with lists and variants", () => {
     }
     expect(await page.locator(".rows > li").count()).toBe(20);
     expect(await button("Add Item").count()).toBe(0);
+  });
+
+  it("puts a refused row's error on that row, though rows moved while it was sent", async () => {
+    await startCart();
+    const quantity = (number: number) => row(number).getByRole("spinbutton", { name: "Quantity" });
+    for (const [number, qty] of [
+      [1, "3"],
+      [2, "0"],
+      [3, "1"],
+    ] as const) {
+      if (number > 1) await button("Add Item").click();
+      await row(number).getByRole("combobox", { name: "Product" }).selectOption({ index: 1 });
+      await quantity(number).fill(qty);
+    }
+    let answer: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    await page.route("**/*", async (route) => {
+      if (route.request().method() === "PUT") await held;
+      await route.continue();
+    });
+    await button("Continue").click();
+    await button("Remove Item 1").click();
+    answer();
+    await page.getByRole("alert").waitFor();
+    // Guards errors matched against rows as they are now, not as they were sent.
+    expect(await quantity(1).getAttribute("aria-invalid")).toBe("true");
+    expect(await quantity(2).getAttribute("aria-invalid")).toBeNull();
+    await page.unroute("**/*");
   });
 
   it("shows too few and too many rows on the list, from the server", async () => {

@@ -154,6 +154,61 @@ describe("web wizard in other languages", () => {
     expect(errors).toEqual([]);
   });
 
+  it("writes step markers and the position line in the same digits (ar-EG)", async () => {
+    server = await startServer({ store: session.store });
+    const { page } = await browserIn("ar-EG");
+    await page.goto(server.url);
+    await button(page, "ابدأ").click();
+    await page.locator('[name="firstName"]').waitFor();
+    const marker = (await page.locator(".progress li .marker").first().textContent()) ?? "";
+    const line = (await position(page)) ?? "";
+    // Guards markers in the region's digits beside a position line in plain "ar" digits.
+    expect(marker).toBe(new Intl.NumberFormat("ar-EG").format(1));
+    expect(line).toContain(marker);
+    expect(/[0-9]/.test(line)).toBe(/[0-9]/.test(marker));
+    await page.context().close();
+  });
+
+  it("a switch during Start or a submit waits for its answer, and the errors shown stay", async () => {
+    server = await startServer({ store: session.store });
+    const { page } = session;
+    await page.goto(server.url);
+    /** Requests of one method wait for `gate.open` while a gate is set. */
+    let gate: { method: string; open: Promise<void> } | undefined;
+    await page.route("**/*", async (route) => {
+      if (gate && route.request().method() === gate.method) await gate.open;
+      await route.continue();
+    });
+    /** Holds requests of `method` until the returned function is called. */
+    async function hold(method: string): Promise<() => Promise<void>> {
+      let answer: () => void = () => {};
+      gate = { method, open: new Promise<void>((resolve) => (answer = resolve)) };
+      return async () => {
+        gate = undefined;
+        answer();
+      };
+    }
+    let release = await hold("POST");
+    await button(page, "Start").click();
+    await button(page, "Deutsch").click();
+    await release();
+    // Guards a switch during Start redrawing the start screen and orphaning the new flow.
+    await page.locator('[name="firstName"]').waitFor();
+    await button(page, "Weiter").waitFor();
+
+    release = await hold("PUT");
+    await button(page, "Weiter").click();
+    await button(page, "English").click();
+    // Guards a switch replacing the screen while its write is in flight.
+    expect(await button(page, "Weiter").count()).toBe(1);
+    await release();
+    await button(page, "Continue").waitFor();
+    // Guards the field errors shown vanishing when the screen is drawn in another language.
+    await page.locator('[name="firstName"][aria-invalid="true"]').waitFor();
+    expect(await page.locator(".error-summary li").count()).toBeGreaterThan(0);
+    await page.unroute("**/*");
+  });
+
   it("the switcher changes the language in place, keeps what was typed, and is remembered", async () => {
     server = await startServer({ store: session.store });
     const { page } = session;

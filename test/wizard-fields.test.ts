@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { checkout } from "../examples/checkout/flow.ts";
 import { onboarding } from "../examples/onboarding/flow.ts";
-import { type Field, fieldsOf, formOf, readable, unsupportedFields } from "../src/form/index.ts";
+import {
+  type Field,
+  fieldsOf,
+  formOf,
+  readable,
+  unsupportedFields,
+  variantOf,
+} from "../src/form/index.ts";
 import { summaryEntries } from "../web/src/summary.ts";
 import { fieldTypes } from "./fixtures/field-types-flow.ts";
 
@@ -205,6 +212,24 @@ describe("wizard: fields from JSON Schema", () => {
     ]);
     expect(shipping.contact).toMatchObject({ control: "variants", discriminator: undefined });
     expect(shipping.contact?.variants.map((v) => v.label)).toEqual([undefined, undefined]);
+  });
+
+  it("tells which variant data belongs to, and chooses none for nothing saved", () => {
+    const contact = formOf(
+      z.toJSONSchema(z.union([z.object({ email: z.email() }), z.object({ phone: z.string() })])),
+    );
+    // Guards a fresh non-discriminated union opening with its first variant already chosen.
+    expect(variantOf(contact, {})).toBeUndefined();
+    expect(variantOf(contact, undefined)).toBeUndefined();
+    expect(variantOf(contact, { phone: "+49 30 123" })).toBe(1);
+    expect(variantOf(contact, { fax: "1" })).toBeUndefined();
+    const payment = formOf(checkout.steps[1]?.jsonSchema ?? {});
+    expect(variantOf(payment, { method: "invoice" })).toBe(1);
+    // Guards the summary reading a variant without a discriminator by its fields.
+    expect(summaryEntries(contact, { phone: "+49 30 123" }, "en")).toEqual([
+      { label: "Choose one", value: "Option 2" },
+      { label: "Phone", value: "+49 30 123" },
+    ]);
   });
 
   it("reads nested objects, nullable fields and enumerations with labels", () => {

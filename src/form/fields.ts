@@ -62,6 +62,10 @@ export interface Field {
   /** The schema allows null: an empty required field is sent as null. */
   nullable: boolean;
   control: Control;
+  /**
+   * The allowed values of an enumeration; for a checkbox, only `true` when it must be
+   * ticked (`const: true`), else none.
+   */
   choices: readonly Choice[];
   /** The fields of a nested object (`control: "group"`). */
   children: readonly Field[];
@@ -82,6 +86,9 @@ export interface Field {
   /** Why the form cannot edit this field (`control: "unsupported"`). */
   unsupported: string | undefined;
 }
+
+/** A checkbox's one allowed value when it must be ticked. */
+const onlyTrue: Choice = { value: true, label: "" };
 
 /** Enumerations this short are radio buttons; longer ones are a select. */
 const maxRadios = 5;
@@ -149,7 +156,8 @@ function fieldAt(
   if (typeof schema.$ref === "string")
     return unsupported(`a reference the form cannot follow (${schema.$ref})`);
   if (Array.isArray(schema.allOf)) return unsupported("a combination of schemas (allOf)");
-  if (type === "boolean" || schema.const === true) return { ...field, control: "checkbox" };
+  if (schema.const === true) return { ...field, control: "checkbox", choices: [onlyTrue] };
+  if (type === "boolean") return { ...field, control: "checkbox" };
   const choices = choicesOf(schema, root);
   if (choices) {
     return { ...field, control: choices.length <= maxRadios ? "radios" : "select", choices };

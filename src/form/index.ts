@@ -6,3 +6,4 @@
 export { type Choice, type Control, type Field, fieldsOf, formOf, type Variant } from "./fields.ts";
 export { isObject, type JsonSchema, readable, sameValue } from "./schema.ts";
 export { type FormDefinition, type UnsupportedField, unsupportedFields } from "./unsupported.ts";
+export { variantOf } from "./variant.ts";

@@ -58,7 +58,8 @@ const maxCompiled = 2_000;
 
 /**
  * A catalogue's message in `locale`, with its placeholders filled; English when the
- * language lacks the message or is not shipped.
+ * language lacks the message or is not shipped. A regional `locale` ("ar-EG") picks its
+ * language's message and writes its numbers as that region does.
  *
  * @example translate(messages, "de", "required", { label: "Name" }) // "Geben Sie Name ein"
  */
@@ -71,7 +72,9 @@ export function translate<Key extends string>(
   const shipped = shippedLocaleOf(locale) ?? "en";
   const translated = shipped === "en" ? undefined : catalogue[shipped][key];
   const text = translated ?? catalogue.en[key];
-  const language = translated === undefined ? "en" : shipped;
+  // Numbers and dates in `locale` itself ("ar-EG" writes ٣), as `Intl` writes them
+  // elsewhere on the page; English text falling back keeps English digits.
+  const language = translated !== undefined || shipped === "en" ? locale : "en";
   return formatMessage(text, language, values);
 }
 

@@ -96,6 +96,9 @@ function groupControl(
     error.element,
     inner.container,
   );
+  // Untouched when no field holds an answer: a required checkbox's default false is none.
+  const untouched = () =>
+    inner.controls.every((control) => control.read() === undefined || control.untouched?.());
   return {
     field,
     at,
@@ -103,9 +106,10 @@ function groupControl(
     target: fieldset,
     read: () => {
       const data = inner.read();
-      if (Object.keys(data).length > 0) return data;
+      if (!untouched()) return data;
       return field.required && !field.nullable ? data : empty(field);
     },
+    untouched,
     unreadable: () => undefined,
     setError: (message) => error.set(message, [fieldset]),
     children: () => inner.controls,

@@ -23,6 +23,11 @@ export interface Control {
   setError(message: string | undefined): void;
   /** The controls inside this one: a group's fields, a list's rows, a variant's fields. */
   children(): readonly Control[];
+  /**
+   * Whether it reads only its default, not an answer: a checkbox neither saved, ticked
+   * nor touched. An optional group of such fields is left out.
+   */
+  untouched?(): boolean;
 }
 
 /** What every control has besides its own parts: its field, position, and no children. */
@@ -63,18 +68,33 @@ export function empty(field: Field): null | undefined {
 function checkbox(base: Base, value: unknown, id: string): Control {
   const field = base.field;
   const error = errorLine(id);
-  const input = h("input", { ...common(base, id), type: "checkbox", checked: value === true });
-  const row = h("div", { class: "check" }, input, h("label", { for: id }, ...labelText(field)));
+  // Required means "must be ticked" only for `const: true`; a required boolean that
+  // accepts false is answered either way, so it carries no `required` nor star.
+  const mustTick = field.required && field.choices.some((choice) => choice.value === true);
+  let touched = false;
+  const input = h("input", {
+    ...common(base, id),
+    required: mustTick,
+    type: "checkbox",
+    checked: value === true,
+    onchange: () => {
+      touched = true;
+    },
+  });
+  const shown = mustTick || !field.required ? labelText(field) : labelText(field).slice(0, 1);
+  const row = h("div", { class: "check" }, input, h("label", { for: id }, ...shown));
+  const untouched = () => !input.checked && !touched && value !== false;
   return {
     field,
     at: base.at,
     children: base.children,
     element: block(field, id, error, row),
     target: input,
-    // Unticked and optional reads as "not given", so an untouched optional group stays out.
-    read: () => (input.checked ? true : field.required ? false : undefined),
+    // Unticked and optional: false once saved as false or touched, else "not given".
+    read: () => (input.checked ? true : field.required || !untouched() ? false : undefined),
     unreadable: () => undefined,
     setError: (message) => error.set(message, [input]),
+    untouched,
   };
 }
 

@@ -146,9 +146,11 @@ export function display(actions: Actions, state: Shown) {
     const read = await shown.step(step.number);
     if (!onScreen()) return;
     const view = read.ok ? read.value : step;
+    // The errors shown stay shown: a language switch is no answer to them.
+    const errors = screen.fields.shownErrors();
     await showStep(
       { ...view, data: typed },
-      { focus: false, ...(notice ? { notice } : {}) },
+      { focus: false, ...(notice ? { notice } : {}), ...(errors.length > 0 ? { errors } : {}) },
       onScreen,
     );
   }

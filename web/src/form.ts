@@ -18,18 +18,22 @@ export interface StepFields {
   unreadable(): FieldError[];
   /** Puts each error beside its field; returns them in form order for the summary. */
   showErrors(errors: readonly FieldError[]): ErrorEntry[];
+  /** The errors shown now (the last `showErrors` since `clearErrors`), to show again on a redraw. */
+  shownErrors(): readonly FieldError[];
   clearErrors(): void;
 }
 
 /**
  * Builds the inputs for a step's form (see `formOf`), prefilled from `values` (the
- * step's saved data).
+ * step's saved data); `announce` speaks through the page's live region (rows added,
+ * moved, removed).
  *
- * @example const form = renderFields(formOf(step.schema), step.data); formElement.append(form.element);
+ * @example const form = renderFields(formOf(step.schema), step.data, announce); formElement.append(form.element);
  */
 export function renderFields(
   form: Field,
   values: Readonly<Record<string, unknown>> | null,
+  announce: (message: string) => void,
 ): StepFields {
   const ids = new Set<string>();
   const names = new Set<string>();
@@ -48,13 +52,11 @@ export function renderFields(
       names.add(name);
       return name;
     },
-    announce(message) {
-      const status = document.getElementById("status");
-      if (status) status.textContent = message;
-    },
+    announce,
   };
   const root = () => "";
-  const saved = values ?? {};
+  // Nothing saved is `undefined`, not `{}`: an empty object would choose a variant.
+  const saved = values ?? undefined;
   const top: { element: HTMLElement; read(): unknown; controls(): readonly Control[] } =
     form.control === "group"
       ? (() => {
@@ -66,11 +68,18 @@ export function renderFields(
           return { element: control.element, read: control.read, controls: () => [control] };
         })();
   const all = () => top.controls().flatMap(descendants);
+  let shown: readonly FieldError[] = [];
+  /**
+   * Each control by the path its value was sent at, recorded by `read()`: rows may move
+   * or go while the request is out, and its errors name the paths as sent.
+   */
+  let sentAt: ReadonlyMap<string, Control> | undefined;
 
   return {
     element: top.element,
     read: () => {
       const data = top.read();
+      sentAt = new Map(all().map((control) => [control.at(), control]));
       return isObject(data) ? data : {};
     },
     unreadable() {
@@ -80,8 +89,14 @@ export function renderFields(
       });
     },
     showErrors(errors) {
-      const controls = all();
-      const byPath = new Map(controls.map((control) => [control.at(), control]));
+      shown = errors;
+      const now = all();
+      const byPath = sentAt ?? new Map(now.map((control) => [control.at(), control]));
+      // Form order; a control gone since it was sent comes last, its target off the page.
+      const controls = [
+        ...now,
+        ...[...byPath.values()].filter((control) => !now.includes(control)),
+      ];
       const byControl = new Map<Control | undefined, string[]>();
       for (const error of errors) {
         const control = controlAt(byPath, error.path);
@@ -92,7 +107,7 @@ export function renderFields(
         const messages = byControl.get(control);
         if (!messages) continue;
         const message = messages.join(". ");
-        control.setError(message);
+        if (now.includes(control)) control.setError(message);
         entries.push({ message, target: control.target });
       }
       for (const message of byControl.get(undefined) ?? []) {
@@ -100,7 +115,10 @@ export function renderFields(
       }
       return entries;
     },
+    shownErrors: () => shown,
     clearErrors() {
+      shown = [];
+      sentAt = undefined;
       for (const control of all()) control.setError(undefined);
     },
   };

@@ -6,7 +6,7 @@ import { type Draft, display, type Shown } from "./display.ts";
 import { t } from "./i18n/screen-messages.ts";
 import { formStillApplies, liveUpdates } from "./live.ts";
 import { startScreen } from "./messages.ts";
-import { announce, apiBase, begin, client, flowName, flowTitle, show } from "./page.ts";
+import { announce, apiBase, begin, client, flowName, flowTitle, holdRedraw, show } from "./page.ts";
 import type { StepScreen, StepView } from "./screens.ts";
 
 /*
@@ -186,10 +186,12 @@ async function reload(flow: FlowHandle, sent: Draft, current: () => boolean): Pr
 async function exclusive(action: (current: () => boolean) => Promise<void>): Promise<void> {
   if (busy) return;
   busy = true;
+  const release = holdRedraw();
   try {
     await action(begin());
   } finally {
     busy = false;
+    release();
   }
   // Another tab moved the flow on while this one was writing.
   if (announced > (state.handle?.latest?.version ?? 0)) void followed(announced);

@@ -45,6 +45,31 @@ const app = document.getElementById("app") as HTMLElement;
 const status = document.getElementById("status") as HTMLElement;
 /** Draws the screen on the page again in the page's new language. */
 let redraw: (() => void) | undefined;
+/** Writes in flight: a language switch meanwhile waits for them, so no answer lands on a screen that is gone. */
+let holds = 0;
+/** The language changed while held, and no screen has been drawn in it since. */
+let switched = false;
+
+/**
+ * Holds redrawing for a language switch until the returned function is called: a write
+ * (submit, Start) in flight keeps its screen, and the switch applies after it.
+ *
+ * @example const release = holdRedraw(); try { await write(); } finally { release(); }
+ */
+export function holdRedraw(): () => void {
+  holds++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    holds--;
+    if (holds === 0 && switched) {
+      switched = false;
+      redraw?.();
+    }
+  };
+}
+
 /** Bumped by every navigation, so an answer that arrives after a newer one is dropped. */
 let generation = 0;
 
@@ -60,6 +85,8 @@ export function begin(): () => boolean {
  */
 export function show(screen: Screen, focus: boolean, again?: () => void): void {
   redraw = again;
+  // Built in the page's language now: a switch held during a write is done with.
+  switched = false;
   document.title = screen.title;
   app.replaceChildren(...screen.nodes);
   if (focus) screen.focus.focus();
@@ -122,7 +149,8 @@ function languageSwitcher(): HTMLElement {
     buttons.forEach((button, index) => {
       button.setAttribute("aria-pressed", String(shippedLocales[index] === locale));
     });
-    redraw?.();
+    if (holds > 0) switched = true;
+    else redraw?.();
   }
   return nav;
 }

@@ -4,6 +4,7 @@ import { h } from "./dom.ts";
 import { type ErrorEntry, hasRequired, renderFields, type StepFields } from "./form.ts";
 import { dateTime } from "./i18n/format.ts";
 import { t } from "./i18n/screen-messages.ts";
+import { announce } from "./page.ts";
 import { position, progress } from "./progress.ts";
 import { type AnswerSection, summarySections } from "./review.ts";
 
@@ -72,7 +73,7 @@ export function doneScreen(
 /** A step's form, with progress, errors, Back and the link to continue later. */
 export function stepScreen(flow: Flow, step: StepView, options: StepScreenOptions): StepScreen {
   const model = formOf(step.schema);
-  const fields = renderFields(model, step.data);
+  const fields = renderFields(model, step.data, announce);
   const isLast =
     flow.steps.filter((candidate) => candidate.status !== "skipped").at(-1)?.number === step.number;
   const hasNotice = options.notice !== undefined;
@@ -115,6 +116,12 @@ export function stepScreen(flow: Flow, step: StepView, options: StepScreenOption
     ),
   );
 
+  /** Where an error's link goes when its own field is gone. */
+  const nearest = (): HTMLElement =>
+    fields.element.querySelector<HTMLElement>('[aria-invalid="true"]') ??
+    fields.element.querySelector<HTMLElement>("input, select, textarea") ??
+    heading;
+
   /** Fills the summary above the form, each entry linked to its field when it has one. */
   function list(entries: readonly ErrorEntry[]): void {
     summary.replaceChildren(
@@ -130,7 +137,12 @@ export function stepScreen(flow: Flow, step: StepView, options: StepScreenOption
             target
               ? h(
                   "button",
-                  { type: "button", class: "link", onclick: () => target.focus() },
+                  {
+                    type: "button",
+                    class: "link",
+                    // A row or variant removed since: the first field marked, else the first input.
+                    onclick: () => (target.isConnected ? target : nearest()).focus(),
+                  },
                   entry.message,
                 )
               : entry.message,

@@ -5,6 +5,7 @@ import {
   type JsonSchema,
   readable,
   sameValue,
+  variantOf,
 } from "../../src/form/index.ts";
 import { h } from "./dom.ts";
 import { formMessages } from "./i18n/form-messages.ts";
@@ -67,21 +68,26 @@ export function summaryList(entries: readonly SummaryEntry[], locale: string): H
           {},
           entry.value,
           entry.fields && entry.fields.length > 0 && summaryList(entry.fields, locale),
-          entry.rows &&
-            h(
-              "ol",
-              { class: "summary-rows" },
-              ...entry.rows.map((row) =>
-                h(
-                  "li",
-                  {},
-                  h("span", { class: "row-label" }, row.label),
-                  row.value !== undefined && h("span", { class: "row-value" }, row.value),
-                  row.fields && summaryList(row.fields, locale),
-                ),
-              ),
-            ),
+          entry.rows && rowList(entry.rows, locale),
         ),
+      ),
+    ),
+  );
+}
+
+/** A list's rows as an `<ol>`; a row that is itself a list nests its own. */
+function rowList(rows: readonly SummaryEntry[], locale: string): HTMLElement {
+  return h(
+    "ol",
+    { class: "summary-rows" },
+    ...rows.map((row) =>
+      h(
+        "li",
+        {},
+        h("span", { class: "row-label" }, row.label),
+        row.value !== undefined && h("span", { class: "row-value" }, row.value),
+        row.fields && summaryList(row.fields, locale),
+        row.rows && rowList(row.rows, locale),
       ),
     ),
   );
@@ -111,13 +117,9 @@ function entryOf(field: Field, value: unknown, locale: string): SummaryEntry | u
       return { label, rows };
     }
     case "variants": {
-      const index = field.variants.findIndex((variant) =>
-        field.discriminator === undefined || !isObject(value)
-          ? false
-          : sameValue(variant.tag, value[field.discriminator]),
-      );
-      const variant = field.variants[index];
-      if (!variant) return plain(label, value, locale);
+      const index = variantOf(field, value);
+      const variant = index === undefined ? undefined : field.variants[index];
+      if (index === undefined || !variant) return plain(label, value, locale);
       return {
         label: label === "" ? t("chooseOne") : label,
         value: variant.label ?? t("option", { number: index + 1 }),
@@ -147,22 +149,31 @@ function plain(label: string, value: unknown, locale: string): SummaryEntry {
       fields: Object.entries(value).map(([key, entry]) => plain(readable(key), entry, locale)),
     };
   }
-  return { label, value: scalar(value) };
+  return { label, value: scalar(value, locale) };
 }
 
-function scalar(value: unknown): string {
+/** Yes/No, a number in `locale`'s digits and separators, "No answer" for null, else text. */
+function scalar(value: unknown, locale: string): string {
   if (typeof value === "boolean") return value ? t("yes") : t("no");
-  return value === null ? "" : String(value);
+  if (typeof value === "number") return new Intl.NumberFormat(locale).format(value);
+  return value === null ? t("noAnswer") : String(value);
 }
 
 function formatValue(field: Field, value: unknown, locale: string): string {
-  const choice = field.choices.find((candidate) => sameValue(candidate.value, value));
-  if (choice) return choice.label;
+  const choice =
+    field.control === "checkbox"
+      ? undefined
+      : field.choices.find((candidate) => sameValue(candidate.value, value));
+  if (choice) {
+    // A number's label is the number itself: written in the page's digits.
+    const numeric = typeof choice.value === "number" && choice.label === String(choice.value);
+    return numeric ? scalar(choice.value, locale) : choice.label;
+  }
   if (field.control === "date" && typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
     const date = new Date(`${value}T00:00:00Z`);
     if (!Number.isNaN(date.getTime())) {
       return new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" }).format(date);
     }
   }
-  return scalar(value);
+  return scalar(value, locale);
 }

@@ -1,4 +1,4 @@
-import { type Field, sameValue, type Variant } from "../../src/form/index.ts";
+import { type Field, type Variant, variantOf } from "../../src/form/index.ts";
 import { type Context, type FieldBlock, fieldBlock } from "./compose.ts";
 import { type Control, errorLine, hint, labelText } from "./controls.ts";
 import { h } from "./dom.ts";
@@ -10,8 +10,11 @@ const t = translator(formMessages);
 /**
  * A `oneOf`/`anyOf` of objects: radio buttons to choose the variant, then that variant's
  * fields below them. The discriminator is sent with the fields, never shown as one.
- * Switching variants builds the new one's fields afresh: nothing typed for one variant
- * is sent with another. Saved data opens its own variant, filled in.
+ * Each variant's fields are built once, when first chosen, and kept while another is
+ * shown: arrow keys move through the radio buttons, so Card → Invoice → Card must not
+ * lose what was typed. Only the chosen variant's fields are on the page and read, so
+ * nothing typed for one variant is sent with another. Saved data opens its own variant,
+ * filled in.
  */
 export function variantsControl(
   field: Field,
@@ -63,16 +66,25 @@ export function variantsControl(
     slot,
   );
   let chosen: { variant: Variant; block: FieldBlock } | undefined;
+  const blocks = new Map<number, FieldBlock>();
 
-  function choose(index: number, saved?: unknown): void {
+  function choose(index: number): void {
     const variant = options[index]?.variant;
-    chosen = variant && {
-      variant,
-      block: fieldBlock(variant.fields, saved, at, `${seed}/v${index}`, context),
-    };
-    slot.replaceChildren(...(chosen ? [chosen.block.container] : []));
+    if (variant === undefined) {
+      chosen = undefined;
+      slot.replaceChildren();
+      return;
+    }
+    let block = blocks.get(index);
+    if (block === undefined) {
+      const saved = index === savedIndex ? value : undefined;
+      block = fieldBlock(variant.fields, saved, at, `${seed}/v${index}`, context);
+      blocks.set(index, block);
+    }
+    chosen = { variant, block };
+    slot.replaceChildren(block.container);
   }
-  if (savedIndex !== undefined) choose(savedIndex, value);
+  if (savedIndex !== undefined) choose(savedIndex);
 
   return {
     field,
@@ -90,18 +102,4 @@ export function variantsControl(
     setError: (message) => error.set(message, buttons),
     children: () => chosen?.block.controls ?? [],
   };
-}
-
-/** The variant saved data belongs to: by its discriminator, else the first whose fields hold all its keys. */
-function variantOf(field: Field, value: unknown): number | undefined {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  const data = value as Record<string, unknown>;
-  const index = field.variants.findIndex((variant) => {
-    if (field.discriminator !== undefined) {
-      return sameValue(variant.tag, data[field.discriminator]);
-    }
-    const names = new Set(variant.fields.map((child) => child.name));
-    return Object.keys(data).every((key) => names.has(key));
-  });
-  return index === -1 ? undefined : index;
 }

@@ -1,18 +1,6 @@
-import { shippedLocaleOf } from "../../../src/i18n/catalogue.ts";
-import { pageLocale } from "./locale.ts";
+import { formatLocale } from "./locale.ts";
 
-/**
- * The locale dates and numbers are written in: the browser's own variant of the page's
- * language where it has one (`en-GB` writes "8 December", `en-US` "December 8"), else
- * the page's language.
- *
- * @example formatLocale() // "en-GB" on a British English browser showing English
- */
-export function formatLocale(): string {
-  const page = pageLocale();
-  const languages = navigator.languages ?? [navigator.language];
-  return languages.find((tag) => shippedLocaleOf(tag) === page) ?? page;
-}
+export { formatLocale };
 
 /**
  * A moment as a person reads it in the page's language, with its time zone, since the
