@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { directionOf } from "../i18n/catalogue.ts";
 import { etagMatches } from "../service/preconditions.ts";
 
 /**
@@ -41,11 +42,13 @@ export function escapeHtml(text: string): string {
 
 /**
  * An HTML page of the server's own (the wizard's, the docs page): `head` and `body` are
- * markup, already escaped; `title` is text.
+ * markup, already escaped; `title` is text; `locale` sets `lang` and `dir`.
+ *
+ * @example htmlPage("Flows", "", "<main>…</main>", "ar") // <html lang="ar" dir="rtl">…
  */
-export function htmlPage(title: string, head: string, body: string): string {
+export function htmlPage(title: string, head: string, body: string, locale = "en"): string {
   return `<!doctype html>
-<html lang="en">
+<html lang="${escapeHtml(locale)}" dir="${directionOf(locale)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

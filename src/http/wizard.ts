@@ -3,12 +3,12 @@ import { flowText } from "../flow/messages.ts";
 import type { FlowRegistry } from "../flow/registry.ts";
 import type { FlowDefinition } from "../flow/types.ts";
 import { unsupportedFields } from "../form/index.ts";
-import { directionOf, translate } from "../i18n/catalogue.ts";
+import { translate } from "../i18n/catalogue.ts";
 import { pageMessages } from "../i18n/page-messages.ts";
 import type { Logger } from "./app.ts";
 import { requestLocale } from "./locale.ts";
 import { methodNotAllowed } from "./problem.ts";
-import { escapeHtml, serveStatic } from "./static-file.ts";
+import { escapeHtml, htmlPage, serveStatic } from "./static-file.ts";
 import type { WizardAssets } from "./wizard-assets.ts";
 
 /**
@@ -133,23 +133,14 @@ function say(locale: string, key: keyof typeof pageMessages.en): string {
   return translate(pageMessages, locale, key);
 }
 
-/** A page in `locale`, `lang` and `dir` set; `head` and `body` are markup, `title` is text. */
+/** A page in `locale`, with the live region every page announces through. */
 function page(locale: string, title: string, head: string, body: string): string {
-  return `<!doctype html>
-<html lang="${escapeHtml(locale)}" dir="${directionOf(locale)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<link rel="icon" href="data:,">
-${head}
-</head>
-<body>
-${body}
-<p id="status" class="visually-hidden" aria-live="polite"></p>
-</body>
-</html>
-`;
+  return htmlPage(
+    title,
+    head,
+    `${body}\n<p id="status" class="visually-hidden" aria-live="polite"></p>`,
+    locale,
+  );
 }
 
 /**

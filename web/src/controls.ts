@@ -120,17 +120,9 @@ function radios(base: Base, value: unknown, id: string): Control {
     h("legend", {}, ...labelText(field)),
     hint(field, id),
     error.element,
-    h(
-      "div",
-      { class: "choices" },
-      ...buttons.map((button, index) =>
-        h(
-          "div",
-          { class: "check" },
-          button,
-          h("label", { for: button.id }, choices[index]?.label ?? ""),
-        ),
-      ),
+    choiceList(
+      buttons,
+      choices.map((choice) => choice.label),
     ),
   );
   return {
@@ -303,4 +295,22 @@ export function errorLine(id: string): ErrorLine {
       }
     },
   };
+}
+
+/**
+ * Radio buttons one per line, each followed by its label.
+ *
+ * @example choiceList(buttons, ["Card", "Invoice"])
+ */
+export function choiceList(
+  buttons: readonly HTMLInputElement[],
+  labels: readonly string[],
+): HTMLElement {
+  return h(
+    "div",
+    { class: "choices" },
+    ...buttons.map((button, index) =>
+      h("div", { class: "check" }, button, h("label", { for: button.id }, labels[index] ?? "")),
+    ),
+  );
 }

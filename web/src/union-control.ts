@@ -1,6 +1,6 @@
 import { type Field, type Variant, variantOf } from "../../src/form/index.ts";
 import { type Context, type FieldBlock, fieldBlock } from "./compose.ts";
-import { type Control, errorLine, hint, labelText } from "./controls.ts";
+import { type Control, choiceList, errorLine, hint, labelText } from "./controls.ts";
 import { h } from "./dom.ts";
 import { formMessages } from "./i18n/form-messages.ts";
 import { translator } from "./i18n/locale.ts";
@@ -51,17 +51,9 @@ export function variantsControl(
     h("legend", {}, ...labelText({ ...field, label: legend })),
     hint(field, id),
     error.element,
-    h(
-      "div",
-      { class: "choices" },
-      ...buttons.map((button, index) =>
-        h(
-          "div",
-          { class: "check" },
-          button,
-          h("label", { for: button.id }, options[index]?.label ?? ""),
-        ),
-      ),
+    choiceList(
+      buttons,
+      options.map((option) => option.label),
     ),
     slot,
   );
