@@ -331,4 +331,17 @@ describe("a step's own jsonSchema and a messages function", () => {
       'flow "bad", step 1 "only": jsonSchema must be a JSON Schema object',
     );
   });
+
+  // Regression: "de-12" passed the pattern, then made Intl throw on a request asking for it.
+  it("refuses messages under a tag Intl cannot read", () => {
+    const step = { name: "only", schema: z.strictObject({ name: z.string() }) };
+    for (const tag of ["de-12", "deutsch", "x-abc"]) {
+      expect(() =>
+        defineFlow({ name: "tags", ttl: "1d", messages: { [tag]: { Name: "Name" } } }).step(step),
+      ).toThrow(`flow "tags": messages: "${tag}" is not a language tag such as "de" or "pt-BR"`);
+    }
+    expect(() =>
+      defineFlow({ name: "tags", ttl: "1d", messages: { "pt-BR": {}, "zh-Hant-TW": {} } }),
+    ).not.toThrow();
+  });
 });

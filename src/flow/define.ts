@@ -150,7 +150,7 @@ function settleMessages(value: FlowMessages, where: string): FlowMessages {
   }
   const settled: Record<string, Readonly<Record<string, string>>> = {};
   for (const [locale, texts] of Object.entries(value)) {
-    if (!/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/.test(locale)) {
+    if (!/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/.test(locale) || !isLocale(locale)) {
       throw new Error(
         `${where}: messages: "${locale}" is not a language tag such as "de" or "pt-BR"`,
       );
@@ -166,6 +166,15 @@ function settleMessages(value: FlowMessages, where: string): FlowMessages {
     settled[locale] = Object.freeze({ ...texts });
   }
   return Object.freeze(settled);
+}
+
+/** Whether `Intl` takes the tag ("de-12" passes the pattern but names no region). */
+function isLocale(tag: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(tag).length === 1;
+  } catch {
+    return false;
+  }
 }
 
 function settleBoolean(
